@@ -1,0 +1,274 @@
+/**
+ * DataFrame: a query over rows of type R, batch or streaming. Every transformation
+ * returns a new DataFrame over a new immutable plan and a new, more precise row type; the
+ * plan is analyzed eagerly, so a bad column name fails at the call that names it.
+ */
+import type { Table } from 'apache-arrow'
+import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { Expr } from '../expr/expr.js'
+import { explainLogical } from '../plan/explain.js'
+import { isStreamingPlan, type LogicalPlan } from '../plan/logical-plan.js'
+import { schemaOf } from '../plan/planner.js'
+import { checkBatchPlan } from '../plan/streaming-rules.js'
+import type {
+  ColumnName,
+  ColumnPath,
+  LastSegment,
+  Simplify,
+  TypeAtPath,
+  WithColumn,
+} from '../types/row-types.js'
+import type { Schema } from '../types/schema.js'
+import type { SelectedRow, SelectItem } from '../types/select-types.js'
+import { AnalysisError } from '../util/errors.js'
+import { executeBatch } from './batch-execution.js'
+import { type Column, NamedColumn } from './column.js'
+import { GroupedData } from './grouped-data.js'
+import type { Session } from './session.js'
+import { showString } from './show.js'
+import { DataFrameWriter, DataStreamWriter } from './writers.js'
+
+const toExprItem = (c: unknown): Expr =>
+  typeof c === 'string' ? (c === '*' ? { kind: 'star' } : { kind: 'column', path: c }) : (c as Column).expr
+
+export class DataFrame<R = Record<string, unknown>> {
+  declare readonly __row?: R
+
+  constructor(
+    readonly session: Session,
+    readonly plan: LogicalPlan,
+  ) {
+    schemaOf(plan)
+  }
+
+  private derive<T>(plan: LogicalPlan): DataFrame<T> {
+    return new DataFrame<T>(this.session, plan)
+  }
+
+  get schema(): Schema<R> {
+    return schemaOf(this.plan) as Schema<R>
+  }
+
+  get columns(): string[] {
+    return this.schema.names
+  }
+
+  /** True when the DataFrame reads a stream: run it with writeStream, not collect(). */
+  get isStreaming(): boolean {
+    return isStreamingPlan(this.plan)
+  }
+
+  /** The schema as a tree, like Spark's printSchema(). Prints it, and returns it. */
+  printSchema(): string {
+    const s = this.schema.treeString()
+    console.log(s)
+    return s
+  }
+
+  /** A column of this DataFrame, checked by the type checker and typed by the schema. */
+  col<P extends ColumnPath<R>>(name: P): NamedColumn<LastSegment<P>, TypeAtPath<R, P>> {
+    const c = new NamedColumn<LastSegment<P>, TypeAtPath<R, P>>({ kind: 'column', path: name })
+    schemaOf({ kind: 'project', child: this.plan, exprs: [c.expr] })
+    return c
+  }
+
+  /** Columns by name (`'a'`, `'a.b'`, `'*'`) or expressions; alias expressions to type their columns. */
+  select<const C extends readonly SelectItem<R>[]>(...cols: C): DataFrame<SelectedRow<R, C>> {
+    return this.derive({ kind: 'project', child: this.plan, exprs: cols.map(toExprItem) })
+  }
+
+  /** Keeps the rows where the condition is true: a boolean Column, or a typed predicate on rows. */
+  where(condition: Column<boolean> | ((row: R) => boolean)): DataFrame<R> {
+    if (typeof condition === 'function') {
+      return this.derive({
+        kind: 'rowFilter',
+        child: this.plan,
+        predicate: condition as (row: never) => boolean,
+      })
+    }
+    return this.derive({ kind: 'filter', child: this.plan, condition: condition.expr })
+  }
+
+  filter(condition: Column<boolean> | ((row: R) => boolean)): DataFrame<R> {
+    return this.where(condition)
+  }
+
+  /** Adds a column, or replaces the one with that name. */
+  withColumn<N extends string, T>(name: N, column: Column<T>): DataFrame<WithColumn<R, N, T>> {
+    const names = this.schema.names
+    const renamed: Expr = { kind: 'alias', child: column.expr, name }
+    const exprs: Expr[] = names.includes(name)
+      ? names.map((n) => (n === name ? renamed : { kind: 'column', path: n }))
+      : [{ kind: 'star' }, renamed]
+    return this.derive({ kind: 'project', child: this.plan, exprs })
+  }
+
+  withColumnRenamed<O extends ColumnName<R>, N extends string>(
+    existing: O,
+    name: N,
+  ): DataFrame<Simplify<Omit<R, O> & { [K in N]: R[O] }>> {
+    const names = this.schema.names
+    if (!names.includes(existing)) return this as never
+    const exprs: Expr[] = names.map((n) =>
+      n === existing
+        ? { kind: 'alias', child: { kind: 'column', path: n }, name }
+        : { kind: 'column', path: n },
+    )
+    return this.derive({ kind: 'project', child: this.plan, exprs })
+  }
+
+  /** Removes columns; names that do not exist are ignored, as in Spark. */
+  drop<C extends ColumnName<R>>(...cols: C[]): DataFrame<Simplify<Omit<R, C>>> {
+    const gone = new Set<string>(cols)
+    const exprs: Expr[] = this.schema.names
+      .filter((n) => !gone.has(n))
+      .map((n) => ({ kind: 'column', path: n }))
+    return this.derive({ kind: 'project', child: this.plan, exprs })
+  }
+
+  /** One output row per input row, of the given schema. */
+  map<T>(fn: (row: R) => T, schema: Schema<T>): DataFrame<T> {
+    return this.derive({
+      kind: 'mapRows',
+      child: this.plan,
+      fn: fn as (row: never) => unknown,
+      flat: false,
+      schema: schema as Schema<unknown>,
+    })
+  }
+
+  /** Zero or more output rows per input row, of the given schema. */
+  flatMap<T>(fn: (row: R) => Iterable<T>, schema: Schema<T>): DataFrame<T> {
+    return this.derive({
+      kind: 'mapRows',
+      child: this.plan,
+      fn: fn as (row: never) => unknown,
+      flat: true,
+      schema: schema as Schema<unknown>,
+    })
+  }
+
+  /** Rows of both, matched by position (SQL UNION ALL). */
+  union(other: DataFrame<R>): DataFrame<R> {
+    return this.derive({
+      kind: 'union',
+      children: [this.plan, other.plan],
+      byName: false,
+      allowMissingColumns: false,
+    })
+  }
+
+  unionAll(other: DataFrame<R>): DataFrame<R> {
+    return this.union(other)
+  }
+
+  /** Rows of both, matched by column name; missing columns become null with allowMissingColumns. */
+  unionByName<S>(other: DataFrame<S>, allowMissingColumns = false): DataFrame<Simplify<R & Partial<S>>> {
+    return this.derive({
+      kind: 'union',
+      children: [this.plan, other.plan],
+      byName: true,
+      allowMissingColumns,
+    })
+  }
+
+  /** Sorts by columns or `col(x).desc()`; on streams only after an aggregation in complete mode. */
+  orderBy(...cols: (ColumnName<R> | Column)[]): DataFrame<R> {
+    return this.derive({ kind: 'sort', child: this.plan, orders: cols.map(toExprItem) })
+  }
+
+  sort(...cols: (ColumnName<R> | Column)[]): DataFrame<R> {
+    return this.orderBy(...cols)
+  }
+
+  limit(n: number): DataFrame<R> {
+    if (!Number.isInteger(n) || n < 0) {
+      throw new AnalysisError(`limit(${n}): the limit must be a non-negative integer.`, 'INVALID_LIMIT')
+    }
+    return this.derive({ kind: 'limit', child: this.plan, n })
+  }
+
+  /** Distinct rows (batch only; on a stream use dropDuplicates). */
+  distinct(): DataFrame<R> {
+    return this.derive({ kind: 'distinct', child: this.plan, columns: null })
+  }
+
+  /** Keeps the first row of each combination of the given columns (all columns if none). */
+  dropDuplicates(cols?: ColumnName<R>[]): DataFrame<R> {
+    return this.derive({ kind: 'distinct', child: this.plan, columns: cols ?? this.schema.names })
+  }
+
+  groupBy<const K extends readonly (ColumnPath<R> | Column<unknown>)[]>(
+    ...cols: K
+  ): GroupedData<R, SelectedRow<R, K>> {
+    return new GroupedData(this.session, this.plan, cols.map(toExprItem))
+  }
+
+  /** Aggregates over all rows: `df.agg(count().alias('n'))`. */
+  agg<const A extends readonly Column<unknown>[]>(...aggs: A): DataFrame<SelectedRow<R, A>> {
+    return new GroupedData<R, Record<never, never>>(this.session, this.plan, []).agg(...aggs) as never
+  }
+
+  /** The logical plan (and with extended, the physical plan) as text; also printed. */
+  explain(extended = false): string {
+    const text = explainLogical(this.plan, extended)
+    console.log(text)
+    return text
+  }
+
+  /** Runs the batch query. */
+  async collectBatch(): Promise<ColumnarBatch<R>> {
+    checkBatchPlan(this.plan, 'collect')
+    return (await executeBatch(this.session, this.plan)) as ColumnarBatch<R>
+  }
+
+  async collect(): Promise<R[]> {
+    return (await this.collectBatch()).toRows()
+  }
+
+  async count(): Promise<number> {
+    checkBatchPlan(this.plan, 'count')
+    return (await executeBatch(this.session, this.plan)).numRows
+  }
+
+  async head(n = 1): Promise<R[]> {
+    return this.limit(n).collect()
+  }
+
+  async first(): Promise<R | undefined> {
+    return (await this.head(1))[0]
+  }
+
+  async take(n: number): Promise<R[]> {
+    return this.head(n)
+  }
+
+  /** Prints the first rows as a table, as Spark's show(). Returns the text. */
+  async show(numRows = 20, truncate: boolean | number = true): Promise<string> {
+    checkBatchPlan(this.plan, 'show')
+    const batch = await executeBatch(this.session, this.limit(numRows + 1).plan)
+    const text = showString(batch, numRows, truncate)
+    process.stdout.write(text)
+    return text
+  }
+
+  async toArrow(): Promise<Table> {
+    return (await this.collectBatch()).toArrow()
+  }
+
+  /** Saves a batch DataFrame: `df.write.format('parquet').mode('overwrite').save(path)`. */
+  get write(): DataFrameWriter<R> {
+    return new DataFrameWriter<R>(this)
+  }
+
+  /** Starts a streaming query: `df.writeStream.format('console').start()`. */
+  get writeStream(): DataStreamWriter<R> {
+    if (!this.isStreaming) {
+      throw new AnalysisError(
+        'WRITE_STREAM_NOT_ALLOWED: writeStream is only for streaming DataFrames (from session.readStream). Use write for a batch DataFrame.',
+        'WRITE_STREAM_NOT_ALLOWED',
+      )
+    }
+    return new DataStreamWriter<R>(this)
+  }
+}

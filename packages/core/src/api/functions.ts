@@ -1,0 +1,200 @@
+/**
+ * The functions of `import { functions as F } from '@tributary/core'`, with Spark's names.
+ * Each builds an expression; the kernels behind them live in `expr/functions`.
+ */
+import { call, type Expr, literal } from '../expr/expr.js'
+import type { DataType } from '../types/data-types.js'
+import type { JsOf } from '../types/row-types.js'
+import type { Schema } from '../types/schema.js'
+import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
+import { Column, type ColumnOrValue, NamedColumn, toExpr } from './column.js'
+
+type ColumnRef<T = unknown> = Column<T> | string
+
+const ref = (c: ColumnRef): Expr => (typeof c === 'string' ? { kind: 'column', path: c } : c.expr)
+const fn = <T>(name: string, ...args: (ColumnRef | Expr)[]): Column<T> =>
+  new Column<T>(
+    call(
+      name,
+      args.map((a) => (typeof a === 'object' && 'kind' in a ? a : ref(a as ColumnRef))),
+    ),
+  )
+const fnLit = <T>(name: string, c: ColumnRef, ...literals: unknown[]): Column<T> =>
+  new Column<T>(call(name, [ref(c), ...literals.map(toExpr)]))
+
+/** A column by name, or a dotted path into a struct (`'a.b'`). */
+export function col<N extends string>(name: N): NamedColumn<N, unknown> {
+  return new NamedColumn<N, unknown>({ kind: 'column', path: name })
+}
+export const column = col
+
+/** A constant column. */
+export function lit<T>(value: T): Column<T> {
+  return new Column<T>(literal(value))
+}
+
+/** Starts a CASE WHEN; chain `.when(...)` and end with `.otherwise(...)`. */
+export function when<T>(condition: Column<boolean>, value: ColumnOrValue<T>): Column<T | null> {
+  return new Column({
+    kind: 'case',
+    branches: [{ when: condition.expr, result: toExpr(value) }],
+    otherwise: null,
+  })
+}
+
+export function expr_not(c: Column<boolean>): Column<boolean> {
+  return c.not()
+}
+export const not = expr_not
+
+export function coalesce<T>(...cols: ColumnRef<T>[]): Column<T> {
+  return fn('coalesce', ...cols)
+}
+export function isnull(c: ColumnRef): Column<boolean> {
+  return fn('isNull', c)
+}
+
+/** A user function over values; `returnType` says what it returns. */
+export function udf<A extends unknown[], S extends TypeSpec>(
+  f: (...args: A) => JsOf<S> | null,
+  returnType: S,
+  name = f.name || 'udf',
+): (...cols: ColumnRef[]) => Column<JsOf<S>> {
+  const type = parseTypeSpec(returnType, name).type
+  return (...cols) =>
+    new Column({
+      kind: 'udf',
+      name,
+      fn: f as (...a: never[]) => unknown,
+      args: cols.map(ref),
+      returnType: type,
+    })
+}
+
+// Math
+export const abs = (c: ColumnRef<number>): Column<number> => fn('abs', c)
+export const round = (c: ColumnRef<number>, scale = 0): Column<number> => fnLit('round', c, scale)
+export const bround = (c: ColumnRef<number>, scale = 0): Column<number> => fnLit('bround', c, scale)
+export const floor = (c: ColumnRef<number>): Column<number> => fn('floor', c)
+export const ceil = (c: ColumnRef<number>): Column<number> => fn('ceil', c)
+export const sqrt = (c: ColumnRef<number>): Column<number> => fn('sqrt', c)
+export const exp = (c: ColumnRef<number>): Column<number> => fn('exp', c)
+export const log = (c: ColumnRef<number>): Column<number> => fn('log', c)
+export const pow = (c: ColumnRef<number>, p: ColumnOrValue<number>): Column<number> =>
+  new Column(call('pow', [ref(c), toExpr(p)]))
+export const greatest = (...cols: ColumnRef<number>[]): Column<number> => fn('greatest', ...cols)
+export const least = (...cols: ColumnRef<number>[]): Column<number> => fn('least', ...cols)
+
+// Strings
+export const lower = (c: ColumnRef<string>): Column<string> => fn('lower', c)
+export const upper = (c: ColumnRef<string>): Column<string> => fn('upper', c)
+export const trim = (c: ColumnRef<string>): Column<string> => fn('trim', c)
+export const ltrim = (c: ColumnRef<string>): Column<string> => fn('ltrim', c)
+export const rtrim = (c: ColumnRef<string>): Column<string> => fn('rtrim', c)
+export const length = (c: ColumnRef<string>): Column<number> => fn('length', c)
+export const concat = (...cols: ColumnRef[]): Column<string> => fn('concat', ...cols)
+export const concat_ws = (sep: string, ...cols: ColumnRef[]): Column<string> =>
+  new Column(call('concat_ws', [literal(sep), ...cols.map(ref)]))
+/** 1-based, as in Spark. */
+export const substring = (c: ColumnRef<string>, pos: number, len: number): Column<string> =>
+  fnLit('substring', c, pos, len)
+export const split = (c: ColumnRef<string>, pattern: string, limit = -1): Column<string[]> =>
+  fnLit('split', c, pattern, limit)
+export const regexp_extract = (c: ColumnRef<string>, pattern: string, idx: number): Column<string> =>
+  fnLit('regexp_extract', c, pattern, idx)
+export const regexp_replace = (c: ColumnRef<string>, pattern: string, replacement: string): Column<string> =>
+  fnLit('regexp_replace', c, pattern, replacement)
+export const like = (c: ColumnRef<string>, pattern: string): Column<boolean> => fnLit('like', c, pattern)
+export const lpad = (c: ColumnRef<string>, len: number, pad: string): Column<string> =>
+  fnLit('lpad', c, len, pad)
+export const rpad = (c: ColumnRef<string>, len: number, pad: string): Column<string> =>
+  fnLit('rpad', c, len, pad)
+export const initcap = (c: ColumnRef<string>): Column<string> => fn('initcap', c)
+export const reverse = (c: ColumnRef<string>): Column<string> => fn('reverse', c)
+export const format_string = (format: string, ...cols: ColumnRef[]): Column<string> =>
+  new Column(call('format_string', [literal(format), ...cols.map(ref)]))
+
+// Time
+/** Parses a string (Spark pattern, e.g. `yyyy-MM-dd HH:mm:ss`) or a number of seconds into a timestamp. */
+export const to_timestamp = (c: ColumnRef, format?: string): Column<Date> =>
+  format === undefined ? fn('to_timestamp', c) : fnLit('to_timestamp', c, format)
+export const to_date = (c: ColumnRef, format?: string): Column<Date> =>
+  format === undefined ? fn('to_date', c) : fnLit('to_date', c, format)
+export const date_format = (c: ColumnRef<Date>, format: string): Column<string> =>
+  fnLit('date_format', c, format)
+export const year = (c: ColumnRef<Date>): Column<number> => fn('year', c)
+export const month = (c: ColumnRef<Date>): Column<number> => fn('month', c)
+export const dayofmonth = (c: ColumnRef<Date>): Column<number> => fn('dayofmonth', c)
+export const dayofweek = (c: ColumnRef<Date>): Column<number> => fn('dayofweek', c)
+export const hour = (c: ColumnRef<Date>): Column<number> => fn('hour', c)
+export const minute = (c: ColumnRef<Date>): Column<number> => fn('minute', c)
+export const second = (c: ColumnRef<Date>): Column<number> => fn('second', c)
+/** Seconds since the epoch; with no argument, of the current batch's timestamp. */
+export const unix_timestamp = (c?: ColumnRef, format?: string): Column<number> =>
+  c === undefined
+    ? fn('unix_timestamp')
+    : format === undefined
+      ? fn('unix_timestamp', c)
+      : fnLit('unix_timestamp', c, format)
+export const from_unixtime = (c: ColumnRef<number>, format = 'yyyy-MM-dd HH:mm:ss'): Column<string> =>
+  fnLit('from_unixtime', c, format)
+/** The batch's timestamp: the same for every row of a micro-batch, and again when the batch is replayed. */
+export const current_timestamp = (): Column<Date> => fn('current_timestamp')
+export const current_date = (): Column<Date> => fn('current_date')
+export const date_add = (c: ColumnRef<Date>, days: number): Column<Date> => fnLit('date_add', c, days)
+export const datediff = (end: ColumnRef<Date>, start: ColumnRef<Date>): Column<number> =>
+  fn('datediff', end, start)
+export const date_trunc = (unit: string, c: ColumnRef<Date>): Column<Date> =>
+  new Column(call('date_trunc', [literal(unit), ref(c)]))
+
+// JSON
+/** Parses a JSON string column into a struct (or array/map) of the schema; malformed JSON gives null. */
+export function from_json<R>(c: ColumnRef<string>, schema: Schema<R> | DataType): Column<R> {
+  const type = 'fields' in schema && 'asStructType' in schema ? schema.asStructType() : (schema as DataType)
+  return new Column<R>(call('from_json', [ref(c)], { type }))
+}
+export const to_json = (c: ColumnRef): Column<string> => fn('to_json', c)
+/** Extracts a value by JSONPath (`$.a.b[0]`) from a JSON string; null when absent. */
+export const get_json_object = (c: ColumnRef<string>, path: string): Column<string> =>
+  fnLit('get_json_object', c, path)
+
+// Arrays and structs
+export const explode = <T>(c: ColumnRef<T[]>): Column<T> => fn('explode', c)
+export const explode_outer = <T>(c: ColumnRef<T[]>): Column<T> => fn('explode_outer', c)
+export const size = (c: ColumnRef): Column<number> => fn('size', c)
+export const array_contains = (c: ColumnRef, value: unknown): Column<boolean> =>
+  fnLit('array_contains', c, value)
+export const array = (...cols: ColumnRef[]): Column<unknown[]> => fn('array', ...cols)
+export const struct = (...cols: ColumnRef[]): Column<Record<string, unknown>> => fn('struct', ...cols)
+export const element_at = (c: ColumnRef, index: number | string): Column<unknown> =>
+  fnLit('element_at', c, index)
+export const array_join = (c: ColumnRef<string[]>, sep: string): Column<string> => fnLit('array_join', c, sep)
+export const sort_array = (c: ColumnRef, asc = true): Column<unknown[]> => fnLit('sort_array', c, asc)
+export const array_distinct = (c: ColumnRef): Column<unknown[]> => fn('array_distinct', c)
+
+// Hashing
+export const hash = (...cols: ColumnRef[]): Column<number> => fn('hash', ...cols)
+export const md5 = (c: ColumnRef): Column<string> => fn('md5', c)
+export const sha2 = (c: ColumnRef, bits = 256): Column<string> => fnLit('sha2', c, bits)
+
+// Aggregates
+/** count(col) counts non-null values; count() or count('*') counts rows. */
+export const count = (c?: ColumnRef): Column<number> =>
+  c === undefined || c === '*' ? new Column(call('count', [])) : fn('count', c)
+export const sum = (c: ColumnRef<number>): Column<number> => fn('sum', c)
+export const avg = (c: ColumnRef<number>): Column<number> => fn('avg', c)
+export const mean = avg
+export const min = <T>(c: ColumnRef<T>): Column<T> => fn('min', c)
+export const max = <T>(c: ColumnRef<T>): Column<T> => fn('max', c)
+export const countDistinct = (...cols: ColumnRef[]): Column<number> => fn('count_distinct', ...cols)
+export const count_distinct = countDistinct
+export const first = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
+  new Column(call('first', [ref(c)], { ignoreNulls }))
+export const last = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
+  new Column(call('last', [ref(c)], { ignoreNulls }))
+export const collect_list = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_list', c)
+export const collect_set = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_set', c)
+
+// Sorting
+export const asc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).asc()
+export const desc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).desc()

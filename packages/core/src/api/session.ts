@@ -1,0 +1,136 @@
+/**
+ * The entry point: `Session.builder().appName('etl').getOrCreate()`. A session holds the
+ * settings, the running queries and the memory sink's tables.
+ */
+import type { Table } from 'apache-arrow'
+import { ColumnarBatch } from '../batch/columnar-batch.js'
+import { MemoryTable } from '../sinks/memory-sink.js'
+import { StreamingQueryManager } from '../streaming/query-manager.js'
+import { schema as makeSchema, type Schema } from '../types/schema.js'
+import { AnalysisError } from '../util/errors.js'
+import { nearMatches } from '../util/near-matches.js'
+import { DataFrame } from './dataframe.js'
+import { DataFrameReader, DataStreamReader } from './readers.js'
+import { RuntimeConfig } from './runtime-config.js'
+import '../formats/builtins.js'
+
+let activeSession: Session | undefined
+
+export class SessionBuilder {
+  private name = 'tributary'
+  private readonly settings: Record<string, string> = {}
+
+  appName(name: string): this {
+    this.name = name
+    return this
+  }
+
+  config(key: string, value: string | number | boolean): this {
+    this.settings[key] = String(value)
+    return this
+  }
+
+  /** The active session (with these settings applied), or a new one. */
+  getOrCreate(): Session {
+    if (activeSession && !activeSession.isStopped) {
+      for (const [k, v] of Object.entries(this.settings)) activeSession.conf.set(k, v)
+      return activeSession
+    }
+    activeSession = new Session(this.name, new RuntimeConfig(this.settings))
+    return activeSession
+  }
+
+  /** Always a new session, not shared through getOrCreate (for tests that need isolation). */
+  create(): Session {
+    return new Session(this.name, new RuntimeConfig(this.settings))
+  }
+}
+
+export class Session {
+  readonly streams = new StreamingQueryManager()
+  private readonly tables = new Map<string, MemoryTable>()
+  private stopped = false
+
+  /** @internal use Session.builder() */
+  constructor(
+    readonly appName: string,
+    readonly conf: RuntimeConfig,
+  ) {}
+
+  static builder(): SessionBuilder {
+    return new SessionBuilder()
+  }
+
+  static active(): Session | undefined {
+    return activeSession
+  }
+
+  get isStopped(): boolean {
+    return this.stopped
+  }
+
+  get read(): DataFrameReader {
+    return new DataFrameReader(this)
+  }
+
+  get readStream(): DataStreamReader {
+    return new DataStreamReader(this)
+  }
+
+  /** A batch DataFrame of rows (checked against the schema), a ColumnarBatch, or an Arrow table. */
+  createDataFrame<R>(rows: readonly R[], schema: Schema<R>): DataFrame<R>
+  createDataFrame<R>(batch: ColumnarBatch<R>): DataFrame<R>
+  createDataFrame(table: Table): DataFrame<Record<string, unknown>>
+  createDataFrame<R>(data: readonly R[] | ColumnarBatch<R> | Table, schema?: Schema<R>): DataFrame<R> {
+    let batch: ColumnarBatch<unknown>
+    if (data instanceof ColumnarBatch) batch = data as ColumnarBatch<unknown>
+    else if (Array.isArray(data)) {
+      if (!schema) {
+        throw new AnalysisError(
+          'createDataFrame(rows) needs a schema: createDataFrame(rows, schema({ ... })).',
+          'SCHEMA_REQUIRED',
+        )
+      }
+      batch = ColumnarBatch.fromRows(schema, data as R[]) as ColumnarBatch<unknown>
+    } else batch = ColumnarBatch.fromArrow(data as Table)
+    return new DataFrame<R>(this, { kind: 'localRelation', batch })
+  }
+
+  /** Rows id = start, start+step, ... below end, as Spark's range(). */
+  range(start: number, end?: number, step = 1): DataFrame<{ id: number }> {
+    const [from, to] = end === undefined ? [0, start] : [start, end]
+    const rows: { id: number }[] = []
+    for (let i = from; step > 0 ? i < to : i > to; i += step) rows.push({ id: i })
+    return this.createDataFrame(rows, makeSchema({ id: 'long' }))
+  }
+
+  /** A memory sink's table, by the query name that wrote it. */
+  table(name: string): DataFrame<Record<string, unknown>> {
+    const t = this.tables.get(name)
+    if (!t) {
+      const near = nearMatches(name, [...this.tables.keys()])
+      throw new AnalysisError(
+        `TABLE_NOT_FOUND: no table '${name}'.${near.length ? ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} Tables are made by writeStream.format('memory').queryName('${name}').`,
+        'TABLE_NOT_FOUND',
+      )
+    }
+    return new DataFrame(this, { kind: 'localRelation', batch: t.snapshot() })
+  }
+
+  /** @internal the memory sink's table for a query name; kept across restarts within the session. */
+  memoryTable(name: string, schema: Schema<unknown>): MemoryTable {
+    let t = this.tables.get(name)
+    if (!t?.schema.equals(schema)) {
+      t = new MemoryTable(name, schema)
+      this.tables.set(name, t)
+    }
+    return t
+  }
+
+  /** Stops every active query and releases the session. */
+  async stop(): Promise<void> {
+    await this.streams.stopAll()
+    this.stopped = true
+    if (activeSession === this) activeSession = undefined
+  }
+}

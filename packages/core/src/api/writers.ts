@@ -1,0 +1,320 @@
+/**
+ * df.write and df.writeStream. Each call returns a new writer; start() validates the
+ * query, opens the checkpoint and returns the running StreamingQuery.
+ */
+import { randomUUID } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import { tmpdir } from 'node:os'
+import * as path from 'node:path'
+import { Subject } from 'rxjs'
+import { sinkProvider } from '../formats/registry.js'
+import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
+import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
+import { ObservableSink } from '../sinks/observable-sink.js'
+import type { OutputMode, SaveMode, SinkProvider } from '../sinks/sink.js'
+import { type Clock, SystemClock } from '../streaming/clock.js'
+import { MicroBatchExecution } from '../streaming/micro-batch-execution.js'
+import type { StreamingQueryProgress } from '../streaming/progress.js'
+import { StreamingQuery } from '../streaming/streaming-query.js'
+import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '../streaming/trigger.js'
+import type { ColumnName } from '../types/row-types.js'
+import { AnalysisError, OptionError } from '../util/errors.js'
+import { Options, type OptionsInput, type OptionValue } from '../util/options.js'
+import { executeBatch } from './batch-execution.js'
+import type { DataFrame } from './dataframe.js'
+
+interface WriterState {
+  readonly format: string | SinkProvider | undefined
+  readonly options: Readonly<Record<string, OptionValue>>
+  readonly partitionBy: readonly string[]
+}
+
+function mergeOptions(state: WriterState, options: OptionsInput): Record<string, OptionValue> {
+  const merged: Record<string, OptionValue> = { ...state.options }
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) merged[k] = v
+  return merged
+}
+
+function checkPartitionColumns(df: DataFrame<unknown>, cols: readonly string[]): void {
+  for (const c of cols) df.schema.field(c)
+}
+
+interface StreamWriterState extends WriterState {
+  readonly outputMode: OutputMode
+  readonly queryName: string | undefined
+  readonly trigger: Trigger
+  readonly clock: Clock | undefined
+}
+
+export class DataStreamWriter<R> {
+  constructor(
+    private readonly df: DataFrame<R>,
+    private readonly state: StreamWriterState = {
+      format: undefined,
+      options: {},
+      partitionBy: [],
+      outputMode: 'append',
+      queryName: undefined,
+      trigger: defaultTrigger,
+      clock: undefined,
+    },
+  ) {}
+
+  private with(patch: Partial<StreamWriterState>): DataStreamWriter<R> {
+    return new DataStreamWriter(this.df, { ...this.state, ...patch })
+  }
+
+  /** append: new rows only; update: rows changed in the batch; complete: the whole result every batch. */
+  outputMode(mode: OutputMode): DataStreamWriter<R> {
+    const m = String(mode).toLowerCase()
+    if (m !== 'append' && m !== 'update' && m !== 'complete') {
+      throw new OptionError(
+        `outputMode('${mode}'): use 'append', 'update' or 'complete'.`,
+        'INVALID_OUTPUT_MODE',
+      )
+    }
+    return this.with({ outputMode: m })
+  }
+
+  /** 'console', 'memory', 'json', 'csv', 'parquet', a connector's name, or a SinkProvider. */
+  format(format: string | SinkProvider): DataStreamWriter<R> {
+    return this.with({ format })
+  }
+
+  option(key: string, value: OptionValue): DataStreamWriter<R> {
+    return this.with({ options: { ...this.state.options, [key]: value } })
+  }
+
+  options(options: OptionsInput): DataStreamWriter<R> {
+    return this.with({ options: mergeOptions(this.state, options) })
+  }
+
+  /** Output folders by the values of these columns (file sinks). */
+  partitionBy(...cols: ColumnName<R>[]): DataStreamWriter<R> {
+    return this.with({ partitionBy: cols })
+  }
+
+  queryName(name: string): DataStreamWriter<R> {
+    return this.with({ queryName: name })
+  }
+
+  /** { processingTime: '10 seconds' } | { once: true } | { availableNow: true }. */
+  trigger(trigger: TriggerSpec): DataStreamWriter<R> {
+    return this.with({ trigger: parseTrigger(trigger) })
+  }
+
+  /** The clock for processing-time triggers; tests pass a ManualClock. */
+  clock(clock: Clock): DataStreamWriter<R> {
+    return this.with({ clock })
+  }
+
+  /** Calls fn with each micro-batch as a batch DataFrame and its id (the same id again on replay). */
+  foreachBatch(fn: (batch: DataFrame<R>, batchId: number) => Promise<void> | void): DataStreamWriter<R> {
+    const session = this.df.session
+    return this.with({
+      format: foreachBatchProvider(fn as (b: DataFrame<unknown>, id: number) => Promise<void>, (batch) =>
+        session.createDataFrame(batch),
+      ),
+    })
+  }
+
+  /** Calls the writer for every row, with open/close around each batch. */
+  foreach(writer: ForeachWriter<R>): DataStreamWriter<R> {
+    return this.with({ format: foreachProvider(writer) })
+  }
+
+  /** Routes the results to an ObservableSink whose rows$ and batches$ emit them; call start() after subscribing. */
+  toObservable(): { sink: ObservableSink<R>; writer: DataStreamWriter<R> } {
+    const sink = new ObservableSink<R>()
+    return { sink, writer: this.with({ format: sink.provider }) }
+  }
+
+  /** Validates the query, opens its checkpoint and starts it. Rejects on errors found before the first batch. */
+  async start(path_?: string): Promise<StreamingQuery> {
+    const { df, state } = this
+    const session = df.session
+    const plan = df.plan
+    checkStreamingPlan(plan, state.outputMode)
+    const provider = sinkProvider(state.format ?? 'parquet')
+    const options = new Options(state.options, `sink '${provider.name}'`)
+    if (provider.knownOptions) options.checkKnown([...provider.knownOptions, 'path', 'checkpointLocation'])
+    checkPartitionColumns(df as DataFrame<unknown>, state.partitionBy)
+    const where = path_ ?? options.get('path')
+
+    let checkpointDir = options.get('checkpointLocation')
+    const root = session.conf.get('tributary.sql.streaming.checkpointLocation')
+    if (!checkpointDir && root && state.queryName) checkpointDir = path.join(root, state.queryName)
+    let temporary = false
+    if (!checkpointDir) {
+      if (!provider.allowsTemporaryCheckpoint) {
+        throw new AnalysisError(
+          `CHECKPOINT_LOCATION_REQUIRED: the ${provider.name} sink needs a checkpoint to give exactly-once output. Add .option('checkpointLocation', '/path/to/dir'), or set tributary.sql.streaming.checkpointLocation and a queryName.`,
+          'CHECKPOINT_LOCATION_REQUIRED',
+        )
+      }
+      checkpointDir = path.join(tmpdir(), `tributary-checkpoint-${randomUUID()}`)
+      temporary = true
+    }
+
+    const progress = new Subject<StreamingQueryProgress>()
+    const manager = session.streams
+    let query: StreamingQuery | undefined
+    const execution = new MicroBatchExecution({
+      plan,
+      checkpointDir,
+      deleteCheckpointOnStop: temporary,
+      trigger: state.trigger,
+      clock: state.clock ?? new SystemClock(),
+      name: state.queryName,
+      conf: (k) => session.conf.get(k),
+      minBatchesToRetain: Number(session.conf.get('tributary.sql.streaming.minBatchesToRetain', '100')),
+      pollingDelayMs: Number(session.conf.get('tributary.sql.streaming.pollingDelay', '10')),
+      createSource: async (spec, sourcePlan, metadataDir) =>
+        spec.provider.createSource({
+          options: spec.options,
+          schema: sourcePlan.schema,
+          path: spec.path,
+          metadataDir,
+          bounded: false,
+        }),
+      createSink: async () =>
+        provider.createSink({
+          options,
+          schema: df.schema as never,
+          outputMode: state.outputMode,
+          partitionBy: state.partitionBy,
+          queryName: state.queryName,
+          path: where,
+          session,
+          bounded: false,
+        }),
+      events: {
+        onStarted: () =>
+          manager.emit('onQueryStarted', {
+            id: execution.id,
+            runId: execution.runId,
+            name: state.queryName ?? null,
+            timestamp: new Date().toISOString(),
+          }),
+        onProgress: (p) => {
+          progress.next(p)
+          manager.emit('onQueryProgress', { progress: p })
+        },
+        onIdle: () =>
+          manager.emit('onQueryIdle', {
+            id: execution.id,
+            runId: execution.runId,
+            timestamp: new Date().toISOString(),
+          }),
+        onTerminated: (error) => {
+          if (error) progress.error(error)
+          else progress.complete()
+          manager.emit('onQueryTerminated', {
+            id: execution.id,
+            runId: execution.runId,
+            exception: error?.message ?? null,
+          })
+          if (query) manager.terminated(query, error)
+        },
+      },
+    })
+    try {
+      await execution.initialize()
+    } catch (e) {
+      if (temporary) await fs.rm(checkpointDir, { recursive: true, force: true })
+      throw e
+    }
+    query = new StreamingQuery(execution, state.queryName ?? null, progress)
+    manager.register(query)
+    void execution.run()
+    return query
+  }
+}
+
+/** df.write: saves a batch DataFrame once. */
+export class DataFrameWriter<R> {
+  constructor(
+    private readonly df: DataFrame<R>,
+    private readonly state: WriterState & { readonly mode: SaveMode } = {
+      format: undefined,
+      options: {},
+      partitionBy: [],
+      mode: 'errorifexists',
+    },
+  ) {}
+
+  private with(patch: Partial<WriterState & { mode: SaveMode }>): DataFrameWriter<R> {
+    return new DataFrameWriter(this.df, { ...this.state, ...patch })
+  }
+
+  format(format: string | SinkProvider): DataFrameWriter<R> {
+    return this.with({ format })
+  }
+  /** What to do when the target exists: 'errorifexists' (default), 'append', 'overwrite', 'ignore'. */
+  mode(mode: SaveMode | 'error' | 'default'): DataFrameWriter<R> {
+    const m = String(mode).toLowerCase()
+    const normalized = m === 'error' || m === 'default' ? 'errorifexists' : m
+    if (!['append', 'overwrite', 'errorifexists', 'ignore'].includes(normalized)) {
+      throw new OptionError(
+        `mode('${mode}'): use 'append', 'overwrite', 'errorifexists' or 'ignore'.`,
+        'INVALID_SAVE_MODE',
+      )
+    }
+    return this.with({ mode: normalized as SaveMode })
+  }
+  option(key: string, value: OptionValue): DataFrameWriter<R> {
+    return this.with({ options: { ...this.state.options, [key]: value } })
+  }
+  options(options: OptionsInput): DataFrameWriter<R> {
+    return this.with({ options: mergeOptions(this.state, options) })
+  }
+  partitionBy(...cols: ColumnName<R>[]): DataFrameWriter<R> {
+    return this.with({ partitionBy: cols })
+  }
+
+  async save(path_?: string): Promise<void> {
+    const { df, state } = this
+    checkBatchPlan(df.plan, 'write')
+    const provider = sinkProvider(state.format ?? 'parquet')
+    const options = new Options(state.options, `sink '${provider.name}'`)
+    if (provider.knownOptions) options.checkKnown([...provider.knownOptions, 'path'])
+    checkPartitionColumns(df as DataFrame<unknown>, state.partitionBy)
+    const where = path_ ?? options.get('path')
+    if (where) {
+      const existing = await fs.readdir(where).catch(() => null)
+      const exists = existing !== null && existing.length > 0
+      if (exists && state.mode === 'errorifexists') {
+        throw new AnalysisError(
+          `PATH_ALREADY_EXISTS: ${where} already exists. Use mode('overwrite') to replace it, mode('append') to add to it, or mode('ignore') to do nothing.`,
+          'PATH_ALREADY_EXISTS',
+        )
+      }
+      if (exists && state.mode === 'ignore') return
+      if (exists && state.mode === 'overwrite') await fs.rm(where, { recursive: true, force: true })
+    }
+    const data = await executeBatch(df.session, df.plan)
+    const sink = await provider.createSink({
+      options,
+      schema: df.schema as never,
+      outputMode: 'append',
+      partitionBy: state.partitionBy,
+      queryName: undefined,
+      path: where,
+      session: df.session,
+      bounded: true,
+      saveMode: state.mode,
+    })
+    await sink.addBatch(0, data)
+    await sink.stop?.()
+  }
+
+  json(path_: string): Promise<void> {
+    return this.format('json').save(path_)
+  }
+  csv(path_: string): Promise<void> {
+    return this.format('csv').save(path_)
+  }
+  parquet(path_: string): Promise<void> {
+    return this.format('parquet').save(path_)
+  }
+}

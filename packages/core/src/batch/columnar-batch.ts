@@ -1,0 +1,124 @@
+import type { Table } from 'apache-arrow'
+import { Schema } from '../types/schema.js'
+import { arrowToBatch, batchToArrow } from './arrow.js'
+import { fromExternal } from './values.js'
+import {
+  concatVectors,
+  constantVector,
+  externalAt,
+  sliceVector,
+  take,
+  type Vector,
+  VectorBuilder,
+} from './vector.js'
+
+/**
+ * A micro-batch's rows, stored by column. It is what sources produce, operators transform
+ * and sinks receive. Columns are shared, never mutated: a projection reuses the vectors it
+ * does not change.
+ */
+export class ColumnarBatch<R = Record<string, unknown>> {
+  constructor(
+    readonly schema: Schema<R>,
+    readonly columns: readonly Vector[],
+    readonly numRows: number,
+  ) {}
+
+  static empty<R>(schema: Schema<R>): ColumnarBatch<R> {
+    return new ColumnarBatch(
+      schema,
+      schema.fields.map((f) => constantVector(f.type, null, 0)),
+      0,
+    )
+  }
+
+  /** Rows in the user's form (Date for timestamps), checked against the schema. */
+  static fromRows<R>(
+    schema: Schema<R>,
+    rows: readonly R[] | readonly Record<string, unknown>[],
+  ): ColumnarBatch<R> {
+    const builders = schema.fields.map((f) => new VectorBuilder(f.type, rows.length))
+    const fields = schema.fields
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r] as Record<string, unknown>
+      for (let c = 0; c < fields.length; c++) {
+        const f = fields[c]
+        builders[c].append(fromExternal(f.type, row[f.name], `row ${r}, column '${f.name}'`))
+      }
+    }
+    return new ColumnarBatch(
+      schema,
+      builders.map((b) => b.finish()),
+      rows.length,
+    )
+  }
+
+  /** An Arrow table or record batch; the schema follows from Arrow's types unless given. */
+  static fromArrow<R = Record<string, unknown>>(table: Table, schema?: Schema<R>): ColumnarBatch<R> {
+    return arrowToBatch(table, schema) as ColumnarBatch<R>
+  }
+
+  static concat<R>(schema: Schema<R>, batches: readonly ColumnarBatch<R>[]): ColumnarBatch<R> {
+    const nonEmpty = batches.filter((b) => b.numRows > 0)
+    if (nonEmpty.length === 0) return ColumnarBatch.empty(schema)
+    if (nonEmpty.length === 1) return new ColumnarBatch(schema, nonEmpty[0].columns, nonEmpty[0].numRows)
+    const columns = schema.fields.map((f, i) =>
+      concatVectors(
+        f.type,
+        nonEmpty.map((b) => b.columns[i]),
+      ),
+    )
+    return new ColumnarBatch(
+      schema,
+      columns,
+      nonEmpty.reduce((s, b) => s + b.numRows, 0),
+    )
+  }
+
+  column(name: string): Vector {
+    return this.columns[this.schema.indexOf(name)] ?? (this.schema.field(name) as never)
+  }
+
+  /** Rows at `indices`, in that order. */
+  take(indices: ArrayLike<number>): ColumnarBatch<R> {
+    return new ColumnarBatch(
+      this.schema,
+      this.columns.map((c) => take(c, indices)),
+      indices.length,
+    )
+  }
+
+  slice(start: number, end = this.numRows): ColumnarBatch<R> {
+    const e = Math.min(end, this.numRows)
+    const s = Math.min(start, e)
+    return new ColumnarBatch(
+      this.schema,
+      this.columns.map((c) => sliceVector(c, s, e)),
+      e - s,
+    )
+  }
+
+  /** One row in the user's form. Builds an object: keep it off hot paths. */
+  row(i: number): R {
+    const out: Record<string, unknown> = {}
+    const fields = this.schema.fields
+    for (let c = 0; c < fields.length; c++) out[fields[c].name] = externalAt(this.columns[c], i)
+    return out as R
+  }
+
+  toRows(): R[] {
+    const rows = new Array<R>(this.numRows)
+    for (let i = 0; i < this.numRows; i++) rows[i] = this.row(i)
+    return rows
+  }
+
+  *[Symbol.iterator](): IterableIterator<R> {
+    for (let i = 0; i < this.numRows; i++) yield this.row(i)
+  }
+
+  toArrow(): Table {
+    return batchToArrow(this as ColumnarBatch<unknown>)
+  }
+}
+
+export { Schema }

@@ -1,0 +1,61 @@
+/**
+ * Crash-safe file writes: write a temporary file, fsync it, rename it over the target,
+ * fsync the directory. A reader sees the old file or the new one, never half of one.
+ */
+import { randomUUID } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import * as path from 'node:path'
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Writes `content` to `file` atomically. With `exclusive`, fails if the file exists (EEXIST). */
+export async function atomicWrite(
+  file: string,
+  content: string | Uint8Array,
+  exclusive = false,
+): Promise<void> {
+  const dir = path.dirname(file)
+  await fs.mkdir(dir, { recursive: true })
+  const tmp = path.join(dir, `.${path.basename(file)}.${randomUUID()}.tmp`)
+  const handle = await fs.open(tmp, 'wx')
+  try {
+    await handle.writeFile(content)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  try {
+    if (exclusive) {
+      // link() fails when the target exists, which rename() would silently replace.
+      await fs.link(tmp, file)
+      await fs.unlink(tmp)
+    } else {
+      await fs.rename(tmp, file)
+    }
+  } catch (e) {
+    await fs.rm(tmp, { force: true })
+    throw e
+  }
+  await fsyncDir(dir)
+}
+
+/** Temporary files left by a crash in the middle of atomicWrite. */
+export function isTemporaryFile(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp')
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p)
+    return true
+  } catch {
+    return false
+  }
+}

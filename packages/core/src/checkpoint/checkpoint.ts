@@ -1,0 +1,149 @@
+/**
+ * The checkpoint folder: metadata, the offset log (write-ahead), the commit log, and
+ * folders for sources and state. DESIGN.md, "The micro-batch protocol".
+ */
+import { randomUUID } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import * as path from 'node:path'
+import type { Offset } from '../sources/source.js'
+import { CheckpointError } from '../util/errors.js'
+import { atomicWrite } from './atomic-file.js'
+import { corrupt, MetadataLog } from './metadata-log.js'
+
+/** What `offsets/<N>` records besides the offsets: everything a replay needs to give the same answer. */
+export interface BatchMetadata {
+  readonly batchTimestampMs: number
+  readonly batchWatermarkMs: number
+  /** Settings that change results; a restart must use the recorded ones. */
+  readonly conf: Readonly<Record<string, string>>
+}
+
+export interface OffsetSeq {
+  readonly metadata: BatchMetadata
+  /** One per source, in plan order; null for a source that has not produced an offset yet. */
+  readonly offsets: readonly (Offset | null)[]
+}
+
+export interface CommitMetadata {
+  readonly nextBatchWatermarkMs: number
+}
+
+/** What the checkpoint records of the query, to refuse a restart that changes what it means. */
+export interface QueryFingerprint {
+  readonly sources: readonly string[]
+  readonly statePartitions: number
+}
+
+export interface CheckpointMetadata {
+  readonly id: string
+  readonly createdAt: string
+  readonly formatVersion: 1
+  readonly fingerprint: QueryFingerprint
+}
+
+export class Checkpoint {
+  readonly offsets: MetadataLog<OffsetSeq>
+  readonly commits: MetadataLog<CommitMetadata>
+
+  constructor(readonly dir: string) {
+    this.offsets = new MetadataLog<OffsetSeq>(
+      path.join(dir, 'offsets'),
+      (v) => [JSON.stringify(v.metadata), ...v.offsets.map((o) => (o === null ? '-' : JSON.stringify(o)))],
+      (lines, file) => {
+        if (lines.length < 1) throw corrupt(file, 'has no batch metadata line')
+        try {
+          const metadata = JSON.parse(lines[0]) as BatchMetadata
+          if (typeof metadata.batchTimestampMs !== 'number') throw new Error('no batchTimestampMs')
+          return {
+            metadata,
+            offsets: lines.slice(1).map((l) => (l === '-' ? null : (JSON.parse(l) as Offset))),
+          }
+        } catch {
+          throw corrupt(file, 'cannot be parsed as an offset log entry')
+        }
+      },
+    )
+    this.commits = new MetadataLog<CommitMetadata>(path.join(dir, 'commits'))
+  }
+
+  sourceDir(index: number): string {
+    return path.join(this.dir, 'sources', String(index))
+  }
+
+  stateDir(operatorId: number): string {
+    return path.join(this.dir, 'state', String(operatorId))
+  }
+
+  get metadataFile(): string {
+    return path.join(this.dir, 'metadata')
+  }
+
+  /**
+   * Reads the metadata file, or writes it on first start. A checkpoint of a different
+   * query shape is refused with what changed.
+   */
+  async openMetadata(fingerprint: QueryFingerprint): Promise<CheckpointMetadata> {
+    let text: string | undefined
+    try {
+      text = await fs.readFile(this.metadataFile, 'utf8')
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    }
+    if (text === undefined) {
+      const hasLogs = (await this.offsets.batchIds()).length > 0
+      if (hasLogs) {
+        throw new CheckpointError(
+          `CORRUPT_CHECKPOINT_FILE: ${this.metadataFile} is missing, but the checkpoint has an offset log. Restore the file from a backup, or delete the checkpoint folder to start over.`,
+          'CORRUPT_CHECKPOINT_FILE',
+        )
+      }
+      const meta: CheckpointMetadata = {
+        id: randomUUID(),
+        createdAt: new Date().toISOString(),
+        formatVersion: 1,
+        fingerprint,
+      }
+      await atomicWrite(this.metadataFile, `${JSON.stringify(meta)}\n`)
+      return meta
+    }
+    let meta: CheckpointMetadata
+    try {
+      meta = JSON.parse(text) as CheckpointMetadata
+      if (typeof meta.id !== 'string' || !meta.fingerprint) throw new Error('fields missing')
+    } catch {
+      throw corrupt(this.metadataFile, text.trim() === '' ? 'is empty' : 'cannot be parsed')
+    }
+    if (meta.formatVersion !== 1) {
+      throw new CheckpointError(
+        `INCOMPATIBLE_CHECKPOINT: ${this.metadataFile} has format version ${meta.formatVersion}; this Tributary reads version 1. Use a new checkpoint location.`,
+        'INCOMPATIBLE_CHECKPOINT',
+      )
+    }
+    checkFingerprint(this.dir, meta.fingerprint, fingerprint)
+    return meta
+  }
+}
+
+function checkFingerprint(dir: string, recorded: QueryFingerprint, now: QueryFingerprint): void {
+  const changes: string[] = []
+  if (recorded.sources.length !== now.sources.length) {
+    changes.push(
+      `the number of sources changed from ${recorded.sources.length} (${recorded.sources.join(', ')}) to ${now.sources.length} (${now.sources.join(', ')})`,
+    )
+  } else {
+    recorded.sources.forEach((s, i) => {
+      if (s !== now.sources[i]) changes.push(`source ${i} changed from ${s} to ${now.sources[i]}`)
+    })
+  }
+  if (recorded.statePartitions !== now.statePartitions) {
+    changes.push(
+      `tributary.sql.shuffle.partitions changed from ${recorded.statePartitions} to ${now.statePartitions} (state is split by it)`,
+    )
+  }
+  if (changes.length > 0) {
+    throw new CheckpointError(
+      `INCOMPATIBLE_CHECKPOINT: the checkpoint at ${dir} was written by a different query: ${changes.join('; ')}. Restore the original query, or start this one with a new checkpointLocation.`,
+      'INCOMPATIBLE_CHECKPOINT',
+    )
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Accumulators: per-group running state of one aggregate, held column-wise (a typed array
+ * indexed by group id) so that one batch updates all its groups in one loop. The same
+ * accumulators serve batch groupBy and streaming aggregation; getState/setState move one
+ * group's state in and out of a state store.
+ */
+import type { Vector } from '../../batch/vector.js'
+import type { DataType } from '../../types/data-types.js'
+
+export interface Accumulator {
+  readonly resultType: DataType
+  /** Adds each row i to group groupIds[i]; numGroups is the count of groups known so far. */
+  update(groupIds: Int32Array, numGroups: number, inputs: readonly Vector[], numRows: number): void
+  /** One value per group, groups 0..numGroups-1. */
+  result(numGroups: number): Vector
+  /** Group g's state as a JSON value (for the state store). */
+  getState(g: number): unknown
+  setState(g: number, state: unknown): void
+}
+
+export type AccumulatorFactory = (
+  inputTypes: readonly DataType[],
+  options: Readonly<Record<string, unknown>>,
+) => Accumulator
+
+/** A growable Float64Array indexed by group id. */
+export class GrowableF64 {
+  data: Float64Array
+  constructor(
+    private readonly fill = 0,
+    capacity = 64,
+  ) {
+    this.data = new Float64Array(capacity).fill(fill)
+  }
+  ensure(n: number): Float64Array {
+    if (n > this.data.length) {
+      let size = this.data.length * 2
+      while (size < n) size *= 2
+      const next = new Float64Array(size).fill(this.fill)
+      next.set(this.data)
+      this.data = next
+    }
+    return this.data
+  }
+}
+
+/** A growable Uint8Array indexed by group id. */
+export class GrowableU8 {
+  data: Uint8Array
+  constructor(capacity = 64) {
+    this.data = new Uint8Array(capacity)
+  }
+  ensure(n: number): Uint8Array {
+    if (n > this.data.length) {
+      let size = this.data.length * 2
+      while (size < n) size *= 2
+      const next = new Uint8Array(size)
+      next.set(this.data)
+      this.data = next
+    }
+    return this.data
+  }
+}

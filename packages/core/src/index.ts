@@ -1,0 +1,81 @@
+/**
+ * @packageDocumentation
+ * Tributary: Structured Streaming for TypeScript. Start with {@link Session}.
+ */
+
+export { Column, type ColumnOrValue, NamedColumn } from './api/column.js'
+export { DataFrame } from './api/dataframe.js'
+export * as functions from './api/functions.js'
+export {
+  avg,
+  col,
+  collect_list,
+  collect_set,
+  count,
+  countDistinct,
+  explode,
+  first,
+  last,
+  lit,
+  max,
+  min,
+  sum,
+  udf,
+  when,
+} from './api/functions.js'
+export { GroupedData } from './api/grouped-data.js'
+export { DataFrameReader, DataStreamReader } from './api/readers.js'
+export { RuntimeConfig } from './api/runtime-config.js'
+export { Session, SessionBuilder } from './api/session.js'
+export { DataFrameWriter, DataStreamWriter } from './api/writers.js'
+export { ColumnarBatch } from './batch/columnar-batch.js'
+export type { BoolVector, NumberVector, ObjectVector, Vector } from './batch/vector.js'
+export { atomicWrite } from './checkpoint/atomic-file.js'
+export { registerSinkProvider, registerSourceProvider } from './formats/registry.js'
+export type { ForeachWriter } from './sinks/foreach-sinks.js'
+export { type ObservableBatch, ObservableSink } from './sinks/observable-sink.js'
+export type { OutputMode, SaveMode, Sink, SinkContext, SinkProvider } from './sinks/sink.js'
+export { MemoryStream } from './sources/memory-stream.js'
+export type {
+  JsonValue,
+  Offset,
+  ReadLimit,
+  SchemaContext,
+  Source,
+  SourceBatch,
+  SourceContext,
+  SourceProvider,
+} from './sources/source.js'
+export type { StateStore, StateStoreProvider } from './state/state-store.js'
+export { type Clock, ManualClock, SystemClock } from './streaming/clock.js'
+export type {
+  DurationMs,
+  SinkProgress,
+  SourceProgress,
+  StateOperatorProgress,
+  StreamingQueryProgress,
+  StreamingQueryStatus,
+} from './streaming/progress.js'
+export {
+  type QueryIdleEvent,
+  type QueryStartedEvent,
+  type QueryTerminatedEvent,
+  type StreamingQueryListener,
+  StreamingQueryManager,
+} from './streaming/query-manager.js'
+export { StreamingQuery } from './streaming/streaming-query.js'
+export type { TriggerSpec } from './streaming/trigger.js'
+export * from './types/data-types.js'
+export type { ColumnName, ColumnPath, JsOf, RowOf, Simplify } from './types/row-types.js'
+export { Schema, schema } from './types/schema.js'
+export { nullable, type SchemaSpec, type TypeSpec } from './types/type-spec.js'
+export { parseDuration } from './util/duration.js'
+export {
+  AnalysisError,
+  CheckpointError,
+  MalformedRecordError,
+  OptionError,
+  StreamingQueryException,
+  TributaryError,
+} from './util/errors.js'
+export { Options } from './util/options.js'

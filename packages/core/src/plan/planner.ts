@@ -1,0 +1,228 @@
+/**
+ * Turns a logical plan into physical operators, compiling every expression against its
+ * input schema. Compilation is also name and type resolution: a plan that plans is a plan
+ * that is valid, so the analyzer's schema checks are this function.
+ */
+import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import { accumulatorFor } from '../exec/aggregate/functions.js'
+import { type AggregateSpec, HashAggregate } from '../exec/aggregate/hash-aggregate.js'
+import { Distinct } from '../exec/distinct.js'
+import { Filter } from '../exec/filter.js'
+import type { PhysicalOperator } from '../exec/operator.js'
+import { type GeneratorItem, Project, type ProjectItem } from '../exec/project.js'
+import { MapRows, RowFilter } from '../exec/row-functions.js'
+import { LocalScan, SourceScan } from '../exec/scan.js'
+import { Limit, Sort, type SortKey } from '../exec/sort.js'
+import { Union } from '../exec/union.js'
+import { compileExpr } from '../expr/compile.js'
+import type { Compiled } from '../expr/compiled.js'
+import { type Expr, exprName, stripAlias } from '../expr/expr.js'
+import { lookupFunction } from '../expr/registry.js'
+import { commonType, type StructField, typeToString } from '../types/data-types.js'
+import { Schema, unknownColumn } from '../types/schema.js'
+import { AnalysisError } from '../util/errors.js'
+import { type LogicalPlan, uniqueSources } from './logical-plan.js'
+
+export function toPhysical(plan: LogicalPlan): PhysicalOperator {
+  const indexOf = new Map<LogicalPlan, number>(uniqueSources(plan).map((s, i) => [s, i]))
+  return new Planner(indexOf).plan(plan)
+}
+
+const schemaCache = new WeakMap<LogicalPlan, Schema<unknown>>()
+
+/** The output schema of a plan; throws AnalysisError when the plan does not resolve. */
+export function schemaOf(plan: LogicalPlan): Schema<unknown> {
+  let s = schemaCache.get(plan)
+  if (!s) {
+    s = toPhysical(plan).schema
+    schemaCache.set(plan, s)
+  }
+  return s
+}
+
+class Planner {
+  constructor(private readonly sourceIndex: ReadonlyMap<LogicalPlan, number>) {}
+
+  plan(p: LogicalPlan): PhysicalOperator {
+    switch (p.kind) {
+      case 'source':
+        return new SourceScan(this.sourceIndex.get(p) ?? 0, p.schema, p.spec.provider.name)
+      case 'localRelation':
+        return new LocalScan(p.batch as ColumnarBatch<unknown>)
+      case 'project':
+        return this.project(this.plan(p.child), p.exprs)
+      case 'filter': {
+        const child = this.plan(p.child)
+        const cond = compileExpr(child.schema, p.condition)
+        if (cond.type.kind !== 'boolean') {
+          throw new AnalysisError(
+            `DATATYPE_MISMATCH: the filter condition ${cond.name} is ${typeToString(cond.type)}, not boolean.`,
+            'DATATYPE_MISMATCH',
+          )
+        }
+        return new Filter(child, cond)
+      }
+      case 'rowFilter':
+        return new RowFilter(this.plan(p.child), p.predicate as (row: unknown) => boolean)
+      case 'mapRows':
+        return new MapRows(this.plan(p.child), p.fn as (row: unknown) => unknown, p.flat, p.schema)
+      case 'union':
+        return this.union(p)
+      case 'aggregate':
+        return this.aggregate(this.plan(p.child), p.groupBy, p.aggregates)
+      case 'sort': {
+        const child = this.plan(p.child)
+        const keys: SortKey[] = p.orders.map((o) =>
+          o.kind === 'sortOrder'
+            ? {
+                compiled: compileExpr(child.schema, o.child),
+                ascending: o.ascending,
+                nullsFirst: o.nullsFirst,
+              }
+            : { compiled: compileExpr(child.schema, o), ascending: true, nullsFirst: true },
+        )
+        return new Sort(child, keys)
+      }
+      case 'limit':
+        return new Limit(this.plan(p.child), p.n)
+      case 'distinct': {
+        const child = this.plan(p.child)
+        const cols = p.columns ?? child.schema.names
+        const idx = cols.map((c) => {
+          const i = child.schema.indexOf(c)
+          if (i < 0) throw unknownColumn(c, child.schema.names)
+          return i
+        })
+        return new Distinct(child, idx)
+      }
+    }
+  }
+
+  private project(child: PhysicalOperator, exprs: readonly Expr[]): PhysicalOperator {
+    const items: ProjectItem[] = []
+    const fields: StructField[] = []
+    let generator: GeneratorItem | null = null
+    for (const e of exprs) {
+      if (e.kind === 'star') {
+        child.schema.fields.forEach((f, index) => {
+          items.push({ kind: 'input', index, field: f })
+          fields.push(f)
+        })
+        continue
+      }
+      const inner = stripAlias(e)
+      if (inner.kind === 'call' && lookupFunction(inner.name).kind === 'generator') {
+        if (generator) {
+          throw new AnalysisError(
+            'UNSUPPORTED_GENERATOR: only one explode() is allowed per select; explode in two steps.',
+            'UNSUPPORTED_GENERATOR',
+          )
+        }
+        const def = lookupFunction(inner.name)
+        if (def.kind !== 'generator') throw new Error('unreachable')
+        const args = inner.args.map((a) => compileExpr(child.schema, a))
+        const bound = def.bind(args, inner.options ?? {})
+        const outputs =
+          e.kind === 'alias' && bound.outputs.length === 1
+            ? [{ ...bound.outputs[0], name: e.name }]
+            : bound.outputs
+        generator = { position: fields.length, input: args[0], outputs, outer: bound.outer }
+        for (const o of outputs) fields.push({ name: o.name, type: o.type, nullable: true })
+        continue
+      }
+      const compiled: Compiled = compileExpr(child.schema, e)
+      // A bare column reference passes the input vector through (zero copy).
+      if (e.kind === 'column' && child.schema.indexOf(e.path) >= 0) {
+        const index = child.schema.indexOf(e.path)
+        items.push({ kind: 'input', index, field: child.schema.fields[index] })
+        fields.push(child.schema.fields[index])
+        continue
+      }
+      items.push({ kind: 'expr', compiled })
+      fields.push({ name: compiled.name, type: compiled.type, nullable: true })
+    }
+    return new Project(child, items, new Schema(fields), generator)
+  }
+
+  private union(p: Extract<LogicalPlan, { kind: 'union' }>): PhysicalOperator {
+    const kids = p.children.map((c) => this.plan(c))
+    const first = kids[0].schema
+    let names = first.names
+    if (p.byName && p.allowMissingColumns) {
+      names = [...new Set(kids.flatMap((k) => k.schema.names))]
+    }
+    const mapping = kids.map((k, c) => {
+      if (!p.byName) {
+        if (k.schema.length !== first.length) {
+          throw new AnalysisError(
+            `NUM_COLUMNS_MISMATCH: union needs inputs with the same number of columns, but input 1 has ${first.length} and input ${c + 1} has ${k.schema.length}. Use unionByName to match columns by name.`,
+            'NUM_COLUMNS_MISMATCH',
+          )
+        }
+        return names.map((_, i) => i)
+      }
+      return names.map((n) => {
+        const i = k.schema.indexOf(n)
+        if (i < 0 && !p.allowMissingColumns) {
+          throw new AnalysisError(
+            `UNRESOLVED_COLUMN: unionByName: input ${c + 1} has no column '${n}' (it has ${k.schema.names.join(', ')}). Pass allowMissingColumns = true to fill it with nulls.`,
+            'UNRESOLVED_COLUMN',
+          )
+        }
+        return i
+      })
+    })
+    const fields: StructField[] = names.map((name, i) => {
+      let type = null as StructField['type'] | null
+      kids.forEach((k, c) => {
+        const j = mapping[c][i]
+        if (j < 0) return
+        const t = k.schema.fields[j].type
+        const common = type === null ? t : commonType(type, t)
+        if (!common) {
+          throw new AnalysisError(
+            `INCOMPATIBLE_COLUMN_TYPE: union column '${name}' is ${typeToString(type!)} in one input and ${typeToString(t)} in another. Cast one of them.`,
+            'INCOMPATIBLE_COLUMN_TYPE',
+          )
+        }
+        type = common
+      })
+      return { name, type: type!, nullable: true }
+    })
+    return new Union(kids, mapping, new Schema(fields))
+  }
+
+  private aggregate(
+    child: PhysicalOperator,
+    groupBy: readonly Expr[],
+    aggs: readonly Expr[],
+  ): PhysicalOperator {
+    const keys = groupBy.map((g) => compileExpr(child.schema, g))
+    const specs: AggregateSpec[] = aggs.map((a) => {
+      const inner = stripAlias(a)
+      if (inner.kind !== 'call' || lookupFunction(inner.name).kind !== 'aggregate') {
+        throw new AnalysisError(
+          `NOT_AN_AGGREGATE: agg() takes aggregate functions such as count, sum, avg, min, max; '${exprName(a)}' is not one. Compute it in a select() after the aggregation.`,
+          'NOT_AN_AGGREGATE',
+        )
+      }
+      const args = inner.args.map((x) => compileExpr(child.schema, x))
+      const def = lookupFunction(inner.name)
+      if (def.kind === 'aggregate') def.resultType(args, inner.options ?? {})
+      return { name: exprName(a), fn: inner.name, args, options: inner.options ?? {} }
+    })
+    const fields: StructField[] = [
+      ...keys.map((k) => ({ name: k.name, type: k.type, nullable: true })),
+      ...specs.map((s) => ({
+        name: s.name,
+        type: accumulatorFor(
+          s.fn,
+          s.args.map((x) => x.type),
+          s.options,
+        ).resultType,
+        nullable: true,
+      })),
+    ]
+    return new HashAggregate(child, keys, specs, new Schema(fields))
+  }
+}

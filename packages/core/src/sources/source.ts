@@ -1,0 +1,85 @@
+/**
+ * The Source interface: what the micro-batch loop asks of every input. Offsets are JSON
+ * values that the source alone interprets; they are written to the offset log before a
+ * batch runs, so a replayable source must return the same rows for the same range.
+ */
+import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { Schema } from '../types/schema.js'
+import type { Options } from '../util/options.js'
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type Offset = JsonValue
+
+/** 'default': the source's admission control applies; 'all': everything available (Trigger.Once). */
+export type ReadLimit = 'default' | 'all'
+
+/** What a source reads for a batch: rows of `[start, end)` plus counts for progress. */
+export interface SourceBatch {
+  readonly data: ColumnarBatch<unknown>
+  /** Malformed records dropped under DROPMALFORMED, reported in progress. */
+  readonly droppedMalformed?: number
+}
+
+export interface Source {
+  readonly schema: Schema<unknown>
+  /** Shown in progress and explain(), e.g. `FileStreamSource[/data/in]`. */
+  readonly description: string
+  /** True when getBatch returns the same rows for the same offsets; decides exactly-once. */
+  readonly replayable: boolean
+  /** The offset before any data; the first batch reads from it. */
+  initialOffset(): Promise<Offset>
+  /**
+   * The newest offset to read up to, after `start`, limited by the source's admission
+   * control (maxFilesPerTrigger, maxOffsetsPerTrigger, ...) unless `limit` is 'all'
+   * (Trigger.Once). Equal to `start` when there is no new data.
+   */
+  latestOffset(start: Offset, limit: ReadLimit): Promise<Offset>
+  /** Rows after `start` up to and including `end`. */
+  getBatch(start: Offset, end: Offset): Promise<SourceBatch>
+  /** Everything up to `end` is committed and will not be asked for again. */
+  commit(end: Offset): Promise<void>
+  stop(): Promise<void>
+  /**
+   * Trigger.AvailableNow: remember the newest offset now and never go past it, so the
+   * query ends after what was there when it started. Sources without it are read until
+   * they have no new data.
+   */
+  prepareForTriggerAvailableNow?(): Promise<void>
+  /** Source-specific figures for progress (e.g. offsets behind latest). */
+  metrics?(): Record<string, number | string>
+}
+
+export interface SourceContext {
+  readonly options: Options
+  /** Set by `.schema(...)`, or inferred at load time. */
+  readonly schema: Schema<unknown>
+  readonly path: string | undefined
+  /** A folder of this source's own in the checkpoint (`sources/<i>`), for logs such as files seen. */
+  readonly metadataDir: string
+  /** True for `session.read` (bounded), false for `session.readStream`. */
+  readonly bounded: boolean
+}
+
+export interface SchemaContext {
+  readonly options: Options
+  readonly userSchema: Schema<unknown> | null
+  readonly path: string | undefined
+  readonly streaming: boolean
+}
+
+/** A format name (`json`, `kafka`, ...) and how to build its source. */
+export interface SourceProvider {
+  readonly name: string
+  /** Options the provider accepts; others are refused with near matches. Omit to accept any. */
+  readonly knownOptions?: readonly string[]
+  /** The schema of the rows, decided at `load()`: fixed, user-given, or inferred. Throws when it cannot be known. */
+  schemaOf(ctx: SchemaContext): Schema<unknown>
+  createSource(ctx: SourceContext): Promise<Source> | Source
+}
+
+/** What a DataFrame remembers of `readStream.format(...).load(...)`. */
+export interface SourceSpec {
+  readonly provider: SourceProvider
+  readonly options: Options
+  readonly path: string | undefined
+}

@@ -1,0 +1,67 @@
+/**
+ * The state store: versioned key-value state of stateful operators, one store per
+ * operator and partition. Version N is what the operator left after batch N; a batch
+ * loads version N-1, changes it, and commits N only after the sink has the output.
+ */
+export type StateKey = string
+export type StateValue = unknown
+
+export interface StateStoreMetrics {
+  readonly numKeys: number
+  readonly memoryUsedBytes: number
+  readonly commitTimeMs: number
+}
+
+export interface StateStore {
+  readonly operatorId: number
+  readonly partition: number
+  /** The version this store was loaded at. */
+  readonly version: number
+  get(key: StateKey): StateValue | undefined
+  put(key: StateKey, value: StateValue): void
+  remove(key: StateKey): void
+  /** Entries whose key starts with prefix (all with ''), in no particular order. */
+  prefix(prefix: StateKey): IterableIterator<[StateKey, StateValue]>
+  /** Makes the changes durable as version+1 and returns it. */
+  commit(): Promise<number>
+  /** Drops uncommitted changes. */
+  abort(): void
+  metrics(): StateStoreMetrics
+}
+
+export interface StateStoreProvider {
+  readonly name: string
+  /** Opens the store of (operator, partition) at `version` (0 = empty) under `dir`. */
+  load(dir: string, operatorId: number, partition: number, version: number): Promise<StateStore>
+  /** Deletes files no longer needed to load versions >= minVersion. */
+  maintain(dir: string, minVersion: number): Promise<void>
+}
+
+/** The state of a batch: every store opened for it, committed or aborted together (protocol step 6). */
+export class StateCoordinator {
+  private readonly open: StateStore[] = []
+
+  constructor(
+    readonly provider: StateStoreProvider | null,
+    readonly rootDir: string,
+  ) {}
+
+  track(store: StateStore): StateStore {
+    this.open.push(store)
+    return store
+  }
+
+  get hasState(): boolean {
+    return this.open.length > 0
+  }
+
+  async commitAll(): Promise<void> {
+    for (const s of this.open) await s.commit()
+    this.open.length = 0
+  }
+
+  abortAll(): void {
+    for (const s of this.open) s.abort()
+    this.open.length = 0
+  }
+}

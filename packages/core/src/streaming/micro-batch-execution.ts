@@ -1,0 +1,456 @@
+/**
+ * The micro-batch loop (DESIGN.md, "The micro-batch protocol"). Each batch is the same
+ * short sequence of named steps; recovery replays the one batch whose offsets were logged
+ * but not committed, with exactly the recorded offsets and metadata.
+ */
+import { randomUUID } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { ColumnarBatch } from '../batch/columnar-batch.js'
+import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
+import type { PhysicalOperator } from '../exec/operator.js'
+import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
+import { toPhysical } from '../plan/planner.js'
+import type { Sink } from '../sinks/sink.js'
+import type { Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
+import { StateCoordinator } from '../state/state-store.js'
+import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
+import type { Clock } from './clock.js'
+import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
+import type { Trigger } from './trigger.js'
+
+/** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
+export const RECORDED_CONF = ['tributary.sql.shuffle.partitions', 'tributary.sql.session.timeZone'] as const
+
+export interface ExecutionEvents {
+  onStarted(): void
+  onProgress(p: StreamingQueryProgress): void
+  onIdle(): void
+  onTerminated(error: StreamingQueryException | null): void
+}
+
+export interface ExecutionConfig {
+  readonly plan: LogicalPlan
+  readonly createSink: () => Promise<Sink>
+  readonly createSource: (
+    spec: SourceSpec,
+    schema: LogicalPlan & { kind: 'source' },
+    metadataDir: string,
+  ) => Promise<Source>
+  readonly checkpointDir: string
+  readonly deleteCheckpointOnStop: boolean
+  readonly trigger: Trigger
+  readonly clock: Clock
+  readonly name: string | undefined
+  readonly conf: (key: string) => string | undefined
+  readonly events: ExecutionEvents
+  readonly minBatchesToRetain: number
+  readonly pollingDelayMs: number
+}
+
+interface PlannedBatch {
+  readonly id: number
+  readonly starts: readonly Offset[]
+  readonly ends: readonly Offset[]
+  readonly metadata: BatchMetadata
+  readonly durations: Partial<DurationMs>
+  readonly latestOffsetMs: number
+}
+
+const sameOffset = (a: Offset, b: Offset): boolean => JSON.stringify(a) === JSON.stringify(b)
+
+export class MicroBatchExecution {
+  readonly runId = randomUUID()
+  id = ''
+  private readonly checkpoint: Checkpoint
+  private sources: Source[] = []
+  private sink: Sink | null = null
+  private operator: PhysicalOperator | null = null
+  private readonly state: StateCoordinator
+  private committed: Offset[] = []
+  private nextBatchId = 0
+  private pendingReplay: PlannedBatch | null = null
+  private watermarkMs = 0
+  private readonly abort = new AbortController()
+  private stopRequested = false
+  private triggerSeq = 0
+  private idleWaiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = []
+  private readonly progressHistory: StreamingQueryProgress[] = []
+  private status: StreamingQueryStatus = {
+    message: 'Initializing sources',
+    isDataAvailable: false,
+    isTriggerActive: false,
+  }
+  exception: StreamingQueryException | null = null
+  private finished = false
+  readonly terminated: Promise<void>
+  private resolveTerminated!: () => void
+
+  constructor(private readonly config: ExecutionConfig) {
+    this.checkpoint = new Checkpoint(config.checkpointDir)
+    this.state = new StateCoordinator(null, this.checkpoint.dir)
+    this.terminated = new Promise((r) => {
+      this.resolveTerminated = r
+    })
+  }
+
+  get isActive(): boolean {
+    return !this.finished
+  }
+  get currentStatus(): StreamingQueryStatus {
+    return this.status
+  }
+  get recentProgress(): StreamingQueryProgress[] {
+    return [...this.progressHistory]
+  }
+  get lastProgress(): StreamingQueryProgress | null {
+    return this.progressHistory[this.progressHistory.length - 1] ?? null
+  }
+  get physicalPlan(): PhysicalOperator | null {
+    return this.operator
+  }
+
+  /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
+  async initialize(): Promise<void> {
+    const sourcePlans = uniqueSources(this.config.plan)
+    const fingerprint: QueryFingerprint = {
+      sources: sourcePlans.map((s) => s.spec.provider.name),
+      statePartitions: Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4'),
+    }
+    const meta = await this.checkpoint.openMetadata(fingerprint)
+    this.id = meta.id
+    this.operator = toPhysical(this.config.plan)
+    this.sources = []
+    for (let i = 0; i < sourcePlans.length; i++) {
+      this.sources.push(
+        await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
+      )
+    }
+    this.sink = await this.config.createSink()
+    await this.recover()
+  }
+
+  /** Step 0: where to go on from. Offsets N with commit N-1 means batch N must run again. */
+  private async recover(): Promise<void> {
+    const lastOffsets = await this.checkpoint.offsets.latest()
+    const lastCommit = await this.checkpoint.commits.latest()
+    const initial = await Promise.all(this.sources.map((s) => s.initialOffset()))
+    if (!lastOffsets) {
+      if (lastCommit) {
+        throw new CheckpointError(
+          `CORRUPT_CHECKPOINT: ${this.checkpoint.commits.dir} has commits but ${this.checkpoint.offsets.dir} has no offsets. Restore the offsets folder from a backup, or start with a new checkpointLocation.`,
+          'CORRUPT_CHECKPOINT',
+        )
+      }
+      this.committed = initial
+      this.nextBatchId = 0
+      return
+    }
+    const { batchId: n, value } = lastOffsets
+    if (value.offsets.length !== this.sources.length) {
+      throw new CheckpointError(
+        `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
+        'INCOMPATIBLE_CHECKPOINT',
+      )
+    }
+    const m = lastCommit?.batchId ?? -1
+    if (m === n) {
+      this.committed = value.offsets.map((o, i) => o ?? initial[i])
+      this.watermarkMs = lastCommit!.value.nextBatchWatermarkMs ?? value.metadata.batchWatermarkMs
+      this.nextBatchId = n + 1
+      return
+    }
+    if (m !== n - 1) {
+      throw new CheckpointError(
+        `CORRUPT_CHECKPOINT: the newest offset log entry is batch ${n} but the newest commit is batch ${m}; batches in between are missing from ${this.checkpoint.commits.dir}. Restore the commits folder, or start with a new checkpointLocation.`,
+        'CORRUPT_CHECKPOINT',
+      )
+    }
+    const previous = n > 0 ? await this.checkpoint.offsets.get(n - 1) : undefined
+    if (n > 0 && !previous) {
+      throw new CheckpointError(
+        `CORRUPT_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n - 1)} is missing, so batch ${n} cannot be replayed from where batch ${n - 1} ended. Restore the file, or start with a new checkpointLocation.`,
+        'CORRUPT_CHECKPOINT',
+      )
+    }
+    this.committed = previous ? previous.offsets.map((o, i) => o ?? initial[i]) : initial
+    this.watermarkMs = value.metadata.batchWatermarkMs
+    this.nextBatchId = n
+    this.pendingReplay = {
+      id: n,
+      starts: this.committed,
+      ends: value.offsets.map((o, i) => o ?? initial[i]),
+      metadata: value.metadata,
+      durations: {},
+      latestOffsetMs: 0,
+    }
+  }
+
+  /** The loop: one trigger at a time until stopped, finished (once/availableNow) or failed. */
+  async run(): Promise<void> {
+    const { trigger, clock } = this.config
+    this.config.events.onStarted()
+    try {
+      if (trigger.kind === 'availableNow') await this.prepareAvailableNow()
+      while (!this.stopRequested) {
+        const triggerStart = clock.now()
+        const seq = ++this.triggerSeq
+        this.status = {
+          message: 'Getting offsets from sources',
+          isDataAvailable: false,
+          isTriggerActive: true,
+        }
+        const ran = await this.runTrigger(trigger.kind === 'once' ? 'all' : 'default')
+        this.status = { message: 'Waiting for data to arrive', isDataAvailable: ran, isTriggerActive: false }
+        if (!ran) {
+          this.resolveIdleWaiters(seq)
+          this.config.events.onIdle()
+        }
+        if (trigger.kind === 'once' || (trigger.kind === 'availableNow' && !ran)) break
+        if (this.stopRequested) break
+        if (trigger.kind === 'processingTime' && trigger.intervalMs > 0) {
+          const next = Math.floor(triggerStart / trigger.intervalMs) * trigger.intervalMs + trigger.intervalMs
+          this.status = { message: 'Waiting for next trigger', isDataAvailable: ran, isTriggerActive: false }
+          await clock.waitUntil(next, this.abort.signal)
+        } else if (!ran && trigger.kind === 'processingTime') {
+          await sleep(this.config.pollingDelayMs, this.abort.signal)
+        }
+      }
+    } catch (e) {
+      this.state.abortAll()
+      this.exception =
+        e instanceof StreamingQueryException
+          ? e
+          : new StreamingQueryException(
+              `Query ${this.config.name ?? this.id} [id = ${this.id}, runId = ${this.runId}] terminated with exception: ${(e as Error).message}`,
+              e instanceof TributaryError ? e.code : 'STREAMING_QUERY_FAILED',
+              { cause: e },
+            )
+    } finally {
+      await this.shutdown()
+    }
+  }
+
+  private async prepareAvailableNow(): Promise<void> {
+    for (const s of this.sources) {
+      await s.prepareForTriggerAvailableNow?.()
+    }
+  }
+
+  /** Runs one batch if there is one to run; false when there was no new data. */
+  private async runTrigger(limit: ReadLimit): Promise<boolean> {
+    if (this.pendingReplay) {
+      const batch = this.pendingReplay
+      this.pendingReplay = null
+      await this.runBatch(batch)
+      return true
+    }
+    const planned = await this.constructNextBatch(limit)
+    if (!planned) return false
+    await this.runBatch(planned)
+    return true
+  }
+
+  /** Steps 1–2: ask every source for its latest offset; if any moved, write offsets/N before reading. */
+  private async constructNextBatch(limit: ReadLimit): Promise<PlannedBatch | null> {
+    const t0 = performance.now()
+    const ends = await Promise.all(this.sources.map((s, i) => s.latestOffset(this.committed[i], limit)))
+    const t1 = performance.now()
+    if (ends.every((e, i) => sameOffset(e, this.committed[i]))) return null
+    const conf: Record<string, string> = {}
+    for (const k of RECORDED_CONF) {
+      const v = this.config.conf(k)
+      if (v !== undefined) conf[k] = v
+    }
+    const metadata: BatchMetadata = {
+      batchTimestampMs: this.config.clock.now(),
+      batchWatermarkMs: this.watermarkMs,
+      conf,
+    }
+    const id = this.nextBatchId
+    const written = await this.checkpoint.offsets.add(id, { metadata, offsets: ends })
+    if (!written) {
+      throw new CheckpointError(
+        `CONCURRENT_QUERY: ${this.checkpoint.offsets.fileOf(id)} was written by someone else while this query ran. Two queries must not share a checkpointLocation; stop the other one.`,
+        'CONCURRENT_QUERY',
+      )
+    }
+    const t2 = performance.now()
+    return {
+      id,
+      starts: this.committed,
+      ends,
+      metadata,
+      durations: { latestOffset: t1 - t0, walCommit: t2 - t1 },
+      latestOffsetMs: t1 - t0,
+    }
+  }
+
+  /** Steps 3–8 for one planned batch. */
+  private async runBatch(batch: PlannedBatch): Promise<void> {
+    const startedAt = this.config.clock.now()
+    const t0 = performance.now()
+    // Step 3: read [start, end) of every source.
+    const inputs = new Map<number, ColumnarBatch<unknown>>()
+    const sourceRows: number[] = []
+    let dropped = 0
+    for (let i = 0; i < this.sources.length; i++) {
+      const s = this.sources[i]
+      if (sameOffset(batch.starts[i], batch.ends[i])) {
+        inputs.set(i, ColumnarBatch.empty(s.schema))
+        sourceRows.push(0)
+        continue
+      }
+      const got = await s.getBatch(batch.starts[i], batch.ends[i])
+      inputs.set(i, got.data)
+      sourceRows.push(got.data.numRows)
+      dropped += got.droppedMalformed ?? 0
+    }
+    const t1 = performance.now()
+    // Step 4: run the incremental plan.
+    const output = await this.operator!.execute({
+      batchId: batch.id,
+      eval: {
+        batchTimestampMs: batch.metadata.batchTimestampMs,
+        timeZone: batch.metadata.conf['tributary.sql.session.timeZone'] ?? 'UTC',
+      },
+      inputs,
+    })
+    // Step 5: hand the result to the sink, which ignores a batch id it has already committed.
+    await this.sink!.addBatch(batch.id, output)
+    const t3 = performance.now()
+    // Step 6: commit state version N.
+    await this.state.commitAll()
+    // Step 7: commits/N, then let sources forget what is committed.
+    await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs })
+    for (let i = 0; i < this.sources.length; i++) await this.sources[i].commit(batch.ends[i])
+    this.committed = [...batch.ends]
+    this.nextBatchId = batch.id + 1
+    // Step 8 (watermark for N+1) is computed by stateful operators; see "Event time".
+    await this.purgeOldLogs(batch.id)
+    const t4 = performance.now()
+    this.reportProgress(batch, startedAt, sourceRows, output.numRows, dropped, {
+      ...batch.durations,
+      getBatch: t1 - t0,
+      queryPlanning: 0,
+      addBatch: t3 - t1,
+      commitOffsets: t4 - t3,
+      triggerExecution: (batch.durations.latestOffset ?? 0) + (batch.durations.walCommit ?? 0) + (t4 - t0),
+    })
+  }
+
+  private async purgeOldLogs(batchId: number): Promise<void> {
+    const keepFrom = batchId - this.config.minBatchesToRetain + 1
+    if (keepFrom <= 0 || batchId % 10 !== 0) return
+    await this.checkpoint.offsets.purgeBefore(keepFrom)
+    await this.checkpoint.commits.purgeBefore(keepFrom)
+  }
+
+  private reportProgress(
+    batch: PlannedBatch,
+    startedAt: number,
+    sourceRows: number[],
+    outputRows: number,
+    dropped: number,
+    durationMs: Partial<DurationMs>,
+  ): void {
+    const full: DurationMs = {
+      latestOffset: 0,
+      getBatch: 0,
+      walCommit: 0,
+      queryPlanning: 0,
+      addBatch: 0,
+      commitOffsets: 0,
+      triggerExecution: 0,
+      ...durationMs,
+    }
+    for (const k of Object.keys(full) as (keyof DurationMs)[]) full[k] = Math.round(full[k])
+    const previous = this.lastProgress
+    const sinceLast = previous ? Math.max(1, startedAt - Date.parse(previous.timestamp)) : 0
+    const totalIn = sourceRows.reduce((a, b) => a + b, 0)
+    const processingSec = Math.max(full.triggerExecution, 1) / 1000
+    const sources: SourceProgress[] = this.sources.map((s, i) => ({
+      description: s.description,
+      startOffset: batch.starts[i],
+      endOffset: batch.ends[i],
+      latestOffset: batch.ends[i],
+      numInputRows: sourceRows[i],
+      inputRowsPerSecond: sinceLast ? (sourceRows[i] * 1000) / sinceLast : 0,
+      processedRowsPerSecond: sourceRows[i] / processingSec,
+      metrics: s.metrics?.() ?? {},
+    }))
+    const progress: StreamingQueryProgress = {
+      id: this.id,
+      runId: this.runId,
+      name: this.config.name ?? null,
+      timestamp: new Date(startedAt).toISOString(),
+      batchId: batch.id,
+      batchDuration: full.triggerExecution,
+      numInputRows: totalIn,
+      inputRowsPerSecond: sinceLast ? (totalIn * 1000) / sinceLast : 0,
+      processedRowsPerSecond: totalIn / processingSec,
+      durationMs: full,
+      eventTime: {},
+      stateOperators: [],
+      sources,
+      sink: {
+        description: this.sink!.description,
+        numOutputRows: outputRows,
+        metrics: this.sink!.metrics?.() ?? {},
+      },
+      numDroppedMalformedRows: dropped,
+    }
+    this.progressHistory.push(progress)
+    if (this.progressHistory.length > 100) this.progressHistory.shift()
+    this.config.events.onProgress(progress)
+  }
+
+  /** Resolves once a trigger that began after this call found no new data (or the query ended). */
+  processAllAvailable(): Promise<void> {
+    if (this.finished) return this.exception ? Promise.reject(this.exception) : Promise.resolve()
+    return new Promise((resolve, reject) => {
+      this.idleWaiters.push({ seq: this.triggerSeq + 1, resolve, reject })
+    })
+  }
+
+  private resolveIdleWaiters(seq: number): void {
+    const ready = this.idleWaiters.filter((w) => w.seq <= seq)
+    this.idleWaiters = this.idleWaiters.filter((w) => w.seq > seq)
+    for (const w of ready) w.resolve()
+  }
+
+  /** Asks the loop to stop after the batch in progress, and waits for it. */
+  async stop(): Promise<void> {
+    this.stopRequested = true
+    this.abort.abort()
+    await this.terminated
+  }
+
+  private async shutdown(): Promise<void> {
+    const errors: unknown[] = []
+    for (const s of this.sources) await s.stop().catch((e) => errors.push(e))
+    await this.sink?.stop?.().catch((e: unknown) => errors.push(e))
+    if (this.config.deleteCheckpointOnStop && !this.exception) {
+      await fs.rm(this.config.checkpointDir, { recursive: true, force: true })
+    }
+    this.finished = true
+    for (const w of this.idleWaiters) this.exception ? w.reject(this.exception) : w.resolve()
+    this.idleWaiters = []
+    this.status = { message: 'Stopped', isDataAvailable: false, isTriggerActive: false }
+    this.config.events.onTerminated(this.exception)
+    this.resolveTerminated()
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
