@@ -1,0 +1,39 @@
+/**
+ * A file format (json, csv, text, parquet): how one file becomes a columnar batch and a
+ * batch becomes one file. The file source and file sink (`files/`) do listing, offsets,
+ * partition folders and commit logs for every format alike.
+ */
+import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { Schema } from '../types/schema.js'
+import type { Options } from '../util/options.js'
+
+export interface FileReadResult {
+  readonly batch: ColumnarBatch<unknown>
+  /** Records dropped under mode DROPMALFORMED. */
+  readonly droppedMalformed: number
+}
+
+export interface FileFormat {
+  /** The format name used in `.format(name)`. */
+  readonly name: string
+  /** File extension the sink gives its files, without a dot. */
+  readonly extension: string
+  /** Options this format reads when reading (besides the file source's own). */
+  readonly readOptions: readonly string[]
+  /** Options this format reads when writing (besides the file sink's own). */
+  readonly writeOptions: readonly string[]
+  /**
+   * The schema of the given files, read synchronously at `load()` time (Spark infers
+   * eagerly too). `files` is never empty.
+   */
+  inferSchema(files: readonly string[], options: Options): Schema<unknown>
+  /**
+   * Reads one file as rows of `schema`. Malformed records follow `options.mode`:
+   * PERMISSIVE (default: nulls, raw text in `columnNameOfCorruptRecord` if the schema has
+   * that column), DROPMALFORMED (dropped and counted), FAILFAST (MalformedRecordError that
+   * names the file and the line).
+   */
+  read(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult>
+  /** Writes the batch as one new file (the caller makes the write atomic). */
+  write(batch: ColumnarBatch<unknown>, file: string, options: Options): Promise<void>
+}
