@@ -1,0 +1,21 @@
+/**
+ * @packageDocumentation
+ * The Tributary test kit: script a streaming query's input, clock and restarts, and check
+ * what it writes at each step.
+ */
+
+export { ManualClock } from '@tributary/core'
+export {
+  AddData,
+  AdvanceManualClock,
+  AssertOnQuery,
+  CheckAnswer,
+  CheckAnswerInOrder,
+  CheckLastBatch,
+  CheckNewAnswer,
+  ExpectFailure,
+  StartStream,
+  StopStream,
+  type StreamAction,
+} from './actions.js'
+export { StreamTestFailure, type TestStreamOptions, testStream } from './test-stream.js'
