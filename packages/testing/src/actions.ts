@@ -14,7 +14,7 @@ export type StreamAction =
   | { readonly kind: 'start'; readonly trigger?: TriggerSpec; readonly clock?: ManualClock }
   | {
       readonly kind: 'assert'
-      readonly check: (query: StreamingQuery) => boolean | void | Promise<boolean | void>
+      readonly check: (query: StreamingQuery) => boolean | undefined | Promise<boolean | undefined>
       readonly message: string
     }
   | { readonly kind: 'expectFailure'; readonly matches?: RegExp | (new (...args: never[]) => Error) }
@@ -61,7 +61,7 @@ export function StartStream(options: { trigger?: TriggerSpec; clock?: ManualCloc
 
 /** Runs a check on the query; a false result or a thrown error fails the test with the message. */
 export function AssertOnQuery(
-  check: (query: StreamingQuery) => boolean | void | Promise<boolean | void>,
+  check: (query: StreamingQuery) => boolean | undefined | Promise<boolean | undefined>,
   message = 'AssertOnQuery failed',
 ): StreamAction {
   return { kind: 'assert', check, message }

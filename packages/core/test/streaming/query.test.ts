@@ -133,7 +133,7 @@ describe('streaming query lifecycle', () => {
     expect(q.exception?.message).toMatch(
       /Query f \[id = .*, runId = .*\] terminated with exception: unlucky row/,
     )
-    expect((q.exception?.cause as Error).message).toBe('unlucky row')
+    expect((q.exception!.cause as Error).message).toBe('unlucky row')
     expect(terminated[0]).toMatch(/unlucky row/)
   })
 
