@@ -9,7 +9,8 @@ import type { Schema } from '../types/schema.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
 import { Column, type ColumnOrValue, NamedColumn, toExpr } from './column.js'
 
-type ColumnRef<T = unknown> = Column<T> | string
+/** A column, or a column's name. `T` documents the expected value type; untyped `col()` columns are accepted too. */
+type ColumnRef<T = unknown> = Column<T> | Column<unknown> | string
 
 const ref = (c: ColumnRef): Expr => (typeof c === 'string' ? { kind: 'column', path: c } : c.expr)
 const fn = <T>(name: string, ...args: (ColumnRef | Expr)[]): Column<T> =>
