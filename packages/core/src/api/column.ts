@@ -8,14 +8,23 @@ import type { JsOf } from '../types/row-types.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
 
 /** Anything that can stand where a column is expected: a Column, or a literal value. */
-export type ColumnOrValue<T = unknown> = Column<T> | T
+export type ColumnOrValue<T = unknown> = Column<T> | Column<unknown> | T
+
+/**
+ * What generic API methods (select, groupBy, agg) accept as a column. Deliberately only
+ * the expression: matching arguments against the whole Column class sent the type
+ * checker into deep instantiations.
+ */
+export interface ColumnLike {
+  readonly expr: Expr
+}
 
 export function toExpr(value: unknown): Expr {
   if (value instanceof Column) return value.expr
   return literal(value)
 }
 
-export class Column<T = unknown> {
+export class Column<out T = unknown> {
   declare readonly __type?: T
   constructor(readonly expr: Expr) {}
 
@@ -180,8 +189,9 @@ export class Column<T = unknown> {
 }
 
 /** A column whose output name is known to the type checker. */
-export class NamedColumn<N extends string, T = unknown> extends Column<T> {
-  declare readonly __name?: N
+export class NamedColumn<out N extends string, out T = unknown> extends Column<T> {
+  /** Type-level only: the output name. Never set at run time. */
+  declare readonly __name: N
 }
 
 function isDataType(x: unknown): x is DataType {

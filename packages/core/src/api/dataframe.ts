@@ -22,7 +22,7 @@ import type { Schema } from '../types/schema.js'
 import type { SelectedRow, SelectItem } from '../types/select-types.js'
 import { AnalysisError } from '../util/errors.js'
 import { executeBatch } from './batch-execution.js'
-import { type Column, NamedColumn } from './column.js'
+import { type Column, type ColumnLike, NamedColumn } from './column.js'
 import { GroupedData } from './grouped-data.js'
 import type { Session } from './session.js'
 import { showString } from './show.js'
@@ -31,7 +31,7 @@ import { DataFrameWriter, DataStreamWriter } from './writers.js'
 const toExprItem = (c: unknown): Expr =>
   typeof c === 'string' ? (c === '*' ? { kind: 'star' } : { kind: 'column', path: c }) : (c as Column).expr
 
-export class DataFrame<R = Record<string, unknown>> {
+export class DataFrame<in out R = Record<string, unknown>> {
   declare readonly __row?: R
 
   constructor(
@@ -205,7 +205,7 @@ export class DataFrame<R = Record<string, unknown>> {
   }
 
   /** Aggregates over all rows: `df.agg(count().alias('n'))`. */
-  agg<const A extends readonly Column<unknown>[]>(...aggs: A): DataFrame<SelectedRow<R, A>> {
+  agg<const A extends readonly ColumnLike[]>(...aggs: A): DataFrame<SelectedRow<R, A>> {
     return new GroupedData<R, Record<never, never>>(this.session, this.plan, []).agg(...aggs) as never
   }
 

@@ -3,7 +3,7 @@ import { call, type Expr } from '../expr/expr.js'
 import type { LogicalPlan } from '../plan/logical-plan.js'
 import type { ColumnName, Simplify } from '../types/row-types.js'
 import type { SelectedRow } from '../types/select-types.js'
-import type { Column } from './column.js'
+import type { ColumnLike } from './column.js'
 import { DataFrame } from './dataframe.js'
 import type { Session } from './session.js'
 
@@ -14,7 +14,7 @@ export class GroupedData<R, K> {
     private readonly keys: readonly Expr[],
   ) {}
 
-  agg<const A extends readonly Column<unknown>[]>(...aggs: A): DataFrame<Simplify<K & SelectedRow<R, A>>> {
+  agg<const A extends readonly ColumnLike[]>(...aggs: A): DataFrame<Simplify<K & SelectedRow<R, A>>> {
     return new DataFrame(this.session, {
       kind: 'aggregate',
       child: this.plan,

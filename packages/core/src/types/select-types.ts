@@ -2,11 +2,11 @@
  * The row types that select, groupBy and agg produce. Type-level only; DESIGN.md asks to
  * keep this cheap for the editor, so it stays one level of mapping per call.
  */
-import type { Column, NamedColumn } from '../api/column.js'
+import type { ColumnLike } from '../api/column.js'
 import type { ColumnPath, LastSegment, Simplify, TypeAtPath } from './row-types.js'
 
 /** What select() takes: a column name or path of R, '*', or a Column. */
-export type SelectItem<R> = ColumnPath<R> | '*' | Column<unknown>
+export type SelectItem<R> = ColumnPath<R> | '*' | ColumnLike
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
   ? I
@@ -17,7 +17,8 @@ export type ItemRow<R, I> = I extends '*'
   ? R
   : I extends string
     ? { [K in LastSegment<I>]: TypeAtPath<R, I> }
-    : I extends NamedColumn<infer N, infer T>
+    : // Matching on the brand, not on the NamedColumn class, keeps inference shallow.
+      I extends { readonly __name: infer N extends string; readonly __type?: infer T }
       ? { [K in N]: unknown extends T ? (N extends keyof R ? R[N] : unknown) : T }
       : Record<never, never>
 

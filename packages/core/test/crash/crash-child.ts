@@ -68,6 +68,7 @@ if (killAt === 'afterCommit') {
 
 const df = session.readStream
   .format(countingSource)
+  .schema(rowsSchema)
   .load()
   .map(
     (r) => {

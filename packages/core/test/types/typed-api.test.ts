@@ -128,7 +128,7 @@ describe('typed API', () => {
     // @ts-expect-error a map function must return the declared row type
     df.map((r) => ({ who: r.ms }), schema({ who: 'string' }))
     // @ts-expect-error where takes a boolean column or a row predicate
-    df.where(lit(3))
+    expect(() => df.where(lit(3))).toThrow(/the filter condition 3 is int, not boolean/)
     expect(() => df.groupBy('user').agg(count())).not.toThrow()
   })
 })
