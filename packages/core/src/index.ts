@@ -36,6 +36,26 @@ export type { ForeachWriter } from './sinks/foreach-sinks.js'
 export { type ObservableBatch, ObservableSink } from './sinks/observable-sink.js'
 export type { OutputMode, SaveMode, Sink, SinkContext, SinkProvider } from './sinks/sink.js'
 export { MemoryStream } from './sources/memory-stream.js'
+export { fromObservable, ObservableSource, observableSourceProvider } from './sources/observable-source.js'
+export {
+  RATE_SCHEMA,
+  type RateRows,
+  RateSource,
+  rateRows,
+  rateSourceProvider,
+  valueAtSecond,
+} from './sources/rate.js'
+export {
+  RateMicroBatchSource,
+  rateMicroBatchRows,
+  rateMicroBatchSourceProvider,
+} from './sources/rate-micro-batch.js'
+export {
+  SOCKET_SCHEMA,
+  SOCKET_SCHEMA_WITH_TIMESTAMP,
+  SocketSource,
+  socketSourceProvider,
+} from './sources/socket.js'
 export type {
   JsonValue,
   Offset,
