@@ -121,13 +121,19 @@ export class MicroBatchExecution {
     this.id = meta.id
     this.operator = toPhysical(this.config.plan)
     this.sources = []
-    for (let i = 0; i < sourcePlans.length; i++) {
-      this.sources.push(
-        await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
-      )
+    try {
+      for (let i = 0; i < sourcePlans.length; i++) {
+        this.sources.push(
+          await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
+        )
+      }
+      this.sink = await this.config.createSink()
+      await this.recover()
+    } catch (e) {
+      // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
+      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.()])
+      throw e
     }
-    this.sink = await this.config.createSink()
-    await this.recover()
   }
 
   /** Step 0: where to go on from. Offsets N with commit N-1 means batch N must run again. */
