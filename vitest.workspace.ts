@@ -1,21 +1,24 @@
 /**
- * The test projects, one per package. Vitest 4 no longer reads this file by itself;
- * `vitest.config.ts` imports the list into `test.projects`.
+ * The test projects: one per package that has a `test/` folder, plus the examples.
+ * Vitest 4 no longer reads this file by itself; `vitest.config.ts` imports the list into
+ * `test.projects`. Packages resolve to their TypeScript sources, as in tsconfig's paths.
  */
+import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const alias = {
-  '@tributary/core': fileURLToPath(new URL('./packages/core/src/index.ts', import.meta.url)),
-  '@tributary/testing': fileURLToPath(new URL('./packages/testing/src/index.ts', import.meta.url)),
-}
+const root = fileURLToPath(new URL('.', import.meta.url))
+const packages = readdirSync(`${root}packages`).filter((p) => existsSync(`${root}packages/${p}/src/index.ts`))
 
-const project = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
+const alias = Object.fromEntries(packages.map((p) => [`@tributary/${p}`, `${root}packages/${p}/src/index.ts`]))
+
+const project = (name: string, include: string[]) => ({
   resolve: { alias },
-  test: { name, include, testTimeout: 60_000, hookTimeout: 60_000, ...extra },
+  test: { name, include, testTimeout: 60_000, hookTimeout: 60_000 },
 })
 
 export default [
-  project('core', ['packages/core/test/**/*.test.ts']),
-  project('testing', ['packages/testing/test/**/*.test.ts']),
+  ...packages
+    .filter((p) => existsSync(`${root}packages/${p}/test`))
+    .map((p) => project(p, [`packages/${p}/test/**/*.test.ts`])),
   project('examples', ['examples/test/**/*.test.ts']),
 ]

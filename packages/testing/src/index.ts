@@ -19,3 +19,4 @@ export {
   type StreamAction,
 } from './actions.js'
 export { StreamTestFailure, type TestStreamOptions, testStream } from './test-stream.js'
+export { probeTcp, requireService, type ServiceCheck, servicesRequired } from './services.js'
