@@ -38,6 +38,10 @@ export async function executeBatch(session: Session, plan: LogicalPlan): Promise
       batchId: 0,
       eval: { batchTimestampMs: now, timeZone: session.conf.get('tributary.sql.session.timeZone', 'UTC') },
       inputs,
+      watermarkMs: 0,
+      outputMode: 'complete',
+      state: null,
+      watermarks: null,
     })
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true })

@@ -20,6 +20,7 @@ import type {
 } from '../types/row-types.js'
 import type { Schema } from '../types/schema.js'
 import type { SelectedRow, SelectItem } from '../types/select-types.js'
+import { parseDuration } from '../util/duration.js'
 import { AnalysisError } from '../util/errors.js'
 import { executeBatch } from './batch-execution.js'
 import { type Column, type ColumnLike, NamedColumn } from './column.js'
@@ -191,6 +192,36 @@ export class DataFrame<in out R = Record<string, unknown>> {
   /** Distinct rows (batch only; on a stream use dropDuplicates). */
   distinct(): DataFrame<R> {
     return this.derive({ kind: 'distinct', child: this.plan, columns: null })
+  }
+
+  /**
+   * Declares `eventTime` as the event-time column, with a watermark that trails the
+   * highest event time seen by `delay` ('10 minutes'). Stateful operators drop rows older
+   * than the watermark and evict state the watermark has passed; append mode emits a
+   * window once the watermark passes its end.
+   */
+  withWatermark(eventTime: ColumnName<R>, delay: string): DataFrame<R> {
+    let delayMs: number
+    try {
+      delayMs = parseDuration(delay)
+    } catch (e) {
+      throw new AnalysisError(`withWatermark('${eventTime}', '${delay}'): ${(e as Error).message}`, 'INVALID_WATERMARK')
+    }
+    return this.derive({ kind: 'watermark', child: this.plan, column: eventTime, delayMs })
+  }
+
+  /**
+   * Drops rows whose key columns were seen within the watermark delay: the key's state
+   * lives until its first event time plus the delay. Needs withWatermark; the event-time
+   * column need not be among the keys.
+   */
+  dropDuplicatesWithinWatermark(cols?: ColumnName<R>[]): DataFrame<R> {
+    return this.derive({
+      kind: 'distinct',
+      child: this.plan,
+      columns: cols ?? this.schema.names,
+      withinWatermark: true,
+    })
   }
 
   /** Keeps the first row of each combination of the given columns (all columns if none). */

@@ -196,6 +196,25 @@ export const last = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
 export const collect_list = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_list', c)
 export const collect_set = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_set', c)
 
+// Event time
+/**
+ * The time window each row falls in, for groupBy: tumbling (`window(col('ts'), '10 minutes')`)
+ * or sliding (`window(col('ts'), '10 minutes', '5 minutes')`, a row counts in every window
+ * that contains it). The column is `window: { start: Date; end: Date }`; windows are
+ * `[start, end)`, aligned to the epoch plus `startTime`.
+ */
+export function window(
+  timeColumn: ColumnRef<Date>,
+  windowDuration: string,
+  slideDuration?: string,
+  startTime?: string,
+): NamedColumn<'window', { start: Date; end: Date }> {
+  const args: Expr[] = [ref(timeColumn), literal(windowDuration)]
+  if (slideDuration !== undefined || startTime !== undefined) args.push(literal(slideDuration ?? windowDuration))
+  if (startTime !== undefined) args.push(literal(startTime))
+  return new NamedColumn({ kind: 'alias', child: call('window', args), name: 'window' })
+}
+
 // Sorting
 export const asc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).asc()
 export const desc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).desc()

@@ -11,7 +11,8 @@ import { sinkProvider } from '../formats/registry.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
 import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
 import { ObservableSink } from '../sinks/observable-sink.js'
-import type { OutputMode, SaveMode, SinkProvider } from '../sinks/sink.js'
+import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { OutputMode, SaveMode, Sink, SinkProvider } from '../sinks/sink.js'
 import { type Clock, SystemClock } from '../streaming/clock.js'
 import { MicroBatchExecution } from '../streaming/micro-batch-execution.js'
 import type { StreamingQueryProgress } from '../streaming/progress.js'
@@ -44,7 +45,13 @@ interface StreamWriterState extends WriterState {
   readonly queryName: string | undefined
   readonly trigger: Trigger
   readonly clock: Clock | undefined
+  readonly lateRows: LateRowsHandler | undefined
 }
+
+/** Where rows go that a stateful operator drops as late: a function, or a Sink. */
+export type LateRowsHandler =
+  | ((rows: Record<string, unknown>[], info: { readonly batchId: number; readonly operator: string }) => void | Promise<void>)
+  | Sink
 
 export class DataStreamWriter<R> {
   constructor(
@@ -57,6 +64,7 @@ export class DataStreamWriter<R> {
       queryName: undefined,
       trigger: defaultTrigger,
       clock: undefined,
+      lateRows: undefined,
     },
   ) {}
 
@@ -101,6 +109,16 @@ export class DataStreamWriter<R> {
   /** { processingTime: '10 seconds' } | { once: true } | { availableNow: true }. */
   trigger(trigger: TriggerSpec): DataStreamWriter<R> {
     return this.with({ trigger: parseTrigger(trigger) })
+  }
+
+  /**
+   * Rows that stateful operators drop as late (older than the watermark) go here instead
+   * of vanishing (Spark only counts them). A function gets the rows and the batch id; a
+   * Sink gets them with addBatch. Delivery is at least once: a replayed batch delivers its
+   * late rows again, with the same batch id.
+   */
+  withLateRows(handler: LateRowsHandler): DataStreamWriter<R> {
+    return this.with({ lateRows: handler })
   }
 
   /** The clock for processing-time triggers; tests pass a ManualClock. */
@@ -159,7 +177,7 @@ export class DataStreamWriter<R> {
     const progress = new Subject<StreamingQueryProgress>()
     const manager = session.streams
     let query: StreamingQuery | undefined
-    const execution = new MicroBatchExecution({
+    const execution: MicroBatchExecution = new MicroBatchExecution({
       plan,
       checkpointDir,
       deleteCheckpointOnStop: temporary,
@@ -168,6 +186,8 @@ export class DataStreamWriter<R> {
       name: state.queryName,
       conf: (k) => session.conf.get(k),
       minBatchesToRetain: Number(session.conf.get('tributary.sql.streaming.minBatchesToRetain', '100')),
+      outputMode: state.outputMode,
+      lateRows: lateRowsCallback(state.lateRows),
       pollingDelayMs: Number(session.conf.get('tributary.sql.streaming.pollingDelay', '10')),
       createSource: async (spec, sourcePlan, metadataDir) =>
         spec.provider.createSource({
@@ -184,6 +204,7 @@ export class DataStreamWriter<R> {
           outputMode: state.outputMode,
           partitionBy: state.partitionBy,
           queryName: state.queryName,
+          queryId: execution.id,
           path: where,
           session,
           bounded: false,
@@ -229,6 +250,16 @@ export class DataStreamWriter<R> {
     void execution.run()
     return query
   }
+}
+
+function lateRowsCallback(
+  handler: LateRowsHandler | undefined,
+): ((batchId: number, operator: string, rows: ColumnarBatch<unknown>) => Promise<void>) | undefined {
+  if (!handler) return undefined
+  if (typeof handler === 'function') {
+    return async (batchId, operator, rows) => handler(rows.toRows() as Record<string, unknown>[], { batchId, operator })
+  }
+  return (batchId, _operator, rows) => handler.addBatch(batchId, rows)
 }
 
 /** df.write: saves a batch DataFrame once. */

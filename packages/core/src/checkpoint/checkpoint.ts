@@ -32,6 +32,8 @@ export interface CommitMetadata {
 export interface QueryFingerprint {
   readonly sources: readonly string[]
   readonly statePartitions: number
+  /** What each stateful operator keeps: its keys and functions. Changing them invalidates the state. */
+  readonly stateOperators?: readonly string[]
 }
 
 export interface CheckpointMetadata {
@@ -139,6 +141,17 @@ function checkFingerprint(dir: string, recorded: QueryFingerprint, now: QueryFin
     changes.push(
       `tributary.sql.shuffle.partitions changed from ${recorded.statePartitions} to ${now.statePartitions} (state is split by it)`,
     )
+  }
+  const before = recorded.stateOperators ?? []
+  const after = now.stateOperators ?? []
+  if (recorded.stateOperators && before.join('\n') !== after.join('\n')) {
+    if (before.length !== after.length) {
+      changes.push(`the number of stateful operators changed from ${before.length} to ${after.length}`)
+    } else {
+      before.forEach((b, i) => {
+        if (b !== after[i]) changes.push(`stateful operator ${i} changed from "${b}" to "${after[i]}"`)
+      })
+    }
   }
   if (changes.length > 0) {
     throw new CheckpointError(

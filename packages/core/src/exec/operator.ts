@@ -4,6 +4,10 @@
  */
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { EvalContext } from '../expr/compiled.js'
+import type { OutputMode } from '../sinks/sink.js'
+import type { StateManager } from '../state/state-manager.js'
+import type { StateOperatorProgress } from '../streaming/progress.js'
+import type { WatermarkTracker } from '../streaming/watermark.js'
 import type { Schema } from '../types/schema.js'
 
 export interface ExecContext {
@@ -11,6 +15,31 @@ export interface ExecContext {
   readonly eval: EvalContext
   /** This batch's rows of each source, by the source's position in the plan. */
   readonly inputs: ReadonlyMap<number, ColumnarBatch<unknown>>
+  /** The event-time watermark of this batch (from the offset log); 0 before any. */
+  readonly watermarkMs: number
+  readonly outputMode: OutputMode
+  /** The query's state; null for batch queries, which keep no state between runs. */
+  readonly state: StateManager | null
+  /** Where withWatermark operators report event times; null for batch queries. */
+  readonly watermarks: WatermarkTracker | null
+  /** Receives rows that stateful operators drop as late (withLateRows); absent when nobody listens. */
+  readonly lateRows?: (operator: string, rows: ColumnarBatch<unknown>) => void
+}
+
+/** An operator that keeps state between batches and reports it in progress. */
+export interface StatefulOperator extends PhysicalOperator {
+  readonly operatorId: number
+  /** Figures of the last batch. */
+  progress(): StateOperatorProgress
+}
+
+export function isStateful(op: PhysicalOperator): op is StatefulOperator {
+  return typeof (op as Partial<StatefulOperator>).operatorId === 'number'
+}
+
+/** Every stateful operator of a physical plan. */
+export function statefulOperators(op: PhysicalOperator): StatefulOperator[] {
+  return [...op.children.flatMap(statefulOperators), ...(isStateful(op) ? [op] : [])]
 }
 
 export interface PhysicalOperator {

@@ -28,7 +28,11 @@ function describe(p: LogicalPlan): string {
     case 'limit':
       return `Limit ${p.n}`
     case 'distinct':
-      return p.columns ? `Deduplicate [${p.columns.join(', ')}]` : 'Distinct'
+      return p.columns
+        ? `Deduplicate${p.withinWatermark ? 'WithinWatermark' : ''} [${p.columns.join(', ')}]`
+        : 'Distinct'
+    case 'watermark':
+      return `EventTimeWatermark ${p.column}, ${p.delayMs} ms`
   }
 }
 

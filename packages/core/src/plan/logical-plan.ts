@@ -44,7 +44,14 @@ export type LogicalPlan =
     }
   | { readonly kind: 'sort'; readonly child: LogicalPlan; readonly orders: readonly Expr[] }
   | { readonly kind: 'limit'; readonly child: LogicalPlan; readonly n: number }
-  | { readonly kind: 'distinct'; readonly child: LogicalPlan; readonly columns: readonly string[] | null }
+  | {
+      readonly kind: 'distinct'
+      readonly child: LogicalPlan
+      readonly columns: readonly string[] | null
+      /** dropDuplicatesWithinWatermark: keep a key only until its event time plus the watermark delay. */
+      readonly withinWatermark?: boolean
+    }
+  | { readonly kind: 'watermark'; readonly child: LogicalPlan; readonly column: string; readonly delayMs: number }
 
 export type PlanKind = LogicalPlan['kind']
 

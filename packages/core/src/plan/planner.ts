@@ -18,10 +18,16 @@ import { compileExpr } from '../expr/compile.js'
 import type { Compiled } from '../expr/compiled.js'
 import { type Expr, exprName, stripAlias } from '../expr/expr.js'
 import { lookupFunction } from '../expr/registry.js'
-import { commonType, type StructField, typeToString } from '../types/data-types.js'
+import { commonType, type DataType, type StructField, structOf, TimestampType, typeToString } from '../types/data-types.js'
 import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
-import { type LogicalPlan, uniqueSources } from './logical-plan.js'
+import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
+import { watermarkedColumns, windowCall } from './event-time.js'
+import { type EventTimeKey, StreamingAggregate, windowStruct } from '../exec/aggregate/streaming-aggregate.js'
+import { EventTimeWatermark } from '../exec/event-time-watermark.js'
+import { StreamingDeduplicate } from '../exec/streaming-deduplicate.js'
+import { WINDOW_START_COLUMN, WindowAssign } from '../exec/window-assign.js'
+import type { Vector } from '../batch/vector.js'
 
 export function toPhysical(plan: LogicalPlan): PhysicalOperator {
   const indexOf = new Map<LogicalPlan, number>(uniqueSources(plan).map((s, i) => [s, i]))
@@ -41,6 +47,10 @@ export function schemaOf(plan: LogicalPlan): Schema<unknown> {
 }
 
 class Planner {
+  /** Stateful operators and watermarks are numbered in plan order: the ids name their state folders. */
+  private nextStateOperatorId = 0
+  private nextWatermarkId = 0
+
   constructor(private readonly sourceIndex: ReadonlyMap<LogicalPlan, number>) {}
 
   plan(p: LogicalPlan): PhysicalOperator {
@@ -69,7 +79,20 @@ class Planner {
       case 'union':
         return this.union(p)
       case 'aggregate':
-        return this.aggregate(this.plan(p.child), p.groupBy, p.aggregates)
+        return this.aggregate(p)
+      case 'watermark': {
+        const child = this.plan(p.child)
+        const index = child.schema.indexOf(p.column)
+        if (index < 0) throw unknownColumn(p.column, child.schema.names)
+        const type = child.schema.fields[index].type
+        if (type.kind !== 'timestamp' && type.kind !== 'date') {
+          throw new AnalysisError(
+            `DATATYPE_MISMATCH: withWatermark('${p.column}') needs a timestamp column, but it is ${typeToString(type)}. Convert it with to_timestamp() first.`,
+            'DATATYPE_MISMATCH',
+          )
+        }
+        return new EventTimeWatermark(child, this.nextWatermarkId++, index, p.delayMs)
+      }
       case 'sort': {
         const child = this.plan(p.child)
         const keys: SortKey[] = p.orders.map((o) =>
@@ -93,7 +116,8 @@ class Planner {
           if (i < 0) throw unknownColumn(c, child.schema.names)
           return i
         })
-        return new Distinct(child, idx)
+        if (!isStreamingPlan(p.child)) return new Distinct(child, idx)
+        return this.streamingDeduplicate(p, child, idx)
       }
     }
   }
@@ -192,13 +216,63 @@ class Planner {
     return new Union(kids, mapping, new Schema(fields))
   }
 
-  private aggregate(
+  private streamingDeduplicate(
+    p: Extract<LogicalPlan, { kind: 'distinct' }>,
     child: PhysicalOperator,
-    groupBy: readonly Expr[],
-    aggs: readonly Expr[],
+    keyIndices: number[],
   ): PhysicalOperator {
-    const keys = groupBy.map((g) => compileExpr(child.schema, g))
-    const specs: AggregateSpec[] = aggs.map((a) => {
+    const watermarked = watermarkedColumns(p.child)
+    const timeName = child.schema.names.find((n) => watermarked.has(n) && (p.withinWatermark || p.columns?.includes(n)))
+    if (p.withinWatermark && timeName === undefined) {
+      throw new AnalysisError(
+        'DEDUPLICATE_WITHIN_WATERMARK_NEEDS_WATERMARK: dropDuplicatesWithinWatermark needs withWatermark(...) on an event-time column of the stream.',
+        'DEDUPLICATE_WITHIN_WATERMARK_NEEDS_WATERMARK',
+      )
+    }
+    const timeIndex = timeName === undefined ? -1 : child.schema.indexOf(timeName)
+    const keys = p.withinWatermark ? keyIndices.filter((i) => i !== timeIndex) : keyIndices
+    const eventTime =
+      timeName === undefined
+        ? null
+        : { columnIndex: timeIndex, expireAfterMs: p.withinWatermark ? watermarked.get(timeName)! : 0 }
+    return new StreamingDeduplicate(child, keys, this.nextStateOperatorId++, eventTime)
+  }
+
+  private aggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>): PhysicalOperator {
+    let child = this.plan(p.child)
+    const streaming = isStreamingPlan(p.child)
+    const watermarked = watermarkedColumns(p.child)
+    const windows = p.groupBy.map(windowCall)
+    if (windows.filter(Boolean).length > 1) {
+      throw new AnalysisError(
+        'MULTIPLE_TIME_WINDOWS: a groupBy can have one window() expression; several would multiply every row by each window.',
+        'MULTIPLE_TIME_WINDOWS',
+      )
+    }
+    const windowIndex = windows.findIndex(Boolean)
+    const win = windowIndex >= 0 ? windows[windowIndex]! : null
+    if (win) {
+      const time = compileExpr(child.schema, win.time)
+      if (time.type.kind !== 'timestamp' && time.type.kind !== 'date') {
+        throw new AnalysisError(
+          `DATATYPE_MISMATCH: window() needs a timestamp column, but ${time.name} is ${typeToString(time.type)}.`,
+          'DATATYPE_MISMATCH',
+        )
+      }
+      child = new WindowAssign(child, time, win)
+    }
+    const keys = p.groupBy.map((g, i) =>
+      i === windowIndex
+        ? compileExpr(child.schema, { kind: 'column', path: WINDOW_START_COLUMN })
+        : compileExpr(child.schema, g),
+    )
+    const windowType: DataType = structOf([
+      { name: 'start', type: TimestampType, nullable: true },
+      { name: 'end', type: TimestampType, nullable: true },
+    ])
+    const identity = (v: Vector) => v
+    const keyOutput = keys.map((_, i) => (i === windowIndex ? windowStruct(windowType, win!.sizeMs) : identity))
+    const specs: AggregateSpec[] = p.aggregates.map((a) => {
       const inner = stripAlias(a)
       if (inner.kind !== 'call' || lookupFunction(inner.name).kind !== 'aggregate') {
         throw new AnalysisError(
@@ -211,8 +285,16 @@ class Planner {
       if (def.kind === 'aggregate') def.resultType(args, inner.options ?? {})
       return { name: exprName(a), fn: inner.name, args, options: inner.options ?? {} }
     })
+    const keyName = (i: number): string => {
+      const g = p.groupBy[i]
+      return g.kind === 'alias' ? g.name : 'window'
+    }
     const fields: StructField[] = [
-      ...keys.map((k) => ({ name: k.name, type: k.type, nullable: true })),
+      ...keys.map((k, i) =>
+        i === windowIndex
+          ? { name: keyName(i), type: windowType, nullable: true }
+          : { name: k.name, type: k.type, nullable: true },
+      ),
       ...specs.map((s) => ({
         name: s.name,
         type: accumulatorFor(
@@ -223,6 +305,19 @@ class Planner {
         nullable: true,
       })),
     ]
-    return new HashAggregate(child, keys, specs, new Schema(fields))
+    const schema = new Schema(fields)
+    if (!streaming) return new HashAggregate(child, keys, specs, schema, keyOutput)
+    let eventTimeKey: EventTimeKey | null = null
+    if (win) {
+      const t = stripAlias(win.time)
+      if (t.kind === 'column' && watermarked.has(t.path)) eventTimeKey = { keyIndex: windowIndex, windowSizeMs: win.sizeMs }
+    } else {
+      const i = p.groupBy.findIndex((g) => {
+        const inner = stripAlias(g)
+        return inner.kind === 'column' && watermarked.has(inner.path)
+      })
+      if (i >= 0) eventTimeKey = { keyIndex: i, windowSizeMs: 0 }
+    }
+    return new StreamingAggregate(child, keys, specs, schema, this.nextStateOperatorId++, eventTimeKey, keyOutput)
   }
 }

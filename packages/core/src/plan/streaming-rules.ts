@@ -4,7 +4,19 @@
  */
 import type { OutputMode } from '../sinks/sink.js'
 import { AnalysisError } from '../util/errors.js'
+import { stripAlias } from '../expr/expr.js'
+import { watermarkedColumns, windowCall } from './event-time.js'
 import { isStreamingPlan, type LogicalPlan, walkPlan } from './logical-plan.js'
+
+/** Whether a grouping key carries event time: a watermarked column, or window() over one. */
+function hasEventTimeKey(p: Extract<LogicalPlan, { kind: 'aggregate' }>): boolean {
+  const watermarked = watermarkedColumns(p.child)
+  return p.groupBy.some((g) => {
+    const w = windowCall(g)
+    const e = stripAlias(w ? w.time : g)
+    return e.kind === 'column' && watermarked.has(e.path)
+  })
+}
 
 function refuse(rule: string, message: string): never {
   throw new AnalysisError(`${rule}: ${message}`, rule)
@@ -43,10 +55,17 @@ export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): v
         }
         break
       case 'aggregate':
-        if (isStreamingPlan(p.child)) {
+        if (!isStreamingPlan(p.child)) break
+        if (aggregates > 1) {
           refuse(
-            'STREAMING_AGGREGATION_NOT_YET_SUPPORTED',
-            'groupBy/agg on a streaming DataFrame needs the stateful aggregation operator, which this version of Tributary does not have yet. Aggregate each micro-batch inside foreachBatch, or aggregate a batch DataFrame.',
+            'STREAMING_MULTIPLE_AGGREGATIONS',
+            'a streaming query can have one aggregation; aggregating an aggregation is not supported. Aggregate once, and compute the rest in foreachBatch or in a second query reading this one’s output.',
+          )
+        }
+        if (outputMode === 'append' && !hasEventTimeKey(p)) {
+          refuse(
+            'STREAMING_AGGREGATION_APPEND_WITHOUT_WATERMARK',
+            'append output mode needs a watermark on a grouping key of a streaming aggregation, or a group could never be final. Add withWatermark(eventTimeColumn, delay) before the groupBy and group by that column or window(eventTimeColumn, ...), or use outputMode("update") or ("complete").',
           )
         }
         break

@@ -36,32 +36,3 @@ export interface StateStoreProvider {
   /** Deletes files no longer needed to load versions >= minVersion. */
   maintain(dir: string, minVersion: number): Promise<void>
 }
-
-/** The state of a batch: every store opened for it, committed or aborted together (protocol step 6). */
-export class StateCoordinator {
-  private readonly open: StateStore[] = []
-
-  constructor(
-    readonly provider: StateStoreProvider | null,
-    readonly rootDir: string,
-  ) {}
-
-  track(store: StateStore): StateStore {
-    this.open.push(store)
-    return store
-  }
-
-  get hasState(): boolean {
-    return this.open.length > 0
-  }
-
-  async commitAll(): Promise<void> {
-    for (const s of this.open) await s.commit()
-    this.open.length = 0
-  }
-
-  abortAll(): void {
-    for (const s of this.open) s.abort()
-    this.open.length = 0
-  }
-}

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
+import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
@@ -13,14 +14,23 @@ import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { Sink } from '../sinks/sink.js'
 import type { Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
-import { StateCoordinator } from '../state/state-store.js'
+import { StateManager } from '../state/state-manager.js'
+import { stateStoreProvider } from '../state/providers.js'
+import { statefulOperators } from '../exec/operator.js'
+import type { OutputMode } from '../sinks/sink.js'
+import { type EventTimeStats, WatermarkTracker } from './watermark.js'
 import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import type { Trigger } from './trigger.js'
 
 /** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
-export const RECORDED_CONF = ['tributary.sql.shuffle.partitions', 'tributary.sql.session.timeZone'] as const
+export const RECORDED_CONF = [
+  'tributary.sql.shuffle.partitions',
+  'tributary.sql.session.timeZone',
+  'tributary.streaming.multipleWatermarkPolicy',
+  'tributary.stateStore.provider',
+] as const
 
 export interface ExecutionEvents {
   onStarted(): void
@@ -46,6 +56,9 @@ export interface ExecutionConfig {
   readonly events: ExecutionEvents
   readonly minBatchesToRetain: number
   readonly pollingDelayMs: number
+  readonly outputMode: OutputMode
+  /** Receives rows dropped as late by stateful operators (withLateRows). */
+  readonly lateRows?: (batchId: number, operator: string, rows: ColumnarBatch<unknown>) => void | Promise<void>
 }
 
 interface PlannedBatch {
@@ -66,7 +79,10 @@ export class MicroBatchExecution {
   private sources: Source[] = []
   private sink: Sink | null = null
   private operator: PhysicalOperator | null = null
-  private readonly state: StateCoordinator
+  private state: StateManager | null = null
+  private watermarks: WatermarkTracker | null = null
+  /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
+  private lastBatchWatermarkMs = 0
   private committed: Offset[] = []
   private nextBatchId = 0
   private pendingReplay: PlannedBatch | null = null
@@ -88,7 +104,6 @@ export class MicroBatchExecution {
 
   constructor(private readonly config: ExecutionConfig) {
     this.checkpoint = new Checkpoint(config.checkpointDir)
-    this.state = new StateCoordinator(null, this.checkpoint.dir)
     this.terminated = new Promise((r) => {
       this.resolveTerminated = r
     })
@@ -113,13 +128,20 @@ export class MicroBatchExecution {
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
   async initialize(): Promise<void> {
     const sourcePlans = uniqueSources(this.config.plan)
+    this.operator = toPhysical(this.config.plan)
+    const stateful = statefulOperators(this.operator)
+    const partitions = Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4')
     const fingerprint: QueryFingerprint = {
       sources: sourcePlans.map((s) => s.spec.provider.name),
-      statePartitions: Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4'),
+      statePartitions: partitions,
+      stateOperators: stateful.map((op) => op.describe()),
     }
     const meta = await this.checkpoint.openMetadata(fingerprint)
     this.id = meta.id
-    this.operator = toPhysical(this.config.plan)
+    if (stateful.length > 0) {
+      const provider = stateStoreProvider(this.config.conf)
+      this.state = new StateManager(provider, path.join(this.checkpoint.dir, 'state'), partitions)
+    }
     this.sources = []
     try {
       for (let i = 0; i < sourcePlans.length; i++) {
@@ -129,6 +151,8 @@ export class MicroBatchExecution {
       }
       this.sink = await this.config.createSink()
       await this.recover()
+      const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
+      this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
       await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.()])
@@ -163,6 +187,7 @@ export class MicroBatchExecution {
     if (m === n) {
       this.committed = value.offsets.map((o, i) => o ?? initial[i])
       this.watermarkMs = lastCommit!.value.nextBatchWatermarkMs ?? value.metadata.batchWatermarkMs
+      this.lastBatchWatermarkMs = value.metadata.batchWatermarkMs
       this.nextBatchId = n + 1
       return
     }
@@ -181,6 +206,7 @@ export class MicroBatchExecution {
     }
     this.committed = previous ? previous.offsets.map((o, i) => o ?? initial[i]) : initial
     this.watermarkMs = value.metadata.batchWatermarkMs
+    this.lastBatchWatermarkMs = previous?.metadata.batchWatermarkMs ?? 0
     this.nextBatchId = n
     this.pendingReplay = {
       id: n,
@@ -223,7 +249,7 @@ export class MicroBatchExecution {
         }
       }
     } catch (e) {
-      this.state.abortAll()
+      this.state?.abortAll()
       this.exception =
         e instanceof StreamingQueryException
           ? e
@@ -262,7 +288,9 @@ export class MicroBatchExecution {
     const t0 = performance.now()
     const ends = await Promise.all(this.sources.map((s, i) => s.latestOffset(this.committed[i], limit)))
     const t1 = performance.now()
-    if (ends.every((e, i) => sameOffset(e, this.committed[i]))) return null
+    const noNewData = ends.every((e, i) => sameOffset(e, this.committed[i]))
+    // A stateful query runs a batch without data when the watermark moved, so that windows it closed are emitted and evicted.
+    if (noNewData && !(this.state && this.watermarkMs > this.lastBatchWatermarkMs)) return null
     const conf: Record<string, string> = {}
     for (const k of RECORDED_CONF) {
       const v = this.config.conf(k)
@@ -314,6 +342,7 @@ export class MicroBatchExecution {
     }
     const t1 = performance.now()
     // Step 4: run the incremental plan.
+    const late: (void | Promise<void>)[] = []
     const output = await this.operator!.execute({
       batchId: batch.id,
       eval: {
@@ -321,21 +350,30 @@ export class MicroBatchExecution {
         timeZone: batch.metadata.conf['tributary.sql.session.timeZone'] ?? 'UTC',
       },
       inputs,
+      watermarkMs: batch.metadata.batchWatermarkMs,
+      outputMode: this.config.outputMode,
+      state: this.state,
+      watermarks: this.watermarks,
+      lateRows: this.config.lateRows ? (op, rows) => late.push(this.config.lateRows!(batch.id, op, rows)) : undefined,
     })
+    await Promise.all(late)
     // Step 5: hand the result to the sink, which ignores a batch id it has already committed.
     await this.sink!.addBatch(batch.id, output)
     const t3 = performance.now()
     // Step 6: commit state version N.
-    await this.state.commitAll()
+    await this.state?.commitAll()
+    // Step 8 comes before the commit log, which records the watermark for batch N+1.
+    this.lastBatchWatermarkMs = batch.metadata.batchWatermarkMs
+    const eventTime = this.watermarks?.advance()
+    if (eventTime) this.watermarkMs = eventTime.watermarkMs
     // Step 7: commits/N, then let sources forget what is committed.
     await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs })
     for (let i = 0; i < this.sources.length; i++) await this.sources[i].commit(batch.ends[i])
     this.committed = [...batch.ends]
     this.nextBatchId = batch.id + 1
-    // Step 8 (watermark for N+1) is computed by stateful operators; see "Event time".
     await this.purgeOldLogs(batch.id)
     const t4 = performance.now()
-    this.reportProgress(batch, startedAt, sourceRows, output.numRows, dropped, {
+    this.reportProgress(batch, startedAt, sourceRows, output.numRows, dropped, eventTime?.stats ?? null, {
       ...batch.durations,
       getBatch: t1 - t0,
       queryPlanning: 0,
@@ -350,6 +388,7 @@ export class MicroBatchExecution {
     if (keepFrom <= 0 || batchId % 10 !== 0) return
     await this.checkpoint.offsets.purgeBefore(keepFrom)
     await this.checkpoint.commits.purgeBefore(keepFrom)
+    await this.state?.maintain(keepFrom)
   }
 
   private reportProgress(
@@ -358,6 +397,7 @@ export class MicroBatchExecution {
     sourceRows: number[],
     outputRows: number,
     dropped: number,
+    eventStats: EventTimeStats | null,
     durationMs: Partial<DurationMs>,
   ): void {
     const full: DurationMs = {
@@ -396,8 +436,8 @@ export class MicroBatchExecution {
       inputRowsPerSecond: sinceLast ? (totalIn * 1000) / sinceLast : 0,
       processedRowsPerSecond: totalIn / processingSec,
       durationMs: full,
-      eventTime: {},
-      stateOperators: [],
+      eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.watermarks !== null),
+      stateOperators: this.operator ? statefulOperators(this.operator).map((op) => op.progress()) : [],
       sources,
       sink: {
         description: this.sink!.description,
@@ -446,6 +486,19 @@ export class MicroBatchExecution {
     this.config.events.onTerminated(this.exception)
     this.resolveTerminated()
   }
+}
+
+/** Spark's progress.eventTime: the batch's watermark and its event times, as ISO strings. */
+function eventTimeProgress(watermarkMs: number, stats: EventTimeStats | null, tracked: boolean): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!tracked) return out
+  out.watermark = new Date(watermarkMs).toISOString()
+  if (stats && stats.count > 0) {
+    out.max = new Date(stats.max).toISOString()
+    out.min = new Date(stats.min).toISOString()
+    out.avg = new Date(Math.round(stats.sum / stats.count)).toISOString()
+  }
+  return out
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

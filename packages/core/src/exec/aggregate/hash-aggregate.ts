@@ -1,4 +1,5 @@
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
+import type { Vector } from '../../batch/vector.js'
 import type { Compiled } from '../../expr/compiled.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
@@ -21,6 +22,8 @@ export class HashAggregate implements PhysicalOperator {
     private readonly keys: readonly Compiled[],
     private readonly aggregates: readonly AggregateSpec[],
     readonly schema: Schema<unknown>,
+    /** Turns each key column as grouped into its output column (window start → window struct). */
+    private readonly keyOutput: readonly ((keys: Vector) => Vector)[] = keys.map(() => (v) => v),
   ) {
     this.children = [child]
   }
@@ -45,7 +48,11 @@ export class HashAggregate implements PhysicalOperator {
       )
       return acc.result(groups)
     })
-    return new ColumnarBatch(this.schema, [...index.keyVectors(), ...results], groups)
+    return new ColumnarBatch(
+      this.schema,
+      [...index.keyVectors().map((k, i) => this.keyOutput[i](k)), ...results],
+      groups,
+    )
   }
   describe(): string {
     return `HashAggregate keys=[${this.keys.map((k) => k.name).join(', ')}] functions=[${this.aggregates.map((a) => a.name).join(', ')}]`

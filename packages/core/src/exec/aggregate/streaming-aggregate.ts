@@ -1,0 +1,208 @@
+/**
+ * Streaming aggregation (Spark's StateStoreRestore/Save pair in one operator). Each batch
+ * groups its rows, merges them into the groups' states from the state store, writes the
+ * new states back, and emits per output mode: complete = every group, update = the groups
+ * this batch changed, append = the windows the watermark has closed (emitted once, then
+ * dropped from state). Rows of windows already closed are late: dropped and counted.
+ */
+import { ColumnarBatch } from '../../batch/columnar-batch.js'
+import { objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
+import type { Compiled } from '../../expr/compiled.js'
+import { selection } from '../../expr/kernels.js'
+import type { OperatorState } from '../../state/state-manager.js'
+import type { StateOperatorProgress } from '../../streaming/progress.js'
+import type { DataType } from '../../types/data-types.js'
+import type { Schema } from '../../types/schema.js'
+import { GroupIndex } from '../group-index.js'
+import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
+import type { Accumulator } from './accumulator.js'
+import type { AggregateSpec } from './hash-aggregate.js'
+import { accumulatorFor } from './functions.js'
+import { boolVector } from '../../batch/vector.js'
+import { BooleanType } from '../../types/data-types.js'
+
+/** The grouping key that carries event time: a window (its start; end = start + size) or a watermarked timestamp. */
+export interface EventTimeKey {
+  readonly keyIndex: number
+  /** Window size for a window key (end = start + size); 0 for a plain timestamp key. */
+  readonly windowSizeMs: number
+}
+
+interface GroupState {
+  /** Key values in engine form. */
+  readonly k: unknown[]
+  /** Each aggregate's accumulator state. */
+  readonly a: unknown[]
+}
+
+export class StreamingAggregate implements StatefulOperator {
+  readonly name = 'StreamingAggregate'
+  readonly children: PhysicalOperator[]
+  private state: OperatorState | null = null
+  private last = { updated: 0, removed: 0, dropped: 0 }
+
+  constructor(
+    readonly child: PhysicalOperator,
+    private readonly keys: readonly Compiled[],
+    private readonly aggregates: readonly AggregateSpec[],
+    readonly schema: Schema<unknown>,
+    readonly operatorId: number,
+    private readonly eventTimeKey: EventTimeKey | null,
+    /** Turns a key column as grouped (engine values) into its output column (window start → struct). */
+    private readonly keyOutput: readonly ((keys: Vector) => Vector)[],
+  ) {
+    this.children = [child]
+  }
+
+  private newAccumulators(): Accumulator[] {
+    return this.aggregates.map((a) =>
+      accumulatorFor(
+        a.fn,
+        a.args.map((x) => x.type),
+        a.options,
+      ),
+    )
+  }
+
+  /** The end of the event-time range a key covers; a group is closed once the watermark reaches it. */
+  private eventEnd(keyValue: unknown): number {
+    return (keyValue as number) + (this.eventTimeKey?.windowSizeMs ?? 0)
+  }
+
+  async execute(ctx: ExecContext): Promise<ColumnarBatch<unknown>> {
+    if (!ctx.state) throw new Error('StreamingAggregate needs a streaming query state')
+    const state = await ctx.state.openOperator(this.operatorId, ctx.batchId)
+    this.state = state
+    let input = await this.child.execute(ctx)
+    let keyVecs = this.keys.map((k) => k.evaluate(input, ctx.eval))
+    const watermark = ctx.watermarkMs
+    let dropped = 0
+
+    // Late rows: their window (or time) is closed by the watermark this batch runs with.
+    if (this.eventTimeKey && watermark > 0 && input.numRows > 0) {
+      const ev = keyVecs[this.eventTimeKey.keyIndex]
+      const keep = new Uint8Array(input.numRows)
+      for (let i = 0; i < input.numRows; i++) {
+        const t = valueAt(ev, i)
+        keep[i] = t !== null && this.eventEnd(t) <= watermark ? 0 : 1
+      }
+      const sel = selection(boolVector(BooleanType, keep))
+      if (sel !== null) {
+        dropped = input.numRows - sel.length
+        if (ctx.lateRows && dropped > 0) {
+          const late: number[] = []
+          for (let i = 0; i < keep.length; i++) if (keep[i] === 0) late.push(i)
+          ctx.lateRows(this.describe(), input.take(late))
+        }
+        input = input.take(sel)
+        keyVecs = keyVecs.map((v) => take(v, sel))
+      }
+    }
+
+    // Merge this batch into the stored states of the groups it touches.
+    const index = new GroupIndex(keyVecs.map((k) => k.type))
+    const ids = index.assign(keyVecs, input.numRows)
+    const groups = index.numGroups
+    const groupKeys = index.keyVectors()
+    const stateKeys: string[] = new Array(groups)
+    const accs = this.newAccumulators()
+    for (let g = 0; g < groups; g++) {
+      const keyValues = groupKeys.map((v) => valueAt(v, g))
+      stateKeys[g] = JSON.stringify(keyValues)
+      const prev = state.get(stateKeys[g]) as GroupState | undefined
+      if (prev) accs.forEach((acc, i) => acc.setState(g, prev.a[i]))
+    }
+    accs.forEach((acc, i) =>
+      acc.update(
+        ids,
+        groups,
+        this.aggregates[i].args.map((x) => x.evaluate(input, ctx.eval)),
+        input.numRows,
+      ),
+    )
+    for (let g = 0; g < groups; g++) {
+      state.put(stateKeys[g], { k: groupKeys.map((v) => valueAt(v, g)), a: accs.map((acc) => acc.getState(g)) })
+    }
+
+    let output: ColumnarBatch<unknown>
+    let removed = 0
+    switch (ctx.outputMode) {
+      case 'complete':
+        output = this.fromStates([...state.entries()].map(([, v]) => v as GroupState))
+        break
+      case 'update': {
+        const results = accs.map((acc) => acc.result(groups))
+        output = new ColumnarBatch(this.schema, [...groupKeys.map((k, i) => this.keyOutput[i](k)), ...results], groups)
+        removed = this.evictClosed(state, watermark, false).length
+        break
+      }
+      case 'append': {
+        const closed = this.evictClosed(state, watermark, true)
+        removed = closed.length
+        output = this.fromStates(closed)
+        break
+      }
+    }
+    this.last = { updated: groups, removed, dropped }
+    return output
+  }
+
+  /** Removes the groups whose event-time range the watermark has passed; returns their states. */
+  private evictClosed(state: OperatorState, watermark: number, collect: boolean): GroupState[] {
+    if (!this.eventTimeKey || watermark <= 0) return []
+    const closed: GroupState[] = []
+    const doomed: string[] = []
+    for (const [key, value] of state.entries()) {
+      const s = value as GroupState
+      const t = s.k[this.eventTimeKey.keyIndex]
+      if (t !== null && this.eventEnd(t) <= watermark) {
+        doomed.push(key)
+        if (collect) closed.push(s)
+      }
+    }
+    for (const key of doomed) state.remove(key)
+    return closed
+  }
+
+  /** Output rows for stored group states. */
+  private fromStates(states: readonly GroupState[]): ColumnarBatch<unknown> {
+    const n = states.length
+    const accs = this.newAccumulators()
+    const keyBuilders = this.keys.map((k) => new VectorBuilder(k.type, n))
+    states.forEach((s, j) => {
+      keyBuilders.forEach((b, i) => b.append(s.k[i]))
+      accs.forEach((acc, i) => acc.setState(j, s.a[i]))
+    })
+    const keyCols = keyBuilders.map((b, i) => this.keyOutput[i](b.finish()))
+    return new ColumnarBatch(this.schema, [...keyCols, ...accs.map((acc) => acc.result(n))], n)
+  }
+
+  progress(): StateOperatorProgress {
+    const m = this.state?.metrics() ?? { numKeys: 0, memoryUsedBytes: 0, commitTimeMs: 0 }
+    return {
+      operatorName: 'stateStoreSave',
+      numRowsTotal: m.numKeys,
+      numRowsUpdated: this.last.updated,
+      numRowsRemoved: this.last.removed,
+      numRowsDroppedByWatermark: this.last.dropped,
+      memoryUsedBytes: m.memoryUsedBytes,
+      commitTimeMs: m.commitTimeMs,
+    }
+  }
+
+  describe(): string {
+    return `StreamingAggregate keys=[${this.keys.map((k) => k.name).join(', ')}] functions=[${this.aggregates.map((a) => a.name).join(', ')}] stateOperator=${this.operatorId}`
+  }
+}
+
+/** Builds `{ start, end }` window structs from window starts. */
+export function windowStruct(type: DataType, sizeMs: number): (starts: Vector) => Vector {
+  return (starts) => {
+    const out = new Array<unknown>(starts.length)
+    for (let i = 0; i < starts.length; i++) {
+      const s = valueAt(starts, i) as number | null
+      out[i] = s === null ? null : { start: new Date(s), end: new Date(s + sizeMs) }
+    }
+    return objectVector(type, out)
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * State store providers by name (`tributary.stateStore.provider`). The in-memory provider
+ * is the default; the on-disk provider registers itself here.
+ */
+import { OptionError } from '../util/errors.js'
+import { MemoryStateStoreProvider } from './memory-provider.js'
+import type { StateStoreProvider } from './state-store.js'
+
+type Factory = (conf: (key: string) => string | undefined) => StateStoreProvider
+
+const factories = new Map<string, Factory>([
+  [
+    'memory',
+    (conf) => new MemoryStateStoreProvider(Number(conf('tributary.stateStore.minDeltasForSnapshot') ?? '10')),
+  ],
+])
+
+export function registerStateStoreProvider(name: string, factory: Factory): void {
+  factories.set(name.toLowerCase(), factory)
+}
+
+export function stateStoreProvider(conf: (key: string) => string | undefined): StateStoreProvider {
+  const name = (conf('tributary.stateStore.provider') ?? 'memory').toLowerCase()
+  const factory = factories.get(name)
+  if (!factory) {
+    throw new OptionError(
+      `tributary.stateStore.provider: unknown provider '${name}'. Known: ${[...factories.keys()].join(', ')}.`,
+      'INVALID_OPTION',
+    )
+  }
+  return factory(conf)
+}

@@ -1,0 +1,87 @@
+/**
+ * The state of one running query: opens each stateful operator's stores (one per
+ * partition) at the batch's version, routes keys to partitions by hash, and commits or
+ * aborts them together (protocol step 6).
+ */
+import type { StateStore, StateStoreProvider } from './state-store.js'
+
+/** FNV-1a over the key's UTF-16 code units: stable across processes, so a key keeps its partition. */
+export function partitionOf(key: string, partitions: number): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return (h >>> 0) % partitions
+}
+
+/** One operator's state across all partitions, for one batch. */
+export class OperatorState {
+  constructor(
+    readonly operatorId: number,
+    private readonly stores: readonly StateStore[],
+  ) {}
+
+  private storeOf(key: string): StateStore {
+    return this.stores[partitionOf(key, this.stores.length)]
+  }
+  get(key: string): unknown {
+    return this.storeOf(key).get(key)
+  }
+  put(key: string, value: unknown): void {
+    this.storeOf(key).put(key, value)
+  }
+  remove(key: string): void {
+    this.storeOf(key).remove(key)
+  }
+  /** Every entry of every partition. */
+  *entries(): IterableIterator<[string, unknown]> {
+    for (const s of this.stores) yield* s.prefix('')
+  }
+  get numKeys(): number {
+    return this.stores.reduce((n, s) => n + s.metrics().numKeys, 0)
+  }
+  metrics(): { numKeys: number; memoryUsedBytes: number; commitTimeMs: number } {
+    const all = this.stores.map((s) => s.metrics())
+    return {
+      numKeys: all.reduce((n, m) => n + m.numKeys, 0),
+      memoryUsedBytes: all.reduce((n, m) => n + m.memoryUsedBytes, 0),
+      commitTimeMs: all.reduce((n, m) => n + m.commitTimeMs, 0),
+    }
+  }
+}
+
+export class StateManager {
+  private open: StateStore[] = []
+
+  constructor(
+    readonly provider: StateStoreProvider,
+    readonly rootDir: string,
+    readonly partitions: number,
+  ) {}
+
+  /** The operator's state as of `version` (= the batch id: state after the previous batch). */
+  async openOperator(operatorId: number, version: number): Promise<OperatorState> {
+    const stores: StateStore[] = []
+    for (let p = 0; p < this.partitions; p++) {
+      stores.push(await this.provider.load(this.rootDir, operatorId, p, version))
+    }
+    this.open.push(...stores)
+    return new OperatorState(operatorId, stores)
+  }
+
+  async commitAll(): Promise<void> {
+    for (const s of this.open) await s.commit()
+    this.open = []
+  }
+
+  abortAll(): void {
+    for (const s of this.open) s.abort()
+    this.open = []
+  }
+
+  /** Deletes state files no longer needed to restart at `minVersion` or later. */
+  async maintain(minVersion: number): Promise<void> {
+    if (minVersion > 0) await this.provider.maintain(this.rootDir, minVersion)
+  }
+}
