@@ -24,6 +24,9 @@ export {
   when,
 } from './api/functions.js'
 export { GroupedData } from './api/grouped-data.js'
+export { KeyValueGroupedData } from './api/key-value-grouped.js'
+export type { GroupState, GroupStateTimeout } from './exec/group-state.js'
+export { GroupStateError } from './exec/group-state.js'
 export { DataFrameReader, DataStreamReader } from './api/readers.js'
 export { RuntimeConfig } from './api/runtime-config.js'
 export { Session, SessionBuilder } from './api/session.js'

@@ -25,6 +25,7 @@ import { AnalysisError } from '../util/errors.js'
 import { executeBatch } from './batch-execution.js'
 import { type Column, type ColumnLike, NamedColumn } from './column.js'
 import { GroupedData } from './grouped-data.js'
+import { KeyValueGroupedData } from './key-value-grouped.js'
 import type { Session } from './session.js'
 import { showString } from './show.js'
 import { DataFrameWriter, DataStreamWriter } from './writers.js'
@@ -205,7 +206,10 @@ export class DataFrame<in out R = Record<string, unknown>> {
     try {
       delayMs = parseDuration(delay)
     } catch (e) {
-      throw new AnalysisError(`withWatermark('${eventTime}', '${delay}'): ${(e as Error).message}`, 'INVALID_WATERMARK')
+      throw new AnalysisError(
+        `withWatermark('${eventTime}', '${delay}'): ${(e as Error).message}`,
+        'INVALID_WATERMARK',
+      )
     }
     return this.derive({ kind: 'watermark', child: this.plan, column: eventTime, delayMs })
   }
@@ -233,6 +237,14 @@ export class DataFrame<in out R = Record<string, unknown>> {
     ...cols: K
   ): GroupedData<R, SelectedRow<R, K>> {
     return new GroupedData(this.session, this.plan, cols.map(toExprItem))
+  }
+
+  /**
+   * Groups rows by a key computed by a function, for arbitrary stateful processing with
+   * mapGroupsWithState / flatMapGroupsWithState. Keys are compared by their JSON form.
+   */
+  groupByKey<K>(keyFn: (row: R) => K): KeyValueGroupedData<K, R> {
+    return new KeyValueGroupedData<K, R>(this.session, this.plan, keyFn)
   }
 
   /** Aggregates over all rows: `df.agg(count().alias('n'))`. */

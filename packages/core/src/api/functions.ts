@@ -210,7 +210,8 @@ export function window(
   startTime?: string,
 ): NamedColumn<'window', { start: Date; end: Date }> {
   const args: Expr[] = [ref(timeColumn), literal(windowDuration)]
-  if (slideDuration !== undefined || startTime !== undefined) args.push(literal(slideDuration ?? windowDuration))
+  if (slideDuration !== undefined || startTime !== undefined)
+    args.push(literal(slideDuration ?? windowDuration))
   if (startTime !== undefined) args.push(literal(startTime))
   return new NamedColumn({ kind: 'alias', child: call('window', args), name: 'window' })
 }

@@ -7,11 +7,11 @@ import { promises as fs } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { Subject } from 'rxjs'
+import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { sinkProvider } from '../formats/registry.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
 import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
 import { ObservableSink } from '../sinks/observable-sink.js'
-import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { OutputMode, SaveMode, Sink, SinkProvider } from '../sinks/sink.js'
 import { type Clock, SystemClock } from '../streaming/clock.js'
 import { MicroBatchExecution } from '../streaming/micro-batch-execution.js'
@@ -50,7 +50,10 @@ interface StreamWriterState extends WriterState {
 
 /** Where rows go that a stateful operator drops as late: a function, or a Sink. */
 export type LateRowsHandler =
-  | ((rows: Record<string, unknown>[], info: { readonly batchId: number; readonly operator: string }) => void | Promise<void>)
+  | ((
+      rows: Record<string, unknown>[],
+      info: { readonly batchId: number; readonly operator: string },
+    ) => void | Promise<void>)
   | Sink
 
 export class DataStreamWriter<R> {
@@ -257,7 +260,8 @@ function lateRowsCallback(
 ): ((batchId: number, operator: string, rows: ColumnarBatch<unknown>) => Promise<void>) | undefined {
   if (!handler) return undefined
   if (typeof handler === 'function') {
-    return async (batchId, operator, rows) => handler(rows.toRows() as Record<string, unknown>[], { batchId, operator })
+    return async (batchId, operator, rows) =>
+      handler(rows.toRows() as Record<string, unknown>[], { batchId, operator })
   }
   return (batchId, _operator, rows) => handler.addBatch(batchId, rows)
 }

@@ -31,6 +31,11 @@ export interface StatefulOperator extends PhysicalOperator {
   readonly operatorId: number
   /** Figures of the last batch. */
   progress(): StateOperatorProgress
+  /**
+   * Whether a batch without new data should run now: to emit and evict what the new
+   * watermark closed, or to fire due timeouts. Absent: when the watermark moved.
+   */
+  needsNoDataBatch?(watermarkMs: number, lastBatchWatermarkMs: number, nowMs: number): boolean
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

@@ -61,7 +61,8 @@ export class StreamingDeduplicate implements StatefulOperator {
     let removed = 0
     if (this.eventTime && watermark > 0) {
       const doomed: string[] = []
-      for (const [key, expiry] of state.entries()) if ((expiry as number) > 0 && (expiry as number) <= watermark) doomed.push(key)
+      for (const [key, expiry] of state.entries())
+        if ((expiry as number) > 0 && (expiry as number) <= watermark) doomed.push(key)
       for (const key of doomed) state.remove(key)
       removed = doomed.length
     }

@@ -17,6 +17,7 @@ export function watermarkedColumns(plan: LogicalPlan): WatermarkedColumns {
     case 'localRelation':
     case 'mapRows':
     case 'aggregate':
+    case 'groupsWithState':
       return new Map()
     case 'watermark':
       return new Map([...watermarkedColumns(plan.child), [plan.column, plan.delayMs]])
@@ -34,7 +35,8 @@ export function watermarkedColumns(plan: LogicalPlan): WatermarkedColumns {
     }
     case 'union': {
       const out = new Map<string, number>()
-      for (const c of plan.children) for (const [k, v] of watermarkedColumns(c)) out.set(k, Math.max(out.get(k) ?? 0, v))
+      for (const c of plan.children)
+        for (const [k, v] of watermarkedColumns(c)) out.set(k, Math.max(out.get(k) ?? 0, v))
       return out
     }
     default:
@@ -52,12 +54,18 @@ export interface WindowCall {
 function durationArg(e: Expr | undefined, what: string, fallback: number): number {
   if (e === undefined) return fallback
   if (e.kind !== 'literal' || (typeof e.value !== 'string' && typeof e.value !== 'number')) {
-    throw new AnalysisError(`INVALID_WINDOW: the ${what} of window() must be a duration literal such as '10 minutes'.`, 'INVALID_WINDOW')
+    throw new AnalysisError(
+      `INVALID_WINDOW: the ${what} of window() must be a duration literal such as '10 minutes'.`,
+      'INVALID_WINDOW',
+    )
   }
   try {
     return parseDuration(e.value)
   } catch (err) {
-    throw new AnalysisError(`INVALID_WINDOW: the ${what} of window(): ${(err as Error).message}`, 'INVALID_WINDOW')
+    throw new AnalysisError(
+      `INVALID_WINDOW: the ${what} of window(): ${(err as Error).message}`,
+      'INVALID_WINDOW',
+    )
   }
 }
 
@@ -69,7 +77,8 @@ export function windowCall(e: Expr): WindowCall | null {
   const sizeMs = durationArg(size, 'window duration', 0)
   const slideMs = durationArg(slide, 'slide duration', sizeMs)
   const startMs = durationArg(start, 'start time', 0)
-  if (sizeMs <= 0) throw new AnalysisError('INVALID_WINDOW: the window duration must be positive.', 'INVALID_WINDOW')
+  if (sizeMs <= 0)
+    throw new AnalysisError('INVALID_WINDOW: the window duration must be positive.', 'INVALID_WINDOW')
   if (slideMs <= 0 || slideMs > sizeMs) {
     throw new AnalysisError(
       `INVALID_WINDOW: the slide duration (${slideMs} ms) must be positive and at most the window duration (${sizeMs} ms).`,

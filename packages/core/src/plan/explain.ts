@@ -31,6 +31,8 @@ function describe(p: LogicalPlan): string {
       return p.columns
         ? `Deduplicate${p.withinWatermark ? 'WithinWatermark' : ''} [${p.columns.join(', ')}]`
         : 'Distinct'
+    case 'groupsWithState':
+      return `${p.flat ? 'FlatMap' : 'Map'}GroupsWithState <function> ${p.functionOutputMode} ${p.timeout} [${p.schema.names.join(', ')}]`
     case 'watermark':
       return `EventTimeWatermark ${p.column}, ${p.delayMs} ms`
   }

@@ -3,6 +3,7 @@
  * analyzer resolves them against schemas; the planner turns them into operators.
  */
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { GroupStateTimeout } from '../exec/group-state.js'
 import type { Expr } from '../expr/expr.js'
 import type { SourceSpec } from '../sources/source.js'
 import type { Schema } from '../types/schema.js'
@@ -51,7 +52,23 @@ export type LogicalPlan =
       /** dropDuplicatesWithinWatermark: keep a key only until its event time plus the watermark delay. */
       readonly withinWatermark?: boolean
     }
-  | { readonly kind: 'watermark'; readonly child: LogicalPlan; readonly column: string; readonly delayMs: number }
+  | {
+      readonly kind: 'watermark'
+      readonly child: LogicalPlan
+      readonly column: string
+      readonly delayMs: number
+    }
+  | {
+      readonly kind: 'groupsWithState'
+      readonly child: LogicalPlan
+      readonly keyFn: (row: never) => unknown
+      readonly fn: (key: never, rows: never[], state: never) => unknown
+      readonly flat: boolean
+      /** The output mode the function's results are for: map is always update. */
+      readonly functionOutputMode: 'append' | 'update'
+      readonly timeout: GroupStateTimeout
+      readonly schema: Schema<unknown>
+    }
 
 export type PlanKind = LogicalPlan['kind']
 

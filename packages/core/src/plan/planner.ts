@@ -4,30 +4,38 @@
  * that is valid, so the analyzer's schema checks are this function.
  */
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { Vector } from '../batch/vector.js'
 import { accumulatorFor } from '../exec/aggregate/functions.js'
 import { type AggregateSpec, HashAggregate } from '../exec/aggregate/hash-aggregate.js'
+import { type EventTimeKey, StreamingAggregate, windowStruct } from '../exec/aggregate/streaming-aggregate.js'
 import { Distinct } from '../exec/distinct.js'
+import { EventTimeWatermark } from '../exec/event-time-watermark.js'
 import { Filter } from '../exec/filter.js'
+import { FlatMapGroupsWithState, type GroupsWithStateFunction } from '../exec/flat-map-groups-with-state.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { type GeneratorItem, Project, type ProjectItem } from '../exec/project.js'
 import { MapRows, RowFilter } from '../exec/row-functions.js'
 import { LocalScan, SourceScan } from '../exec/scan.js'
 import { Limit, Sort, type SortKey } from '../exec/sort.js'
+import { StreamingDeduplicate } from '../exec/streaming-deduplicate.js'
 import { Union } from '../exec/union.js'
+import { WINDOW_START_COLUMN, WindowAssign } from '../exec/window-assign.js'
 import { compileExpr } from '../expr/compile.js'
 import type { Compiled } from '../expr/compiled.js'
 import { type Expr, exprName, stripAlias } from '../expr/expr.js'
 import { lookupFunction } from '../expr/registry.js'
-import { commonType, type DataType, type StructField, structOf, TimestampType, typeToString } from '../types/data-types.js'
+import {
+  commonType,
+  type DataType,
+  type StructField,
+  structOf,
+  TimestampType,
+  typeToString,
+} from '../types/data-types.js'
 import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
-import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
 import { watermarkedColumns, windowCall } from './event-time.js'
-import { type EventTimeKey, StreamingAggregate, windowStruct } from '../exec/aggregate/streaming-aggregate.js'
-import { EventTimeWatermark } from '../exec/event-time-watermark.js'
-import { StreamingDeduplicate } from '../exec/streaming-deduplicate.js'
-import { WINDOW_START_COLUMN, WindowAssign } from '../exec/window-assign.js'
-import type { Vector } from '../batch/vector.js'
+import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
 
 export function toPhysical(plan: LogicalPlan): PhysicalOperator {
   const indexOf = new Map<LogicalPlan, number>(uniqueSources(plan).map((s, i) => [s, i]))
@@ -80,6 +88,21 @@ class Planner {
         return this.union(p)
       case 'aggregate':
         return this.aggregate(p)
+      case 'groupsWithState': {
+        const child = this.plan(p.child)
+        const watermarked = watermarkedColumns(p.child)
+        const eventTimeIndex = child.schema.names.findIndex((n) => watermarked.has(n))
+        return new FlatMapGroupsWithState(
+          child,
+          p.keyFn as (row: unknown) => unknown,
+          p.fn as GroupsWithStateFunction,
+          p.flat,
+          p.timeout,
+          p.schema,
+          this.nextStateOperatorId++,
+          eventTimeIndex,
+        )
+      }
       case 'watermark': {
         const child = this.plan(p.child)
         const index = child.schema.indexOf(p.column)
@@ -222,7 +245,9 @@ class Planner {
     keyIndices: number[],
   ): PhysicalOperator {
     const watermarked = watermarkedColumns(p.child)
-    const timeName = child.schema.names.find((n) => watermarked.has(n) && (p.withinWatermark || p.columns?.includes(n)))
+    const timeName = child.schema.names.find(
+      (n) => watermarked.has(n) && (p.withinWatermark || p.columns?.includes(n)),
+    )
     if (p.withinWatermark && timeName === undefined) {
       throw new AnalysisError(
         'DEDUPLICATE_WITHIN_WATERMARK_NEEDS_WATERMARK: dropDuplicatesWithinWatermark needs withWatermark(...) on an event-time column of the stream.',
@@ -271,7 +296,9 @@ class Planner {
       { name: 'end', type: TimestampType, nullable: true },
     ])
     const identity = (v: Vector) => v
-    const keyOutput = keys.map((_, i) => (i === windowIndex ? windowStruct(windowType, win!.sizeMs) : identity))
+    const keyOutput = keys.map((_, i) =>
+      i === windowIndex ? windowStruct(windowType, win!.sizeMs) : identity,
+    )
     const specs: AggregateSpec[] = p.aggregates.map((a) => {
       const inner = stripAlias(a)
       if (inner.kind !== 'call' || lookupFunction(inner.name).kind !== 'aggregate') {
@@ -310,7 +337,8 @@ class Planner {
     let eventTimeKey: EventTimeKey | null = null
     if (win) {
       const t = stripAlias(win.time)
-      if (t.kind === 'column' && watermarked.has(t.path)) eventTimeKey = { keyIndex: windowIndex, windowSizeMs: win.sizeMs }
+      if (t.kind === 'column' && watermarked.has(t.path))
+        eventTimeKey = { keyIndex: windowIndex, windowSizeMs: win.sizeMs }
     } else {
       const i = p.groupBy.findIndex((g) => {
         const inner = stripAlias(g)
@@ -318,6 +346,14 @@ class Planner {
       })
       if (i >= 0) eventTimeKey = { keyIndex: i, windowSizeMs: 0 }
     }
-    return new StreamingAggregate(child, keys, specs, schema, this.nextStateOperatorId++, eventTimeKey, keyOutput)
+    return new StreamingAggregate(
+      child,
+      keys,
+      specs,
+      schema,
+      this.nextStateOperatorId++,
+      eventTimeKey,
+      keyOutput,
+    )
   }
 }

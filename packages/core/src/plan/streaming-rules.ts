@@ -2,9 +2,10 @@
  * Spark's unsupported-operation checks for streaming plans, with the rule named in the
  * error so that users can look it up.
  */
+
+import { stripAlias } from '../expr/expr.js'
 import type { OutputMode } from '../sinks/sink.js'
 import { AnalysisError } from '../util/errors.js'
-import { stripAlias } from '../expr/expr.js'
 import { watermarkedColumns, windowCall } from './event-time.js'
 import { isStreamingPlan, type LogicalPlan, walkPlan } from './logical-plan.js'
 
@@ -69,6 +70,25 @@ export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): v
           )
         }
         break
+      case 'groupsWithState': {
+        if (!isStreamingPlan(p.child)) break
+        const fname = p.flat ? 'flatMapGroupsWithState' : 'mapGroupsWithState'
+        if (p.functionOutputMode !== outputMode) {
+          refuse(
+            'GROUPS_WITH_STATE_OUTPUT_MODE',
+            p.flat
+              ? `flatMapGroupsWithState was declared for output mode '${p.functionOutputMode}' but the query runs in '${outputMode}'. Use the same mode in both.`
+              : `mapGroupsWithState is only supported in update output mode; the query runs in '${outputMode}'. Use outputMode('update'), or flatMapGroupsWithState for append.`,
+          )
+        }
+        if (p.timeout === 'EventTimeTimeout' && watermarkedColumns(p.child).size === 0) {
+          refuse(
+            'GROUPS_WITH_STATE_EVENT_TIME_TIMEOUT_WITHOUT_WATERMARK',
+            `${fname} with 'EventTimeTimeout' needs a watermark: add withWatermark(eventTimeColumn, delay) before groupByKey.`,
+          )
+        }
+        break
+      }
       case 'union': {
         const kinds = new Set(p.children.map(isStreamingPlan))
         if (kinds.size > 1) {

@@ -7,8 +7,8 @@
  */
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { StateStore, StateStoreMetrics, StateStoreProvider } from './state-store.js'
 import { cleanUp, loadVersion, type StateChange, writeDelta, writeSnapshot } from './state-files.js'
+import type { StateStore, StateStoreMetrics, StateStoreProvider } from './state-store.js'
 
 interface Loaded {
   version: number
@@ -57,7 +57,8 @@ class MemoryStateStore implements StateStore {
   }
 
   remove(key: string): void {
-    if (this.changes.has(key) || this.loaded.map.has(key)) this.changes.set(key, { value: undefined, removed: true })
+    if (this.changes.has(key) || this.loaded.map.has(key))
+      this.changes.set(key, { value: undefined, removed: true })
   }
 
   *prefix(prefix: string): IterableIterator<[string, unknown]> {
@@ -82,7 +83,8 @@ class MemoryStateStore implements StateStore {
       else this.loaded.map.set(k, value)
     }
     this.loaded.version = next
-    if (this.snapshotEvery > 0 && next % this.snapshotEvery === 0) await writeSnapshot(this.dir, next, this.loaded.map)
+    if (this.snapshotEvery > 0 && next % this.snapshotEvery === 0)
+      await writeSnapshot(this.dir, next, this.loaded.map)
     this.changes.clear()
     this.lastCommitMs = performance.now() - t0
     return next
@@ -125,6 +127,7 @@ export class MemoryStateStoreProvider implements StateStoreProvider {
   }
 
   async maintain(dir: string, minVersion: number): Promise<void> {
-    for (const storeDir of this.cache.keys()) if (storeDir.startsWith(dir)) await cleanUp(storeDir, minVersion)
+    for (const storeDir of this.cache.keys())
+      if (storeDir.startsWith(dir)) await cleanUp(storeDir, minVersion)
   }
 }

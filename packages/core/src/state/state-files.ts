@@ -15,11 +15,19 @@ const MAGIC = 'TRIBUTARY-STATE-1'
 /** One change: a put (with the new value) or a removal (value undefined). */
 export type StateChange = readonly [key: string, value: unknown, removed: boolean]
 
-export async function writeDelta(dir: string, version: number, changes: readonly StateChange[]): Promise<void> {
+export async function writeDelta(
+  dir: string,
+  version: number,
+  changes: readonly StateChange[],
+): Promise<void> {
   await atomicWrite(path.join(dir, `${version}.delta`), serialize([MAGIC, changes]))
 }
 
-export async function writeSnapshot(dir: string, version: number, entries: Iterable<[string, unknown]>): Promise<void> {
+export async function writeSnapshot(
+  dir: string,
+  version: number,
+  entries: Iterable<[string, unknown]>,
+): Promise<void> {
   await atomicWrite(path.join(dir, `${version}.snapshot`), serialize([MAGIC, [...entries]]))
 }
 
@@ -98,6 +106,7 @@ export async function cleanUp(dir: string, minVersion: number): Promise<void> {
   const { deltas, snapshots } = await listVersions(dir)
   let keepSnapshot = 0
   for (const s of snapshots) if (s <= minVersion && s > keepSnapshot) keepSnapshot = s
-  for (const s of snapshots) if (s < keepSnapshot) await fs.rm(path.join(dir, `${s}.snapshot`), { force: true })
+  for (const s of snapshots)
+    if (s < keepSnapshot) await fs.rm(path.join(dir, `${s}.snapshot`), { force: true })
   for (const d of deltas) if (d <= keepSnapshot) await fs.rm(path.join(dir, `${d}.delta`), { force: true })
 }

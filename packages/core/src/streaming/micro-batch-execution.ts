@@ -10,19 +10,18 @@ import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
 import type { PhysicalOperator } from '../exec/operator.js'
+import { statefulOperators } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
-import type { Sink } from '../sinks/sink.js'
+import type { OutputMode, Sink } from '../sinks/sink.js'
 import type { Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
-import { StateManager } from '../state/state-manager.js'
 import { stateStoreProvider } from '../state/providers.js'
-import { statefulOperators } from '../exec/operator.js'
-import type { OutputMode } from '../sinks/sink.js'
-import { type EventTimeStats, WatermarkTracker } from './watermark.js'
+import { StateManager } from '../state/state-manager.js'
 import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import type { Trigger } from './trigger.js'
+import { type EventTimeStats, WatermarkTracker } from './watermark.js'
 
 /** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
 export const RECORDED_CONF = [
@@ -58,7 +57,11 @@ export interface ExecutionConfig {
   readonly pollingDelayMs: number
   readonly outputMode: OutputMode
   /** Receives rows dropped as late by stateful operators (withLateRows). */
-  readonly lateRows?: (batchId: number, operator: string, rows: ColumnarBatch<unknown>) => void | Promise<void>
+  readonly lateRows?: (
+    batchId: number,
+    operator: string,
+    rows: ColumnarBatch<unknown>,
+  ) => void | Promise<void>
 }
 
 interface PlannedBatch {
@@ -232,12 +235,16 @@ export class MicroBatchExecution {
           isDataAvailable: false,
           isTriggerActive: true,
         }
-        const ran = await this.runTrigger(trigger.kind === 'once' ? 'all' : 'default')
-        this.status = { message: 'Waiting for data to arrive', isDataAvailable: ran, isTriggerActive: false }
-        if (!ran) {
-          this.resolveIdleWaiters(seq)
-          this.config.events.onIdle()
+        const outcome = await this.runTrigger(trigger.kind === 'once' ? 'all' : 'default')
+        const ran = outcome !== 'none'
+        this.status = {
+          message: 'Waiting for data to arrive',
+          isDataAvailable: outcome === 'data',
+          isTriggerActive: false,
         }
+        // Everything the sources had is processed once a trigger finds no new data.
+        if (outcome !== 'data') this.resolveIdleWaiters(seq)
+        if (!ran) this.config.events.onIdle()
         if (trigger.kind === 'once' || (trigger.kind === 'availableNow' && !ran)) break
         if (this.stopRequested) break
         if (trigger.kind === 'processingTime' && trigger.intervalMs > 0) {
@@ -270,17 +277,18 @@ export class MicroBatchExecution {
   }
 
   /** Runs one batch if there is one to run; false when there was no new data. */
-  private async runTrigger(limit: ReadLimit): Promise<boolean> {
+  /** Runs one batch if there is one to run: with new data, without (stateful housekeeping), or none. */
+  private async runTrigger(limit: ReadLimit): Promise<'data' | 'noData' | 'none'> {
     if (this.pendingReplay) {
       const batch = this.pendingReplay
       this.pendingReplay = null
       await this.runBatch(batch)
-      return true
+      return 'data'
     }
     const planned = await this.constructNextBatch(limit)
-    if (!planned) return false
+    if (!planned) return 'none'
     await this.runBatch(planned)
-    return true
+    return planned.starts.every((s, i) => sameOffset(s, planned.ends[i])) ? 'noData' : 'data'
   }
 
   /** Steps 1–2: ask every source for its latest offset; if any moved, write offsets/N before reading. */
@@ -289,8 +297,7 @@ export class MicroBatchExecution {
     const ends = await Promise.all(this.sources.map((s, i) => s.latestOffset(this.committed[i], limit)))
     const t1 = performance.now()
     const noNewData = ends.every((e, i) => sameOffset(e, this.committed[i]))
-    // A stateful query runs a batch without data when the watermark moved, so that windows it closed are emitted and evicted.
-    if (noNewData && !(this.state && this.watermarkMs > this.lastBatchWatermarkMs)) return null
+    if (noNewData && !this.needsNoDataBatch()) return null
     const conf: Record<string, string> = {}
     for (const k of RECORDED_CONF) {
       const v = this.config.conf(k)
@@ -318,6 +325,20 @@ export class MicroBatchExecution {
       durations: { latestOffset: t1 - t0, walCommit: t2 - t1 },
       latestOffsetMs: t1 - t0,
     }
+  }
+
+  /**
+   * A stateful query runs a batch without new data when it has something to do: windows
+   * the watermark closed to emit and evict, or timeouts that are due.
+   */
+  private needsNoDataBatch(): boolean {
+    if (!this.state || !this.operator) return false
+    const now = this.config.clock.now()
+    return statefulOperators(this.operator).some((op) =>
+      op.needsNoDataBatch
+        ? op.needsNoDataBatch(this.watermarkMs, this.lastBatchWatermarkMs, now)
+        : this.watermarkMs > this.lastBatchWatermarkMs,
+    )
   }
 
   /** Steps 3–8 for one planned batch. */
@@ -354,7 +375,9 @@ export class MicroBatchExecution {
       outputMode: this.config.outputMode,
       state: this.state,
       watermarks: this.watermarks,
-      lateRows: this.config.lateRows ? (op, rows) => late.push(this.config.lateRows!(batch.id, op, rows)) : undefined,
+      lateRows: this.config.lateRows
+        ? (op, rows) => late.push(this.config.lateRows!(batch.id, op, rows))
+        : undefined,
     })
     await Promise.all(late)
     // Step 5: hand the result to the sink, which ignores a batch id it has already committed.
@@ -489,7 +512,11 @@ export class MicroBatchExecution {
 }
 
 /** Spark's progress.eventTime: the batch's watermark and its event times, as ISO strings. */
-function eventTimeProgress(watermarkMs: number, stats: EventTimeStats | null, tracked: boolean): Record<string, string> {
+function eventTimeProgress(
+  watermarkMs: number,
+  stats: EventTimeStats | null,
+  tracked: boolean,
+): Record<string, string> {
   const out: Record<string, string> = {}
   if (!tracked) return out
   out.watermark = new Date(watermarkMs).toISOString()

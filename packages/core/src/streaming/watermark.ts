@@ -35,7 +35,12 @@ export class WatermarkTracker {
     if (stats.count > 0) op.maxEventTime = Math.max(op.maxEventTime, stats.max)
     this.operators.set(operatorId, op)
     if (stats.count === 0) return
-    const b = (this.batch ??= { max: Number.NEGATIVE_INFINITY, min: Number.POSITIVE_INFINITY, sum: 0, count: 0 })
+    const b = (this.batch ??= {
+      max: Number.NEGATIVE_INFINITY,
+      min: Number.POSITIVE_INFINITY,
+      sum: 0,
+      count: 0,
+    })
     b.max = Math.max(b.max, stats.max)
     b.min = Math.min(b.min, stats.min)
     b.sum += stats.sum

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest'
+import {
+  AddData,
+  AssertOnQuery,
+  CheckAnswer,
+  CheckLastBatch,
+  CheckNewAnswer,
+  StartStream,
+  StopStream,
+  testStream,
+} from '../../../testing/src/index.js'
 import { col, count, functions as F, MemoryStream, schema } from '../../src/index.js'
-import { AddData, CheckAnswer, CheckLastBatch, CheckNewAnswer, StartStream, StopStream, testStream, AssertOnQuery } from '../../../testing/src/index.js'
 import { newSession } from '../helpers.js'
 
 const words = schema({ ts: 'timestamp', word: 'string' })
 const at = (hhmm: string, word: string) => ({ ts: new Date(`2026-01-01T${hhmm}:00Z`), word })
-const win = (from: string, to: string) => ({ start: new Date(`2026-01-01T${from}:00Z`), end: new Date(`2026-01-01T${to}:00Z`) })
+const win = (from: string, to: string) => ({
+  start: new Date(`2026-01-01T${from}:00Z`),
+  end: new Date(`2026-01-01T${to}:00Z`),
+})
 
 describe('streaming aggregation', () => {
   it('word count in complete mode (the Structured Streaming guide quick example)', async () => {
@@ -43,7 +55,10 @@ describe('streaming aggregation', () => {
   it('update mode emits only the groups a batch changed', async () => {
     const session = newSession()
     const input = new MemoryStream(session, schema({ k: 'string', v: 'double' }))
-    const agg = input.toDF().groupBy('k').agg(F.sum('v').alias('total'), count().alias('n'), F.max('v').alias('top'))
+    const agg = input
+      .toDF()
+      .groupBy('k')
+      .agg(F.sum('v').alias('total'), count().alias('n'), F.max('v').alias('top'))
     await testStream(
       agg,
       { outputMode: 'update' },
@@ -85,7 +100,14 @@ describe('streaming aggregation', () => {
         { window: win('12:05', '12:15'), word: 'cat', count: 1 },
       ),
       // Watermark 12:04. A late 12:04 donkey still counts in 12:00-12:10 (not closed yet).
-      AddData(input, at('12:15', 'cat'), at('12:08', 'dog'), at('12:13', 'owl'), at('12:21', 'owl'), at('12:04', 'donkey')),
+      AddData(
+        input,
+        at('12:15', 'cat'),
+        at('12:08', 'dog'),
+        at('12:13', 'owl'),
+        at('12:21', 'owl'),
+        at('12:04', 'donkey'),
+      ),
       CheckNewAnswer(
         { window: win('12:10', '12:20'), word: 'cat', count: 1 },
         { window: win('12:15', '12:25'), word: 'cat', count: 1 },
@@ -101,7 +123,10 @@ describe('streaming aggregation', () => {
       // Watermark 12:11 now: a 12:04 donkey is too late for 12:00-12:10 and 11:55-12:05.
       AddData(input, at('12:04', 'donkey')),
       CheckNewAnswer(),
-      AssertOnQuery((q) => q.lastProgress?.stateOperators[0].numRowsDroppedByWatermark === 2, 'two late window rows dropped'),
+      AssertOnQuery(
+        (q) => q.lastProgress?.stateOperators[0].numRowsDroppedByWatermark === 2,
+        'two late window rows dropped',
+      ),
     )
   })
 
@@ -120,7 +145,10 @@ describe('streaming aggregation', () => {
       CheckNewAnswer(),
       AddData(input, at('12:25', 'cat')),
       // The watermark moves to 12:15 after this batch; a no-data batch then closes 12:00-12:10.
-      CheckNewAnswer({ window: win('12:00', '12:10'), word: 'dog', count: 1 }, { window: win('12:00', '12:10'), word: 'owl', count: 1 }),
+      CheckNewAnswer(
+        { window: win('12:00', '12:10'), word: 'dog', count: 1 },
+        { window: win('12:00', '12:10'), word: 'owl', count: 1 },
+      ),
       AddData(input, at('12:09', 'dog')),
       CheckNewAnswer(),
       AddData(input, at('12:41', 'cat')),
@@ -131,8 +159,8 @@ describe('streaming aggregation', () => {
   it('refuses append mode on an aggregation without a watermark', async () => {
     const session = newSession()
     const input = new MemoryStream(session, words)
-    await expect(input.toDF().groupBy('word').count().writeStream.format('memory').queryName('x').start()).rejects.toThrow(
-      /STREAMING_AGGREGATION_APPEND_WITHOUT_WATERMARK/,
-    )
+    await expect(
+      input.toDF().groupBy('word').count().writeStream.format('memory').queryName('x').start(),
+    ).rejects.toThrow(/STREAMING_AGGREGATION_APPEND_WITHOUT_WATERMARK/)
   })
 })

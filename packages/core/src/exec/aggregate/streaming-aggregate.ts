@@ -6,20 +6,19 @@
  * dropped from state). Rows of windows already closed are late: dropped and counted.
  */
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
-import { objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
+import { boolVector, objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
 import type { Compiled } from '../../expr/compiled.js'
 import { selection } from '../../expr/kernels.js'
 import type { OperatorState } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
 import type { DataType } from '../../types/data-types.js'
+import { BooleanType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import type { Accumulator } from './accumulator.js'
-import type { AggregateSpec } from './hash-aggregate.js'
 import { accumulatorFor } from './functions.js'
-import { boolVector } from '../../batch/vector.js'
-import { BooleanType } from '../../types/data-types.js'
+import type { AggregateSpec } from './hash-aggregate.js'
 
 /** The grouping key that carries event time: a window (its start; end = start + size) or a watermarked timestamp. */
 export interface EventTimeKey {
@@ -121,7 +120,10 @@ export class StreamingAggregate implements StatefulOperator {
       ),
     )
     for (let g = 0; g < groups; g++) {
-      state.put(stateKeys[g], { k: groupKeys.map((v) => valueAt(v, g)), a: accs.map((acc) => acc.getState(g)) })
+      state.put(stateKeys[g], {
+        k: groupKeys.map((v) => valueAt(v, g)),
+        a: accs.map((acc) => acc.getState(g)),
+      })
     }
 
     let output: ColumnarBatch<unknown>
@@ -132,7 +134,11 @@ export class StreamingAggregate implements StatefulOperator {
         break
       case 'update': {
         const results = accs.map((acc) => acc.result(groups))
-        output = new ColumnarBatch(this.schema, [...groupKeys.map((k, i) => this.keyOutput[i](k)), ...results], groups)
+        output = new ColumnarBatch(
+          this.schema,
+          [...groupKeys.map((k, i) => this.keyOutput[i](k)), ...results],
+          groups,
+        )
         removed = this.evictClosed(state, watermark, false).length
         break
       }
