@@ -35,12 +35,10 @@ export class WatermarkTracker {
     if (stats.count > 0) op.maxEventTime = Math.max(op.maxEventTime, stats.max)
     this.operators.set(operatorId, op)
     if (stats.count === 0) return
-    const b = (this.batch ??= {
-      max: Number.NEGATIVE_INFINITY,
-      min: Number.POSITIVE_INFINITY,
-      sum: 0,
-      count: 0,
-    })
+    if (this.batch === null) {
+      this.batch = { max: Number.NEGATIVE_INFINITY, min: Number.POSITIVE_INFINITY, sum: 0, count: 0 }
+    }
+    const b = this.batch
     b.max = Math.max(b.max, stats.max)
     b.min = Math.min(b.min, stats.min)
     b.sum += stats.sum

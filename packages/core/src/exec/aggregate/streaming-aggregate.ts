@@ -109,16 +109,12 @@ export class StreamingAggregate implements StatefulOperator {
       const keyValues = groupKeys.map((v) => valueAt(v, g))
       stateKeys[g] = JSON.stringify(keyValues)
       const prev = state.get(stateKeys[g]) as GroupState | undefined
-      if (prev) accs.forEach((acc, i) => acc.setState(g, prev.a[i]))
+      if (prev) for (let i = 0; i < accs.length; i++) accs[i].setState(g, prev.a[i])
     }
-    accs.forEach((acc, i) =>
-      acc.update(
-        ids,
-        groups,
-        this.aggregates[i].args.map((x) => x.evaluate(input, ctx.eval)),
-        input.numRows,
-      ),
-    )
+    for (let i = 0; i < accs.length; i++) {
+      const args = this.aggregates[i].args.map((x) => x.evaluate(input, ctx.eval))
+      accs[i].update(ids, groups, args, input.numRows)
+    }
     for (let g = 0; g < groups; g++) {
       state.put(stateKeys[g], {
         k: groupKeys.map((v) => valueAt(v, g)),
@@ -176,8 +172,8 @@ export class StreamingAggregate implements StatefulOperator {
     const accs = this.newAccumulators()
     const keyBuilders = this.keys.map((k) => new VectorBuilder(k.type, n))
     states.forEach((s, j) => {
-      keyBuilders.forEach((b, i) => b.append(s.k[i]))
-      accs.forEach((acc, i) => acc.setState(j, s.a[i]))
+      for (let i = 0; i < keyBuilders.length; i++) keyBuilders[i].append(s.k[i])
+      for (let i = 0; i < accs.length; i++) accs[i].setState(j, s.a[i])
     })
     const keyCols = keyBuilders.map((b, i) => this.keyOutput[i](b.finish()))
     return new ColumnarBatch(this.schema, [...keyCols, ...accs.map((acc) => acc.result(n))], n)

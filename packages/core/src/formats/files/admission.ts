@@ -1,0 +1,45 @@
+/**
+ * Admission control for the file source: which of the listed files the next batch takes.
+ * Oldest first (newest first with latestFirst), never a file taken before, at most
+ * maxFilesPerTrigger of them.
+ */
+import * as path from 'node:path'
+import type { ListedFile } from './listing.js'
+import type { SeenFiles } from './seen-files.js'
+
+export interface AdmissionRules {
+  readonly latestFirst: boolean
+  /** undefined: no limit. */
+  readonly maxFiles: number | undefined
+  readonly fileNameOnly: boolean
+}
+
+/** How the seen set knows a file: by its path, or by its name only (files moved between folders). */
+export function seenKey(file: string, fileNameOnly: boolean): string {
+  return fileNameOnly ? path.basename(file) : file
+}
+
+/** Modification time, then path, so that equal times still give one order on every run. */
+function compareFiles(a: ListedFile, b: ListedFile): number {
+  return a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+}
+
+export function selectNewFiles(
+  listed: readonly ListedFile[],
+  seen: SeenFiles,
+  rules: AdmissionRules,
+): ListedFile[] {
+  const ordered = [...listed].sort(compareFiles)
+  if (rules.latestFirst) ordered.reverse()
+  const fresh: ListedFile[] = []
+  const takenNow = new Set<string>()
+  for (const f of ordered) {
+    const key = seenKey(f.path, rules.fileNameOnly)
+    // With fileNameOnly two folders may hold the same name in one listing; take one.
+    if (!seen.isNew(key, f.mtimeMs) || takenNow.has(key)) continue
+    takenNow.add(key)
+    fresh.push(f)
+    if (rules.maxFiles !== undefined && fresh.length >= rules.maxFiles) break
+  }
+  return fresh
+}

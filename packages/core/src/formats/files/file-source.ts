@@ -1,0 +1,181 @@
+/**
+ * The file source (Spark's FileStreamSource). Each trigger lists the input path, takes the
+ * files not seen before (admission control decides how many), and logs them as source
+ * batch N in the checkpoint before returning N as the offset. Reading batch N later, or
+ * again after a crash, reads exactly the logged files.
+ */
+import type { Offset, ReadLimit, Source, SourceBatch, SourceContext } from '../../sources/source.js'
+import type { Schema } from '../../types/schema.js'
+import { CheckpointError } from '../../util/errors.js'
+import type { Options } from '../../util/options.js'
+import type { FileFormat } from '../file-format.js'
+import { seenKey, selectNewFiles } from './admission.js'
+import { cleanSourceOnSinkOutput, type SourceCleaner, sourceCleaner } from './clean-source.js'
+import { type InputPath, requirePath, resolveInputPath } from './input-path.js'
+import { type ListedFile, listFiles, readsThroughSinkLog } from './listing.js'
+import { readFiles } from './read-files.js'
+import { SeenFiles } from './seen-files.js'
+import { SinkLogReader } from './sink-log.js'
+import { SourceFileLog } from './source-file-log.js'
+import { type FileSourceOptions, parseFileSourceOptions } from './source-options.js'
+
+export class FileStreamSource implements Source {
+  readonly replayable = true
+  readonly description: string
+  private readonly seen: SeenFiles
+  /** The newest source batch in the log; -1 before the first. */
+  private latestLogged = -1
+  /** Trigger.AvailableNow: the files present when the query started, the only ones it may take. */
+  private availableNow: Set<string> | null = null
+  /** Where each batch read in this run started, so commit knows which log entries it covers. */
+  private readonly readStarts = new Map<number, number>()
+  private lastCommitted: number | null = null
+  private filesRead = 0
+  /**
+   * Whether the folder is a file sink's output is looked at again on each listing until
+   * files show up (as Spark does): the sink may create its log after this reader started.
+   */
+  private sinkLog: SinkLogReader | null = null
+  private listingSettled = false
+
+  private constructor(
+    readonly schema: Schema<unknown>,
+    private readonly format: FileFormat,
+    private readonly input: InputPath,
+    private readonly options: Options,
+    private readonly settings: FileSourceOptions,
+    private readonly bounded: boolean,
+    private readonly log: SourceFileLog,
+    private readonly cleaner: SourceCleaner | null,
+  ) {
+    this.description = `FileStreamSource[${input.display}]`
+    this.seen = new SeenFiles(bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs)
+  }
+
+  static async open(ctx: SourceContext, format: FileFormat): Promise<FileStreamSource> {
+    const input = resolveInputPath(requirePath(ctx.path, 'source', format.name))
+    const settings = parseFileSourceOptions(ctx.options)
+    // A batch read reads everything once; nothing is cleaned after it.
+    const cleaner = ctx.bounded ? null : sourceCleaner(settings.cleanSource, settings.sourceArchiveDir, input)
+    const source = new FileStreamSource(
+      ctx.schema,
+      format,
+      input,
+      ctx.options,
+      settings,
+      ctx.bounded,
+      new SourceFileLog(ctx.metadataDir),
+      cleaner,
+    )
+    source.checkForSinkLog()
+    await source.restore()
+    return source
+  }
+
+  /** A restart knows every file earlier runs took, so none is read twice. */
+  private async restore(): Promise<void> {
+    for (const id of await this.log.batchIds()) {
+      for (const f of await this.log.files(id)) this.seen.add(this.keyOf(f.path), f.mtimeMs)
+      this.latestLogged = id
+    }
+    this.seen.purge()
+  }
+
+  private checkForSinkLog(): void {
+    if (this.sinkLog || this.listingSettled || !readsThroughSinkLog(this.input)) return
+    if (this.cleaner) throw cleanSourceOnSinkOutput(this.input)
+    this.sinkLog = new SinkLogReader(this.input.absolute)
+    this.listingSettled = true
+  }
+
+  private async list(): Promise<ListedFile[]> {
+    this.checkForSinkLog()
+    const listed = await listFiles(this.input, this.sinkLog)
+    if (listed.length > 0) this.listingSettled = true
+    return listed
+  }
+
+  private keyOf(file: string): string {
+    return seenKey(file, this.settings.fileNameOnly)
+  }
+
+  async initialOffset(): Promise<Offset> {
+    return -1
+  }
+
+  async latestOffset(start: Offset, limit: ReadLimit): Promise<Offset> {
+    const from = this.batchNumber(start)
+    if (from > this.latestLogged) {
+      throw new CheckpointError(
+        `CORRUPT_CHECKPOINT: the query's offset log says ${this.description} has read up to its batch ${from}, but its file log ${this.log.dir} ends at batch ${this.latestLogged}. Restore the missing files of ${this.log.dir}, or start with a new checkpointLocation.`,
+        'CORRUPT_CHECKPOINT',
+      )
+    }
+    // Logged by a run that crashed before the query logged its offsets: replaying it reads the same files.
+    if (this.latestLogged > from) return limit === 'all' ? this.latestLogged : from + 1
+    const listed = await this.list()
+    const candidates = this.availableNow ? listed.filter((f) => this.availableNow!.has(f.path)) : listed
+    const chosen = selectNewFiles(candidates, this.seen, {
+      latestFirst: this.settings.latestFirst,
+      maxFiles: limit === 'all' || this.bounded ? undefined : this.settings.maxFilesPerTrigger,
+      fileNameOnly: this.settings.fileNameOnly,
+    })
+    if (chosen.length === 0) return from
+    const id = this.latestLogged + 1
+    await this.log.add(id, chosen)
+    for (const f of chosen) this.seen.add(this.keyOf(f.path), f.mtimeMs)
+    this.seen.purge()
+    this.latestLogged = id
+    return id
+  }
+
+  async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
+    const from = this.batchNumber(start)
+    const to = this.batchNumber(end)
+    const files: ListedFile[] = []
+    for (let id = from + 1; id <= to; id++) files.push(...(await this.log.files(id)))
+    this.readStarts.set(to, from)
+    this.filesRead += files.length
+    return readFiles(
+      files.map((f) => f.path),
+      {
+        format: this.format,
+        schema: this.schema,
+        options: this.options,
+        partitionRoot: this.input.partitionRoot,
+        ignoreMissingFiles: this.settings.ignoreMissingFiles,
+        describe: `${this.description} (source batch ${to})`,
+      },
+    )
+  }
+
+  async commit(end: Offset): Promise<void> {
+    const to = this.batchNumber(end)
+    const from = this.lastCommitted ?? this.readStarts.get(to) ?? to - 1
+    this.lastCommitted = to
+    for (const id of this.readStarts.keys()) if (id <= to) this.readStarts.delete(id)
+    if (!this.cleaner) return
+    for (let id = from + 1; id <= to; id++) {
+      for (const f of await this.log.files(id)) await this.cleaner.clean(f.path)
+    }
+  }
+
+  async prepareForTriggerAvailableNow(): Promise<void> {
+    const listed = await this.list()
+    this.availableNow = new Set(listed.map((f) => f.path))
+  }
+
+  async stop(): Promise<void> {}
+
+  metrics(): Record<string, number | string> {
+    return { filesRead: this.filesRead, filesSeen: this.seen.size }
+  }
+
+  private batchNumber(offset: Offset): number {
+    if (typeof offset === 'number' && Number.isInteger(offset) && offset >= -1) return offset
+    throw new CheckpointError(
+      `INCOMPATIBLE_CHECKPOINT: ${JSON.stringify(offset)} is not an offset of ${this.description} (a batch number). The checkpoint was written by a different query or source; use a new checkpointLocation.`,
+      'INCOMPATIBLE_CHECKPOINT',
+    )
+  }
+}

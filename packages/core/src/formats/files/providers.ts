@@ -1,0 +1,26 @@
+/**
+ * The source and sink providers of one file format: what `.format('json')` finds. Every
+ * file format gets the same listing, offsets, partition folders and commit log.
+ */
+import type { SinkProvider } from '../../sinks/sink.js'
+import type { SourceProvider } from '../../sources/source.js'
+import type { FileFormat } from '../file-format.js'
+import { FILE_SINK_OPTIONS, FileStreamSink } from './file-sink.js'
+import { FileStreamSource } from './file-source.js'
+import { FILE_SOURCE_OPTIONS } from './source-options.js'
+import { fileSourceSchema } from './source-schema.js'
+
+export function fileFormatProviders(format: FileFormat): { source: SourceProvider; sink: SinkProvider } {
+  const source: SourceProvider = {
+    name: format.name,
+    knownOptions: [...FILE_SOURCE_OPTIONS, ...format.readOptions],
+    schemaOf: (ctx) => fileSourceSchema(ctx, format),
+    createSource: (ctx) => FileStreamSource.open(ctx, format),
+  }
+  const sink: SinkProvider = {
+    name: format.name,
+    knownOptions: [...FILE_SINK_OPTIONS, ...format.writeOptions],
+    createSink: (ctx) => FileStreamSink.open(ctx, format),
+  }
+  return { source, sink }
+}
