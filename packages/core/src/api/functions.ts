@@ -216,6 +216,24 @@ export function window(
   return new NamedColumn({ kind: 'alias', child: call('window', args), name: 'window' })
 }
 
+/**
+ * The session each row belongs to, for groupBy: events of a key less than `gap` apart
+ * form one session `[first event, last event + gap)`. The gap is a duration ('5 minutes')
+ * or a column giving a duration string or milliseconds per row (a dynamic gap; rows with
+ * a gap of zero or less belong to no session). The column is
+ * `session_window: { start: Date; end: Date }`.
+ */
+export function session_window(
+  timeColumn: ColumnRef<Date>,
+  gap: string | Column<unknown>,
+): NamedColumn<'session_window', { start: Date; end: Date }> {
+  return new NamedColumn({
+    kind: 'alias',
+    child: call('session_window', [ref(timeColumn), typeof gap === 'string' ? literal(gap) : gap.expr]),
+    name: 'session_window',
+  })
+}
+
 // Sorting
 export const asc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).asc()
 export const desc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).desc()

@@ -69,6 +69,16 @@ function durationArg(e: Expr | undefined, what: string, fallback: number): numbe
   }
 }
 
+/** The session_window(time, gap) call of a grouping expression, or null. */
+export function sessionWindowCall(e: Expr): { time: Expr; gap: Expr } | null {
+  const inner = stripAlias(e)
+  if (inner.kind !== 'call' || inner.name !== 'session_window') return null
+  if (inner.args.length !== 2) {
+    throw new AnalysisError('WRONG_NUM_ARGS: session_window takes a time column and a gap.', 'WRONG_NUM_ARGS')
+  }
+  return { time: inner.args[0], gap: inner.args[1] }
+}
+
 /** The window() call of a grouping expression, or null when it is not one. */
 export function windowCall(e: Expr): WindowCall | null {
   const inner = stripAlias(e)

@@ -7,6 +7,7 @@ import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { Vector } from '../batch/vector.js'
 import { accumulatorFor } from '../exec/aggregate/functions.js'
 import { type AggregateSpec, HashAggregate } from '../exec/aggregate/hash-aggregate.js'
+import { SessionWindowAggregate } from '../exec/aggregate/session-window-aggregate.js'
 import { type EventTimeKey, StreamingAggregate, windowStruct } from '../exec/aggregate/streaming-aggregate.js'
 import { Distinct } from '../exec/distinct.js'
 import { EventTimeWatermark } from '../exec/event-time-watermark.js'
@@ -34,7 +35,7 @@ import {
 } from '../types/data-types.js'
 import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
-import { watermarkedColumns, windowCall } from './event-time.js'
+import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
 import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
 
 export function toPhysical(plan: LogicalPlan): PhysicalOperator {
@@ -263,7 +264,93 @@ class Planner {
     return new StreamingDeduplicate(child, keys, this.nextStateOperatorId++, eventTime)
   }
 
+  private sessionAggregate(
+    p: Extract<LogicalPlan, { kind: 'aggregate' }>,
+    sessionIndex: number,
+  ): PhysicalOperator {
+    const child = this.plan(p.child)
+    if (p.groupBy.some((g) => windowCall(g)) || p.groupBy.filter((g) => sessionWindowCall(g)).length > 1) {
+      throw new AnalysisError(
+        'MULTIPLE_TIME_WINDOWS: a groupBy can have one session_window() and no window() beside it.',
+        'MULTIPLE_TIME_WINDOWS',
+      )
+    }
+    const call = sessionWindowCall(p.groupBy[sessionIndex])!
+    const time = compileExpr(child.schema, call.time)
+    if (time.type.kind !== 'timestamp' && time.type.kind !== 'date') {
+      throw new AnalysisError(
+        `DATATYPE_MISMATCH: session_window() needs a timestamp column, but ${time.name} is ${typeToString(time.type)}.`,
+        'DATATYPE_MISMATCH',
+      )
+    }
+    const gap = compileExpr(child.schema, call.gap)
+    if (gap.type.kind !== 'string' && !['int', 'long', 'double', 'float'].includes(gap.type.kind)) {
+      throw new AnalysisError(
+        `DATATYPE_MISMATCH: the gap of session_window() must be a duration string ('5 minutes') or milliseconds, but ${gap.name} is ${typeToString(gap.type)}.`,
+        'DATATYPE_MISMATCH',
+      )
+    }
+    const others = p.groupBy.filter((_, i) => i !== sessionIndex).map((g) => compileExpr(child.schema, g))
+    const specs = this.aggregateSpecs(child, p.aggregates)
+    const sessionType: DataType = structOf([
+      { name: 'start', type: TimestampType, nullable: true },
+      { name: 'end', type: TimestampType, nullable: true },
+    ])
+    const g = p.groupBy[sessionIndex]
+    const keyFields: StructField[] = others.map((k) => ({ name: k.name, type: k.type, nullable: true }))
+    keyFields.splice(sessionIndex, 0, {
+      name: g.kind === 'alias' ? g.name : 'session_window',
+      type: sessionType,
+      nullable: true,
+    })
+    const schema = new Schema([...keyFields, ...this.aggregateFields(specs)])
+    const t = stripAlias(call.time)
+    const watermarked = t.kind === 'column' && watermarkedColumns(p.child).has(t.path)
+    return new SessionWindowAggregate(
+      child,
+      others,
+      time,
+      gap,
+      specs,
+      schema,
+      this.nextStateOperatorId++,
+      sessionIndex,
+      sessionType,
+      watermarked,
+    )
+  }
+
+  private aggregateSpecs(child: PhysicalOperator, aggregates: readonly Expr[]): AggregateSpec[] {
+    return aggregates.map((a) => {
+      const inner = stripAlias(a)
+      if (inner.kind !== 'call' || lookupFunction(inner.name).kind !== 'aggregate') {
+        throw new AnalysisError(
+          `NOT_AN_AGGREGATE: agg() takes aggregate functions such as count, sum, avg, min, max; '${exprName(a)}' is not one. Compute it in a select() after the aggregation.`,
+          'NOT_AN_AGGREGATE',
+        )
+      }
+      const args = inner.args.map((x) => compileExpr(child.schema, x))
+      const def = lookupFunction(inner.name)
+      if (def.kind === 'aggregate') def.resultType(args, inner.options ?? {})
+      return { name: exprName(a), fn: inner.name, args, options: inner.options ?? {} }
+    })
+  }
+
+  private aggregateFields(specs: readonly AggregateSpec[]): StructField[] {
+    return specs.map((s) => ({
+      name: s.name,
+      type: accumulatorFor(
+        s.fn,
+        s.args.map((x) => x.type),
+        s.options,
+      ).resultType,
+      nullable: true,
+    }))
+  }
+
   private aggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>): PhysicalOperator {
+    const sessionIndex = p.groupBy.findIndex((g) => sessionWindowCall(g) !== null)
+    if (sessionIndex >= 0) return this.sessionAggregate(p, sessionIndex)
     let child = this.plan(p.child)
     const streaming = isStreamingPlan(p.child)
     const watermarked = watermarkedColumns(p.child)
@@ -299,19 +386,7 @@ class Planner {
     const keyOutput = keys.map((_, i) =>
       i === windowIndex ? windowStruct(windowType, win!.sizeMs) : identity,
     )
-    const specs: AggregateSpec[] = p.aggregates.map((a) => {
-      const inner = stripAlias(a)
-      if (inner.kind !== 'call' || lookupFunction(inner.name).kind !== 'aggregate') {
-        throw new AnalysisError(
-          `NOT_AN_AGGREGATE: agg() takes aggregate functions such as count, sum, avg, min, max; '${exprName(a)}' is not one. Compute it in a select() after the aggregation.`,
-          'NOT_AN_AGGREGATE',
-        )
-      }
-      const args = inner.args.map((x) => compileExpr(child.schema, x))
-      const def = lookupFunction(inner.name)
-      if (def.kind === 'aggregate') def.resultType(args, inner.options ?? {})
-      return { name: exprName(a), fn: inner.name, args, options: inner.options ?? {} }
-    })
+    const specs = this.aggregateSpecs(child, p.aggregates)
     const keyName = (i: number): string => {
       const g = p.groupBy[i]
       return g.kind === 'alias' ? g.name : 'window'
@@ -322,15 +397,7 @@ class Planner {
           ? { name: keyName(i), type: windowType, nullable: true }
           : { name: k.name, type: k.type, nullable: true },
       ),
-      ...specs.map((s) => ({
-        name: s.name,
-        type: accumulatorFor(
-          s.fn,
-          s.args.map((x) => x.type),
-          s.options,
-        ).resultType,
-        nullable: true,
-      })),
+      ...this.aggregateFields(specs),
     ]
     const schema = new Schema(fields)
     if (!streaming) return new HashAggregate(child, keys, specs, schema, keyOutput)

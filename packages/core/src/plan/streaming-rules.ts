@@ -6,14 +6,14 @@
 import { stripAlias } from '../expr/expr.js'
 import type { OutputMode } from '../sinks/sink.js'
 import { AnalysisError } from '../util/errors.js'
-import { watermarkedColumns, windowCall } from './event-time.js'
+import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
 import { isStreamingPlan, type LogicalPlan, walkPlan } from './logical-plan.js'
 
 /** Whether a grouping key carries event time: a watermarked column, or window() over one. */
 function hasEventTimeKey(p: Extract<LogicalPlan, { kind: 'aggregate' }>): boolean {
   const watermarked = watermarkedColumns(p.child)
   return p.groupBy.some((g) => {
-    const w = windowCall(g)
+    const w = windowCall(g) ?? sessionWindowCall(g)
     const e = stripAlias(w ? w.time : g)
     return e.kind === 'column' && watermarked.has(e.path)
   })

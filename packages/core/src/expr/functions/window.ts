@@ -51,3 +51,14 @@ registerFunction({
     }
   },
 })
+
+registerFunction({
+  kind: 'scalar',
+  name: 'session_window',
+  bind() {
+    throw new AnalysisError(
+      'MISPLACED_SESSION_WINDOW: session_window() can only be used as a grouping key: groupBy(session_window(col, gap), ...).',
+      'MISPLACED_SESSION_WINDOW',
+    )
+  },
+})
