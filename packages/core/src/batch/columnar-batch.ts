@@ -79,6 +79,17 @@ export class ColumnarBatch<R = Record<string, unknown>> {
     return this.columns[this.schema.indexOf(name)] ?? (this.schema.field(name) as never)
   }
 
+  /** The batch without the named columns (names that are absent are ignored). */
+  withoutColumns(names: readonly string[]): ColumnarBatch<unknown> {
+    const keep = this.schema.fields.map((f, i) => [f, i] as const).filter(([f]) => !names.includes(f.name))
+    if (keep.length === this.schema.fields.length) return this as ColumnarBatch<unknown>
+    return new ColumnarBatch(
+      new Schema(keep.map(([f]) => f)),
+      keep.map(([, i]) => this.columns[i]),
+      this.numRows,
+    )
+  }
+
   /** Rows at `indices`, in that order. */
   take(indices: ArrayLike<number>): ColumnarBatch<R> {
     return new ColumnarBatch(

@@ -16,6 +16,7 @@ import { BooleanType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
+import { WINDOW_START_COLUMN } from '../window-assign.js'
 import type { Accumulator } from './accumulator.js'
 import { accumulatorFor } from './functions.js'
 import type { AggregateSpec } from './hash-aggregate.js'
@@ -91,7 +92,7 @@ export class StreamingAggregate implements StatefulOperator {
         if (ctx.lateRows && dropped > 0) {
           const late: number[] = []
           for (let i = 0; i < keep.length; i++) if (keep[i] === 0) late.push(i)
-          ctx.lateRows(this.describe(), input.take(late))
+          ctx.lateRows(this.describe(), input.take(late).withoutColumns([WINDOW_START_COLUMN]))
         }
         input = input.take(sel)
         keyVecs = keyVecs.map((v) => take(v, sel))
