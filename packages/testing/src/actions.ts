@@ -18,6 +18,12 @@ export type StreamAction =
       readonly message: string
     }
   | { readonly kind: 'expectFailure'; readonly matches?: RegExp | (new (...args: never[]) => Error) }
+  | {
+      readonly kind: 'assertState'
+      readonly field: 'numRowsTotal' | 'numRowsUpdated' | 'numRowsDroppedByWatermark'
+      readonly expected: number
+      readonly operator: number
+    }
 
 /** Adds rows to a MemoryStream as one offset. */
 export function AddData<T>(stream: MemoryStream<T>, ...rows: T[]): StreamAction {
@@ -65,6 +71,23 @@ export function AssertOnQuery(
   message = 'AssertOnQuery failed',
 ): StreamAction {
   return { kind: 'assert', check, message }
+}
+
+/**
+ * Processes what is available, then checks the state of a stateful operator (by its
+ * position in the plan, 0 first) after the last batch: rows in state and, if given, rows
+ * updated in that batch.
+ */
+export function AssertNumStateRows(total: number, updated?: number, operator = 0): StreamAction[] {
+  const checks: StreamAction[] = [{ kind: 'assertState', field: 'numRowsTotal', expected: total, operator }]
+  if (updated !== undefined)
+    checks.push({ kind: 'assertState', field: 'numRowsUpdated', expected: updated, operator })
+  return checks
+}
+
+/** Processes what is available, then checks how many rows the last batch dropped as late. */
+export function AssertNumRowsDroppedByWatermark(dropped: number, operator = 0): StreamAction {
+  return { kind: 'assertState', field: 'numRowsDroppedByWatermark', expected: dropped, operator }
 }
 
 /** Expects the query to fail, with an error matching the pattern or class. */

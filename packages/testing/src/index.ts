@@ -8,6 +8,8 @@ export { ManualClock } from '@tributary/core'
 export {
   AddData,
   AdvanceManualClock,
+  AssertNumRowsDroppedByWatermark,
+  AssertNumStateRows,
   AssertOnQuery,
   CheckAnswer,
   CheckAnswerInOrder,
@@ -18,5 +20,5 @@ export {
   StopStream,
   type StreamAction,
 } from './actions.js'
-export { StreamTestFailure, type TestStreamOptions, testStream } from './test-stream.js'
 export { probeTcp, requireService, type ServiceCheck, servicesRequired } from './services.js'
+export { StreamTestFailure, type TestStreamOptions, testStream } from './test-stream.js'

@@ -34,8 +34,12 @@ export async function requireService(name: string, host: string, port: number): 
   if (await probeTcp(host, port)) return { available: true, reason: '' }
   const reason = `${name} is not reachable at ${host}:${port}`
   if (servicesRequired()) {
-    throw new Error(`${reason}, and TRIBUTARY_REQUIRE_SERVICES=1 requires it. Start the server, or unset the variable to skip.`)
+    throw new Error(
+      `${reason}, and TRIBUTARY_REQUIRE_SERVICES=1 requires it. Start the server, or unset the variable to skip.`,
+    )
   }
-  console.warn(`[skipped] ${reason}: its integration tests are skipped. Set TRIBUTARY_REQUIRE_SERVICES=1 to make this an error.`)
+  console.warn(
+    `[skipped] ${reason}: its integration tests are skipped. Set TRIBUTARY_REQUIRE_SERVICES=1 to make this an error.`,
+  )
   return { available: false, reason }
 }

@@ -46,8 +46,9 @@ function sameRows(actual: readonly unknown[], expected: readonly unknown[], orde
 export async function testStream<R>(
   df: DataFrame<R>,
   options: TestStreamOptions,
-  ...actions: StreamAction[]
+  ...steps: (StreamAction | readonly StreamAction[])[]
 ): Promise<void> {
+  const actions = steps.flat() as StreamAction[]
   const checkpoint = mkdtempSync(path.join(tmpdir(), 'tributary-teststream-'))
   const outputMode = options.outputMode ?? 'append'
   const batches = new Map<number, unknown[]>()
@@ -135,6 +136,21 @@ export async function testStream<R>(
           const actual = last < 0 ? [] : batches.get(last)!
           if (!sameRows(actual, action.rows, false)) fail('CheckLastBatch failed', action.rows, actual)
           checkedUpTo = Math.max(checkedUpTo, last)
+          break
+        }
+        case 'assertState': {
+          await settle()
+          const op = query!.lastProgress?.stateOperators[action.operator]
+          if (!op) {
+            throw new StreamTestFailure(
+              `state check: no stateful operator ${action.operator} in the last progress report\nsteps:\n${log.join('\n')}`,
+            )
+          }
+          if (op[action.field] !== action.expected) {
+            throw new StreamTestFailure(
+              `state check failed: ${action.field} of operator ${action.operator} is ${op[action.field]}, expected ${action.expected}\nsteps:\n${log.map((l) => `  ${l}`).join('\n')}`,
+            )
+          }
           break
         }
         case 'assert': {

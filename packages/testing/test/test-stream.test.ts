@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   AddData,
   AdvanceManualClock,
+  AssertNumRowsDroppedByWatermark,
+  AssertNumStateRows,
   AssertOnQuery,
   CheckAnswer,
   CheckLastBatch,
@@ -81,5 +83,35 @@ describe('testStream', () => {
     )
     await testStream(df, {}, AddData(input, { n: 0 }), ExpectFailure(RangeError))
     await testStream(df, {}, AddData(input, { n: 0 }), ExpectFailure(/zero/))
+  })
+})
+
+describe('state assertions', () => {
+  it('checks rows in state and rows dropped by the watermark', async () => {
+    const { functions: F, col: c } = await import('@tributary/core')
+    session = Session.builder().create()
+    const events = schema({ ts: 'timestamp', k: 'string' })
+    const input = new MemoryStream(session, events)
+    const at = (min: number, k: string) => ({ ts: new Date(Date.UTC(2026, 0, 1, 0, min)), k })
+    const df = input
+      .toDF()
+      .withWatermark('ts', '5 minutes')
+      .groupBy(F.window(c('ts'), '10 minutes'), 'k')
+      .count()
+    await testStream(
+      df,
+      { outputMode: 'update' },
+      AddData(input, at(1, 'a'), at(2, 'b'), at(12, 'a')),
+      // The data batch is followed by a batch without data (the watermark moved to 00:07): it updates nothing.
+      AssertNumStateRows(3, 0),
+      AddData(input, at(30, 'a')),
+      // Watermark 00:25 evicts the three windows that end by then.
+      AssertNumStateRows(1, 0),
+      AddData(input, at(3, 'a')),
+      AssertNumRowsDroppedByWatermark(1),
+    )
+    await expect(
+      testStream(df, { outputMode: 'update' }, AddData(input, at(40, 'z')), AssertNumStateRows(7)),
+    ).rejects.toThrow(/numRowsTotal of operator 0 is \d+, expected 7/)
   })
 })
