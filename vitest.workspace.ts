@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('.', import.meta.url))
 const packages = readdirSync(`${root}packages`).filter((p) => existsSync(`${root}packages/${p}/src/index.ts`))
 
-const alias = Object.fromEntries(packages.map((p) => [`@tributary/${p}`, `${root}packages/${p}/src/index.ts`]))
+const alias = Object.fromEntries(
+  packages.map((p) => [`@tributary/${p}`, `${root}packages/${p}/src/index.ts`]),
+)
 
 const project = (name: string, include: string[]) => ({
   resolve: { alias },

@@ -9,12 +9,12 @@
  * The socket source is for demos: it keeps lines only in memory, so lines that arrive
  * but are not yet committed are lost if the query stops (at most once).
  *
- * Tributary does not have streaming aggregation yet, so a running `groupBy('word').count()`
- * on the stream is not possible. Instead each micro-batch is counted in foreachBatch with
- * an ordinary batch groupBy, and the script keeps the running totals itself.
+ * The count is a streaming aggregation in complete output mode: after every micro-batch
+ * the memory sink holds the whole, updated word-count table.
  *
  * Run: npx tsx examples/02-socket-word-count.ts
  */
+import assert from 'node:assert/strict'
 import * as net from 'node:net'
 import { col, explode, functions as F, Session } from '@tributary/core'
 
@@ -41,17 +41,12 @@ const session = Session.builder().appName('socket-word-count').getOrCreate()
 const lines = session.readStream.format('socket').option('host', '127.0.0.1').option('port', port).load()
 const words = lines.select(explode(F.split(col('value'), ' ')).alias('word'))
 
-// Step 3: count each micro-batch's words with a batch groupBy, and add them to running totals.
-const totals = new Map<string, number>()
-const query = await words.writeStream
-  .foreachBatch(async (batch, batchId) => {
-    const counts = batch.groupBy('word').count().orderBy(col('count').desc(), col('word'))
-    console.log(`\nBatch ${batchId}: word counts in this micro-batch`)
-    await counts.show()
-    for (const { word, count } of await counts.collect()) {
-      totals.set(word as string, (totals.get(word as string) ?? 0) + (count as number))
-    }
-  })
+// Step 3: a running count per word; complete mode rewrites the whole table each batch.
+const counts = words.groupBy('word').count()
+const query = await counts.writeStream
+  .outputMode('complete')
+  .format('memory')
+  .queryName('word_counts')
   .start()
 
 // Step 4: lines travel asynchronously; wait until the query has read all of them.
@@ -64,9 +59,13 @@ while (linesRead() < lineCount && Date.now() < deadline) {
 await query.stop()
 server.close()
 
-// Step 5: the running totals over all batches.
-const sorted = [...totals].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+// Step 5: the final table, most frequent words first.
 console.log(
   `\nRead ${linesRead()} lines in ${query.recentProgress.filter((p) => p.numInputRows > 0).length} batches.`,
 )
-console.log('Totals:', Object.fromEntries(sorted))
+const table = session.table('word_counts').orderBy(col('count').desc(), col('word'))
+await table.show()
+const the = (await table.collect()).find((r) => r.word === 'the')
+assert.equal(the?.count, 4, "'the' appears four times in the lines sent")
+console.log("Checked: 'the' counted 4 times.")
+await session.stop()

@@ -7,8 +7,29 @@ import type { DataType } from '../types/data-types.js'
 import type { JsOf } from '../types/row-types.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
 
+/** A column whose value type is T, matched by that type only (cheap for the type checker). */
+export interface TypedColumnLike<T> extends ColumnLike {
+  readonly __type?: T
+}
+
+/**
+ * A condition: a boolean column, or an untyped `col('name')` (checked when the query is
+ * analyzed). A column known to hold something else is a compile error.
+ */
+export type Condition = BooleanColumnLike | NamedColumnLike
+
+/** A column of booleans, matched by its value type only: cheap for the type checker. */
+export interface BooleanColumnLike extends ColumnLike {
+  readonly __type?: boolean | null
+}
+
+/** A named column of any type, matched by its brand only: cheap for the type checker. */
+export interface NamedColumnLike extends ColumnLike {
+  readonly __name: string
+}
+
 /** Anything that can stand where a column is expected: a Column, or a literal value. */
-export type ColumnOrValue<T = unknown> = Column<T> | Column<unknown> | T
+export type ColumnOrValue<T = unknown> = ColumnLike | T
 
 /**
  * What generic API methods (select, groupBy, agg) accept as a column. Deliberately only
@@ -167,19 +188,26 @@ export class Column<out T = unknown> {
   desc_nulls_first(): Column<T> {
     return new Column({ kind: 'sortOrder', child: this.expr, ascending: false, nullsFirst: true })
   }
+}
 
-  /** Adds a branch to a `when(...)` column. */
-  when<U>(condition: Column<boolean>, value: ColumnOrValue<U>): Column<T | U> {
+/**
+ * A CASE WHEN column, made by the `when()` function: add branches with `.when(...)` and
+ * the default with `.otherwise(...)`. Kept apart from Column so that Column's own methods
+ * never widen its type, which keeps type checking of column arguments shallow.
+ */
+export class CaseColumn<out T = unknown> extends Column<T> {
+  /** Adds a branch. */
+  when<U>(condition: Condition, value: ColumnOrValue<U>): CaseColumn<T | U> {
     if (this.expr.kind !== 'case' || this.expr.otherwise) {
       throw new TypeError('when() can only follow when(); start with the when() function.')
     }
-    return new Column({
+    return new CaseColumn({
       kind: 'case',
       branches: [...this.expr.branches, { when: condition.expr, result: toExpr(value) }],
       otherwise: null,
     })
   }
-  /** The value for rows that match no `when` branch (null without it). */
+  /** The value for rows that match no branch (null without it). */
   otherwise<U>(value: ColumnOrValue<U>): Column<T | U> {
     if (this.expr.kind !== 'case' || this.expr.otherwise) {
       throw new TypeError('otherwise() can only follow when().')

@@ -23,7 +23,7 @@ import type { SelectedRow, SelectItem } from '../types/select-types.js'
 import { parseDuration } from '../util/duration.js'
 import { AnalysisError } from '../util/errors.js'
 import { executeBatch } from './batch-execution.js'
-import { type Column, type ColumnLike, NamedColumn } from './column.js'
+import { type Column, type ColumnLike, type Condition, NamedColumn } from './column.js'
 import { GroupedData } from './grouped-data.js'
 import { KeyValueGroupedData } from './key-value-grouped.js'
 import type { Session } from './session.js'
@@ -80,7 +80,7 @@ export class DataFrame<in out R = Record<string, unknown>> {
   }
 
   /** Keeps the rows where the condition is true: a boolean Column, or a typed predicate on rows. */
-  where(condition: Column<boolean> | ((row: R) => boolean)): DataFrame<R> {
+  where(condition: Condition | ((row: R) => boolean)): DataFrame<R> {
     if (typeof condition === 'function') {
       return this.derive({
         kind: 'rowFilter',
@@ -91,7 +91,7 @@ export class DataFrame<in out R = Record<string, unknown>> {
     return this.derive({ kind: 'filter', child: this.plan, condition: condition.expr })
   }
 
-  filter(condition: Column<boolean> | ((row: R) => boolean)): DataFrame<R> {
+  filter(condition: Condition | ((row: R) => boolean)): DataFrame<R> {
     return this.where(condition)
   }
 

@@ -7,10 +7,18 @@ import type { DataType } from '../types/data-types.js'
 import type { JsOf } from '../types/row-types.js'
 import type { Schema } from '../types/schema.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
-import { Column, type ColumnOrValue, NamedColumn, toExpr } from './column.js'
+import {
+  CaseColumn,
+  Column,
+  type ColumnOrValue,
+  type Condition,
+  NamedColumn,
+  type TypedColumnLike,
+  toExpr,
+} from './column.js'
 
 /** A column, or a column's name. `T` documents the expected value type; untyped `col()` columns are accepted too. */
-type ColumnRef<T = unknown> = Column<T> | Column<unknown> | string
+type ColumnRef<T = unknown> = TypedColumnLike<T> | TypedColumnLike<unknown> | string
 
 const ref = (c: ColumnRef): Expr => (typeof c === 'string' ? { kind: 'column', path: c } : c.expr)
 const fn = <T>(name: string, ...args: (ColumnRef | Expr)[]): Column<T> =>
@@ -30,13 +38,21 @@ export function col<N extends string>(name: N): NamedColumn<N, unknown> {
 export const column = col
 
 /** A constant column. */
-export function lit<T>(value: T): Column<T> {
-  return new Column<T>(literal(value))
+export function lit(value: boolean): Column<boolean>
+export function lit(value: number): Column<number>
+export function lit(value: string): Column<string>
+export function lit(value: Date): Column<Date>
+export function lit(value: null): Column<null>
+export function lit<T>(value: T): Column<T>
+// Overloads for the common literal types keep the type checker from inferring T against the
+// context (where(), select()), which sent it into deep instantiations.
+export function lit(value: unknown): Column<unknown> {
+  return new Column(literal(value))
 }
 
 /** Starts a CASE WHEN; chain `.when(...)` and end with `.otherwise(...)`. */
-export function when<T>(condition: Column<boolean>, value: ColumnOrValue<T>): Column<T | null> {
-  return new Column({
+export function when<T>(condition: Condition, value: ColumnOrValue<T>): CaseColumn<T | null> {
+  return new CaseColumn({
     kind: 'case',
     branches: [{ when: condition.expr, result: toExpr(value) }],
     otherwise: null,
@@ -235,5 +251,74 @@ export function session_window(
 }
 
 // Sorting
-export const asc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).asc()
-export const desc = (c: ColumnRef): Column => (typeof c === 'string' ? col(c) : c).desc()
+export const asc = (c: ColumnRef): Column => new Column(ref(c)).asc()
+export const desc = (c: ColumnRef): Column => new Column(ref(c)).desc()
+
+// Approximate aggregates
+/**
+ * The approximate number of distinct non-null values (HyperLogLog++, hashed as Spark hashes
+ * them). `rsd` is the maximum relative standard deviation allowed (default 0.05); the sketch
+ * uses 2^ceil(2·log2(1.106 / rsd)) one-byte registers per group, so 0.01 costs 16 KiB per group.
+ */
+export const approx_count_distinct = (c: ColumnRef, rsd = 0.05): Column<number> =>
+  new Column(call('approx_count_distinct', [ref(c)], { rsd }))
+export const approxCountDistinct = approx_count_distinct
+
+/** Spark's column name for percentile_approx: `percentile_approx(v, 0.5, 10000)`, `percentile_approx(v, array(0.25, 0.75), 10000)`. */
+function percentileColumn(
+  name: string,
+  c: ColumnRef,
+  percentage: number | readonly number[],
+  accuracy: number,
+): Expr {
+  const q = Array.isArray(percentage) ? `array(${percentage.join(', ')})` : String(percentage)
+  const value = new Column(ref(c))
+  const options = { percentage: Array.isArray(percentage) ? [...percentage] : percentage, accuracy }
+  return {
+    kind: 'alias',
+    child: call(name, [value.expr], options),
+    name: `${name}(${value}, ${q}, ${accuracy})`,
+  }
+}
+
+/**
+ * The approximate percentile of a numeric, date or timestamp column: the smallest input
+ * value whose rank is within n/accuracy of ceil(percentage·n) (Greenwald-Khanna, as Spark).
+ * With an array of percentages the result is an array. Null for a group with no values.
+ */
+export function percentile_approx<T = number>(
+  c: ColumnRef<T>,
+  percentage: number,
+  accuracy?: number,
+): Column<T>
+export function percentile_approx<T = number>(
+  c: ColumnRef<T>,
+  percentage: readonly number[],
+  accuracy?: number,
+): Column<T[]>
+export function percentile_approx<T>(
+  c: ColumnRef<T>,
+  percentage: number | readonly number[],
+  accuracy = 10000,
+): Column<T | T[]> {
+  return new Column(percentileColumn('percentile_approx', c, percentage, accuracy))
+}
+
+/** Spark SQL's other name for percentile_approx; the column is named `approx_percentile(...)`. */
+export function approx_percentile<T = number>(
+  c: ColumnRef<T>,
+  percentage: number,
+  accuracy?: number,
+): Column<T>
+export function approx_percentile<T = number>(
+  c: ColumnRef<T>,
+  percentage: readonly number[],
+  accuracy?: number,
+): Column<T[]>
+export function approx_percentile<T>(
+  c: ColumnRef<T>,
+  percentage: number | readonly number[],
+  accuracy = 10000,
+): Column<T | T[]> {
+  return new Column(percentileColumn('approx_percentile', c, percentage, accuracy))
+}

@@ -2,23 +2,26 @@
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { valueAt } from '../batch/vector.js'
 import { valueToString } from '../expr/cast.js'
+import { TimestampType } from '../types/data-types.js'
+
+/** A nested value as Spark's show() prints it: timestamps as `yyyy-MM-dd HH:mm:ss`, structs in braces. */
+function nestedText(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL'
+  if (v instanceof Date) return valueToString(TimestampType, v.getTime())
+  if (Array.isArray(v)) return `[${v.map(nestedText).join(', ')}]`
+  if (v instanceof Uint8Array) return `[${[...v].map((b) => b.toString(16).padStart(2, '0')).join(' ')}]`
+  if (typeof v === 'object') return `{${Object.values(v).map(nestedText).join(', ')}}`
+  return String(v)
+}
 
 export function cellText(value: unknown, type: Parameters<typeof valueToString>[0]): string {
   if (value === null) return 'NULL'
-  if (type.kind === 'array')
-    return `[${(value as unknown[]).map((v) => (v === null ? 'NULL' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v))).join(', ')}]`
-  if (type.kind === 'struct')
-    return `{${Object.values(value as object)
-      .map((v) =>
-        v === null
-          ? 'NULL'
-          : v instanceof Date
-            ? v.toISOString()
-            : typeof v === 'object'
-              ? JSON.stringify(v)
-              : String(v),
-      )
+  if (type.kind === 'array' || type.kind === 'struct') return nestedText(value)
+  if (type.kind === 'map') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k} -> ${nestedText(v)}`)
       .join(', ')}}`
+  }
   return valueToString(type, value)
 }
 

@@ -35,6 +35,7 @@ import {
 } from '../types/data-types.js'
 import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
+import { splitAggregateExpressions } from './aggregate-expressions.js'
 import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
 import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
 
@@ -87,8 +88,15 @@ class Planner {
         return new MapRows(this.plan(p.child), p.fn as (row: unknown) => unknown, p.flat, p.schema)
       case 'union':
         return this.union(p)
-      case 'aggregate':
-        return this.aggregate(p)
+      case 'aggregate': {
+        const split = splitAggregateExpressions(p.aggregates)
+        const op = this.aggregate(split.finals ? { ...p, aggregates: split.aggregates } : p)
+        if (!split.finals) return op
+        const keys: Expr[] = op.schema.names
+          .slice(0, p.groupBy.length)
+          .map((n) => ({ kind: 'column', path: n }))
+        return this.project(op, [...keys, ...split.finals])
+      }
       case 'groupsWithState': {
         const child = this.plan(p.child)
         const watermarked = watermarkedColumns(p.child)

@@ -24,6 +24,12 @@ export interface SinkContext {
   readonly outputMode: OutputMode
   readonly partitionBy: readonly string[]
   readonly queryName: string | undefined
+  /**
+   * The streaming query's id, kept in the checkpoint and the same across restarts (Spark's
+   * `query.id`): a transactional sink pairs it with the batch id to recognize a replay.
+   * Undefined for `df.write`.
+   */
+  readonly queryId?: string
   /** The path given to `start(path)` or the `path` option. */
   readonly path: string | undefined
   readonly session: Session

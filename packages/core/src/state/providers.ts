@@ -3,6 +3,7 @@
  * is the default; the on-disk provider registers itself here.
  */
 import { OptionError } from '../util/errors.js'
+import { LmdbStateStoreProvider } from './lmdb-provider.js'
 import { MemoryStateStoreProvider } from './memory-provider.js'
 import type { StateStoreProvider } from './state-store.js'
 
@@ -30,3 +31,6 @@ export function stateStoreProvider(conf: (key: string) => string | undefined): S
   }
   return factory(conf)
 }
+
+// The on-disk provider for state larger than memory (lmdb loads only when a query uses it).
+registerStateStoreProvider('lmdb', () => new LmdbStateStoreProvider())

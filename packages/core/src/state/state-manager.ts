@@ -84,4 +84,10 @@ export class StateManager {
   async maintain(minVersion: number): Promise<void> {
     if (minVersion > 0) await this.provider.maintain(this.rootDir, minVersion)
   }
+
+  /** The query stopped: the provider releases its open stores. */
+  async close(): Promise<void> {
+    this.open = []
+    await this.provider.close?.()
+  }
 }

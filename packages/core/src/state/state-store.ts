@@ -35,4 +35,6 @@ export interface StateStoreProvider {
   load(dir: string, operatorId: number, partition: number, version: number): Promise<StateStore>
   /** Deletes files no longer needed to load versions >= minVersion. */
   maintain(dir: string, minVersion: number): Promise<void>
+  /** Releases what the provider holds open (database environments, file handles) when the query stops. */
+  close?(): Promise<void>
 }

@@ -499,6 +499,7 @@ export class MicroBatchExecution {
     const errors: unknown[] = []
     for (const s of this.sources) await s.stop().catch((e) => errors.push(e))
     await this.sink?.stop?.().catch((e: unknown) => errors.push(e))
+    await this.state?.close().catch((e: unknown) => errors.push(e))
     if (this.config.deleteCheckpointOnStop && !this.exception) {
       await fs.rm(this.config.checkpointDir, { recursive: true, force: true })
     }

@@ -4,26 +4,32 @@
  */
 import type { SchemaSpec, TypeSpec } from './type-spec.js'
 
-/** The JavaScript value type of one type spec. */
-export type JsOf<S> = S extends 'string'
-  ? string
-  : S extends 'int' | 'long' | 'float' | 'double'
-    ? number
-    : S extends 'boolean'
-      ? boolean
-      : S extends 'timestamp' | 'date'
-        ? Date
-        : S extends 'binary'
-          ? Uint8Array
-          : S extends { readonly type: infer T; readonly nullable: true }
-            ? JsOf<T> | null
-            : S extends { readonly array: infer E }
-              ? JsOf<E>[]
-              : S extends { readonly map: infer V }
-                ? Record<string, JsOf<V>>
-                : S extends { readonly struct: infer F extends SchemaSpec }
-                  ? RowOf<F>
-                  : never
+/**
+ * The JavaScript value type of one type spec. When S is the whole TypeSpec union (the type
+ * checker comparing generic signatures), the answer is unknown: expanding the recursive
+ * union would never end.
+ */
+export type JsOf<S> = [TypeSpec] extends [S]
+  ? unknown
+  : S extends 'string'
+    ? string
+    : S extends 'int' | 'long' | 'float' | 'double'
+      ? number
+      : S extends 'boolean'
+        ? boolean
+        : S extends 'timestamp' | 'date'
+          ? Date
+          : S extends 'binary'
+            ? Uint8Array
+            : S extends { readonly type: infer T; readonly nullable: true }
+              ? JsOf<T> | null
+              : S extends { readonly array: infer E }
+                ? JsOf<E>[]
+                : S extends { readonly map: infer V }
+                  ? { [key: string]: JsOf<V> }
+                  : S extends { readonly struct: infer F extends SchemaSpec }
+                    ? RowOf<F>
+                    : never
 
 /** The row type of a schema literal. */
 export type RowOf<S extends SchemaSpec> = { -readonly [K in keyof S]: JsOf<S[K]> }

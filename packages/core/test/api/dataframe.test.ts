@@ -271,7 +271,7 @@ describe('analysis errors', () => {
     expect(() => df.select(col('name').plus(1))).toThrow(
       /DATATYPE_MISMATCH: add needs numbers, but got name: string and 1: int/,
     )
-    // @ts-expect-error where takes a boolean column: refused by the type checker and at run time
+    // An untyped col() passes the type checker; the analyzer refuses it as soon as where() is called.
     expect(() => df.where(col('age'))).toThrow(/filter condition age is int, not boolean/)
   })
 

@@ -105,7 +105,7 @@ const perKey = (df: DataFrame<Event>) =>
       F.sum('v').alias('total'),
       F.min('v').alias('lo'),
       F.max('v').alias('hi'),
-    ) as DataFrame<Record<string, unknown>>
+    ) as unknown as DataFrame<Record<string, unknown>>
 
 describe('stateful streaming invariants', () => {
   it('complete mode equals the batch aggregation, whatever the splits and restarts', async () => {
@@ -151,7 +151,7 @@ describe('stateful streaming invariants', () => {
       df
         .withWatermark('ts', '15 minutes')
         .groupBy(F.window(col('ts'), '10 minutes'), 'key')
-        .agg(count().alias('n'), F.sum('v').alias('total')) as DataFrame<Record<string, unknown>>
+        .agg(count().alias('n'), F.sum('v').alias('total')) as unknown as DataFrame<Record<string, unknown>>
     await fc.assert(
       fc.asyncProperty(
         eventStream(15),
@@ -180,7 +180,7 @@ describe('stateful streaming invariants', () => {
       df
         .withWatermark('ts', `${delayMin} minutes`)
         .groupBy(F.window(col('ts'), '10 minutes'), 'key')
-        .agg(count().alias('n')) as DataFrame<Record<string, unknown>>
+        .agg(count().alias('n')) as unknown as DataFrame<Record<string, unknown>>
     await fc.assert(
       fc.asyncProperty(
         eventStream(40),

@@ -19,6 +19,7 @@ import {
 } from '../../types/data-types.js'
 import { AnalysisError } from '../../util/errors.js'
 import { type Accumulator, type AccumulatorFactory, GrowableF64, GrowableU8 } from './accumulator.js'
+import { registerApproximateAggregates } from './approximate.js'
 
 const factories = new Map<string, AccumulatorFactory>()
 
@@ -324,3 +325,5 @@ function collect(distinct: boolean): AccumulatorFactory {
 }
 define('collect_list', [1, 1], ([t]) => arrayOf(t), collect(false))
 define('collect_set', [1, 1], ([t]) => arrayOf(t), collect(true))
+
+registerApproximateAggregates(define)

@@ -1,3 +1,10 @@
 /** Registers every built-in scalar and generator function. */
 import './operators.js'
 import './generators.js'
+import './strings.js'
+import './math.js'
+import './time.js'
+import './json.js'
+import './collections.js'
+import './hash.js'
+import './window.js'

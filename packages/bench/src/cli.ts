@@ -1,0 +1,33 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark. Each benchmark is a module with
+ * `main(args)`, loaded only when asked for, so that one benchmark's dependencies never
+ * slow down or break another.
+ */
+
+export {}
+
+interface Benchmark {
+  readonly description: string
+  load(): Promise<{ main(args: readonly string[]): Promise<void> }>
+}
+
+const benchmarks: Record<string, Benchmark> = {
+  state: {
+    description:
+      'streaming groupBy(key).agg(count, sum) over N distinct keys: [--keys N] [--provider lmdb|memory] [--batch N]',
+    load: () => import('./state-store-bench.js'),
+  },
+}
+
+function usage(): string {
+  const lines = Object.entries(benchmarks).map(([name, b]) => `  ${name.padEnd(10)} ${b.description}`)
+  return `usage: npm run bench -- <benchmark> [options]\n\nbenchmarks:\n${lines.join('\n')}`
+}
+
+const [name, ...args] = process.argv.slice(2)
+const benchmark = name === undefined ? undefined : benchmarks[name]
+if (!benchmark) {
+  console.error(name === undefined ? usage() : `unknown benchmark '${name}'.\n\n${usage()}`)
+  process.exit(2)
+}
+await (await benchmark.load()).main(args)

@@ -1,0 +1,148 @@
+/**
+ * JSON Lines (Spark's `json` format): one object per line, or with `multiLine` one JSON
+ * document per file (an object, or an array of objects). Fields missing from a record
+ * read as null; fields the schema does not name are ignored; blank lines are skipped.
+ */
+import { readFile } from 'node:fs/promises'
+import type { ColumnarBatch } from '../../batch/columnar-batch.js'
+import { valueAt } from '../../batch/vector.js'
+import type { Schema } from '../../types/schema.js'
+import type { Options } from '../../util/options.js'
+import type { FileFormat, FileReadResult } from '../file-format.js'
+import { inferJsonSchema } from './json-infer.js'
+import { isJsonObject, jsonRecords, rawText } from './json-records.js'
+import {
+  describeJson,
+  type JsonToValue,
+  jsonReader,
+  jsonWriter,
+  needsOwnCheck,
+  ownField,
+  type ValueToJson,
+} from './json-values.js'
+import { malformedPolicy } from './parse-mode.js'
+import { BadValue, RowAssembler } from './row-assembler.js'
+import {
+  dateFormatter,
+  dateParser,
+  temporalOptions,
+  timestampFormatter,
+  timestampParser,
+} from './temporal.js'
+import { requireUtf8 } from './text-options.js'
+import { writeTextChunks } from './write-text.js'
+
+const READ_OPTIONS = [
+  'mode',
+  'columnNameOfCorruptRecord',
+  'timestampFormat',
+  'dateFormat',
+  'timeZone',
+  'multiLine',
+  'lineSep',
+  'encoding',
+  'charset',
+  'samplingRatio',
+  'inferSchemaMaxRecordsPerFile',
+  'inferTimestamp',
+] as const
+
+const WRITE_OPTIONS = [
+  'timestampFormat',
+  'dateFormat',
+  'timeZone',
+  'lineSep',
+  'ignoreNullFields',
+  'encoding',
+  'charset',
+] as const
+
+interface JsonColumn {
+  readonly index: number
+  readonly name: string
+  readonly guarded: boolean
+  readonly read: JsonToValue
+}
+
+/**
+ * Reads one parsed record into the scratch values; returns why it is malformed, if it is.
+ * Fields that read well keep their values even then, as in Spark.
+ */
+function fillRecord(parsed: unknown, columns: readonly JsonColumn[], values: unknown[]): string | undefined {
+  if (!isJsonObject(parsed)) return `a record must be a JSON object, found ${describeJson(parsed)}`
+  let problem: string | undefined
+  for (const c of columns) {
+    const v = c.guarded ? ownField(parsed, c.name) : parsed[c.name]
+    if (v == null) continue
+    try {
+      values[c.index] = c.read(v)
+    } catch (e) {
+      if (!(e instanceof BadValue)) throw e
+      problem ??= `field '${c.name}': ${e.message}`
+    }
+  }
+  return problem
+}
+
+async function readJson(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult> {
+  requireUtf8(options)
+  const policy = malformedPolicy(schema, options)
+  const temporal = temporalOptions(options)
+  const ctx = { parseTimestamp: timestampParser(temporal), parseDate: dateParser(temporal) }
+  const columns: JsonColumn[] = []
+  schema.fields.forEach((f, index) => {
+    if (index === policy.corruptIndex) return
+    columns.push({ index, name: f.name, guarded: needsOwnCheck(f.name), read: jsonReader(f.type, ctx) })
+  })
+  const bytes = await readFile(file)
+  const rows = new RowAssembler(schema, policy, file)
+  for (const record of jsonRecords(bytes, file, options)) {
+    const problem = record.problem ?? fillRecord(record.parsed, columns, rows.values)
+    if (problem === undefined) rows.commit()
+    else rows.malformed(record.at, problem, rawText(record))
+  }
+  return rows.finish()
+}
+
+interface JsonOutColumn {
+  /** `"name":`, quoted once. */
+  readonly key: string
+  readonly write: ValueToJson
+}
+
+async function writeJson(batch: ColumnarBatch<unknown>, file: string, options: Options): Promise<void> {
+  requireUtf8(options)
+  const temporal = temporalOptions(options)
+  const ctx = {
+    formatTimestamp: timestampFormatter(temporal),
+    formatDate: dateFormatter(temporal),
+    ignoreNullFields: options.getBoolean('ignoreNullFields', true),
+  }
+  const lineSep = options.get('lineSep') ?? '\n'
+  const columns: JsonOutColumn[] = batch.schema.fields.map((f) => ({
+    key: `${JSON.stringify(f.name)}:`,
+    write: jsonWriter(f.type, ctx),
+  }))
+  const vectors = batch.columns
+  await writeTextChunks(file, batch.numRows, (row) => {
+    let line = '{'
+    for (let c = 0; c < columns.length; c++) {
+      const v = valueAt(vectors[c], row)
+      if (v === null && ctx.ignoreNullFields) continue
+      if (line.length > 1) line += ','
+      line += columns[c].key
+      line += v === null ? 'null' : columns[c].write(v)
+    }
+    return `${line}}${lineSep}`
+  })
+}
+
+export const jsonFormat: FileFormat = {
+  name: 'json',
+  extension: 'json',
+  readOptions: READ_OPTIONS,
+  writeOptions: WRITE_OPTIONS,
+  inferSchema: inferJsonSchema,
+  read: readJson,
+  write: writeJson,
+}

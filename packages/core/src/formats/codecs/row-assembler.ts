@@ -1,0 +1,73 @@
+/**
+ * Building a file's columns one record at a time. A record's values wait in a reused
+ * scratch array until the record is known to be good (or kept anyway under PERMISSIVE),
+ * so a dropped record never reaches the column builders.
+ */
+import { ColumnarBatch } from '../../batch/columnar-batch.js'
+import { VectorBuilder } from '../../batch/vector.js'
+import type { Schema } from '../../types/schema.js'
+import type { FileReadResult } from '../file-format.js'
+import { type MalformedPolicy, malformedRecordError, type RecordLocation } from './parse-mode.js'
+
+/**
+ * Thrown by value converters when a value does not fit its column's type; the reader turns
+ * it into a malformed record. It never leaves the codecs.
+ */
+export class BadValue extends Error {}
+
+export class RowAssembler {
+  /** The current record's engine values by schema column; null where absent. */
+  readonly values: unknown[]
+  private readonly builders: VectorBuilder[]
+  private rows = 0
+  private dropped = 0
+
+  constructor(
+    private readonly schema: Schema<unknown>,
+    private readonly policy: MalformedPolicy,
+    private readonly file: string,
+    expectedRows = 1024,
+  ) {
+    this.values = new Array<unknown>(schema.length).fill(null)
+    this.builders = schema.fields.map((f) => new VectorBuilder(f.type, expectedRows))
+  }
+
+  /** Appends the current record and clears the scratch values. */
+  commit(): void {
+    const values = this.values
+    for (let c = 0; c < values.length; c++) {
+      this.builders[c].append(values[c])
+      values[c] = null
+    }
+    this.rows++
+  }
+
+  /**
+   * A record that could not be read fully: FAILFAST throws, DROPMALFORMED counts it,
+   * PERMISSIVE keeps the values read so far with the raw text in the corrupt-record column.
+   */
+  malformed(at: RecordLocation, cause: string, raw: string): void {
+    const { mode, corruptIndex } = this.policy
+    if (mode === 'FAILFAST') throw malformedRecordError(this.file, at, cause, raw, this.policy)
+    if (mode === 'DROPMALFORMED') {
+      this.values.fill(null)
+      this.dropped++
+      return
+    }
+    if (corruptIndex >= 0) this.values[corruptIndex] = raw
+    this.commit()
+  }
+
+  get rowCount(): number {
+    return this.rows
+  }
+
+  finish(): FileReadResult {
+    const batch = new ColumnarBatch(
+      this.schema,
+      this.builders.map((b) => b.finish()),
+      this.rows,
+    )
+    return { batch, droppedMalformed: this.dropped }
+  }
+}
