@@ -13,14 +13,15 @@ const alias = Object.fromEntries(
   packages.map((p) => [`@tributary/${p}`, `${root}packages/${p}/src/index.ts`]),
 )
 
-const project = (name: string, include: string[]) => ({
+const project = (name: string, include: string[], maxConcurrency = 5) => ({
   resolve: { alias },
-  test: { name, include, testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { name, include, testTimeout: 60_000, hookTimeout: 60_000, maxConcurrency },
 })
 
 export default [
   ...packages
     .filter((p) => existsSync(`${root}packages/${p}/test`))
     .map((p) => project(p, [`packages/${p}/test/**/*.test.ts`])),
-  project('examples', ['examples/test/**/*.test.ts']),
+  // Each example is a child process; three at a time keeps a 2-core machine responsive.
+  project('examples', ['examples/test/**/*.test.ts'], 3),
 ]

@@ -108,7 +108,12 @@ try {
     { id: 7, region: 'eu', amount: 700 },
     { id: 8, region: 'us', amount: 2500 },
   ])
-  await q1.processAllAvailable()
+  // Published messages reach the stream asynchronously: wait until the query has read all eight.
+  const read = () => q1.recentProgress.reduce((n, p) => n + p.numInputRows, 0)
+  for (const deadline = Date.now() + 10_000; read() < 8 && Date.now() < deadline; ) {
+    await q1.processAllAvailable()
+    await new Promise((r) => setTimeout(r, 50))
+  }
   await q1.stop()
   for (const p of q1.recentProgress) {
     const s = p.sources[0]
