@@ -14,12 +14,30 @@ export class GroupedData<R, K> {
     private readonly keys: readonly Expr[],
   ) {}
 
-  agg<const A extends readonly ColumnLike[]>(...aggs: A): DataFrame<Simplify<K & SelectedRow<R, A>>> {
-    return new DataFrame(this.session, {
+  /**
+   * Aggregates per group: `agg(count().alias('n'), F.max('v'))`, or Spark's map form
+   * `agg({ v: 'max', w: 'avg' })` (columns named like `max(v)`).
+   */
+  agg<const A extends readonly ColumnLike[]>(...aggs: A): DataFrame<Simplify<K & SelectedRow<R, A>>>
+  agg(
+    exprs: Readonly<Partial<Record<ColumnName<R>, string>>>,
+  ): DataFrame<Simplify<K & Record<string, unknown>>>
+  agg(...aggs: unknown[]): unknown {
+    const first = aggs[0]
+    const exprs: Expr[] =
+      aggs.length === 1 && first !== null && typeof first === 'object' && !('expr' in first)
+        ? Object.entries(first as Record<string, string>).map(([column, fn]) =>
+            call(
+              fn === 'mean' ? 'avg' : fn,
+              fn === 'count' && column === '*' ? [] : [{ kind: 'column', path: column }],
+            ),
+          )
+        : (aggs as ColumnLike[]).map((a) => a.expr)
+    return new DataFrame<Simplify<K & Record<string, unknown>>>(this.session, {
       kind: 'aggregate',
       child: this.plan,
       groupBy: this.keys,
-      aggregates: aggs.map((a) => a.expr),
+      aggregates: exprs,
     })
   }
 

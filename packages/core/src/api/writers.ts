@@ -10,6 +10,7 @@ import { Subject } from 'rxjs'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { sinkProvider } from '../formats/registry.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
+import { type DeadLetterHandler, deadLetterDelivery } from '../sinks/dead-letters.js'
 import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
 import { ObservableSink } from '../sinks/observable-sink.js'
 import type { OutputMode, SaveMode, Sink, SinkProvider } from '../sinks/sink.js'
@@ -46,6 +47,7 @@ interface StreamWriterState extends WriterState {
   readonly trigger: Trigger
   readonly clock: Clock | undefined
   readonly lateRows: LateRowsHandler | undefined
+  readonly deadLetters?: DeadLetterHandler
 }
 
 /** Where rows go that a stateful operator drops as late: a function, or a Sink. */
@@ -124,6 +126,17 @@ export class DataStreamWriter<R> {
     return this.with({ lateRows: handler })
   }
 
+  /**
+   * Records that sources could not read (malformed JSON, ragged CSV rows, undecodable
+   * files...) go here with their position and the error, instead of only being counted:
+   * a function `(letters, { batchId })`, a Sink, or a sink format and path such as
+   * `{ format: 'json', path: '/data/dead-letters' }` (written exactly once per batch id).
+   * Delivered before the batch's output, again after a crash that replays the batch.
+   */
+  withDeadLetters(handler: DeadLetterHandler): DataStreamWriter<R> {
+    return this.with({ deadLetters: handler })
+  }
+
   /** The clock for processing-time triggers; tests pass a ManualClock. */
   clock(clock: Clock): DataStreamWriter<R> {
     return this.with({ clock })
@@ -180,6 +193,9 @@ export class DataStreamWriter<R> {
     const progress = new Subject<StreamingQueryProgress>()
     const manager = session.streams
     let query: StreamingQuery | undefined
+    const deadLetters = state.deadLetters
+      ? deadLetterDelivery(state.deadLetters, session, () => execution.id)
+      : undefined
     const execution: MicroBatchExecution = new MicroBatchExecution({
       plan,
       checkpointDir,
@@ -191,6 +207,7 @@ export class DataStreamWriter<R> {
       minBatchesToRetain: Number(session.conf.get('tributary.sql.streaming.minBatchesToRetain', '100')),
       outputMode: state.outputMode,
       lateRows: lateRowsCallback(state.lateRows),
+      deadLetters: deadLetters ? (batchId, letters) => deadLetters.deliver(batchId, letters) : undefined,
       pollingDelayMs: Number(session.conf.get('tributary.sql.streaming.pollingDelay', '10')),
       createSource: async (spec, sourcePlan, metadataDir) =>
         spec.provider.createSource({
@@ -231,6 +248,7 @@ export class DataStreamWriter<R> {
             timestamp: new Date().toISOString(),
           }),
         onTerminated: (error) => {
+          void deadLetters?.stop().catch(() => {})
           if (error) progress.error(error)
           else progress.complete()
           manager.emit('onQueryTerminated', {

@@ -1,5 +1,6 @@
 import type { Table } from 'apache-arrow'
 import { Schema } from '../types/schema.js'
+import { setField } from '../util/objects.js'
 import { arrowToBatch, batchToArrow } from './arrow.js'
 import { fromExternal } from './values.js'
 import {
@@ -113,7 +114,7 @@ export class ColumnarBatch<R = Record<string, unknown>> {
   row(i: number): R {
     const out: Record<string, unknown> = {}
     const fields = this.schema.fields
-    for (let c = 0; c < fields.length; c++) out[fields[c].name] = externalAt(this.columns[c], i)
+    for (let c = 0; c < fields.length; c++) setField(out, fields[c].name, externalAt(this.columns[c], i))
     return out as R
   }
 

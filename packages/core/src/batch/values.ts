@@ -5,6 +5,7 @@
  */
 import { type DataType, typeToString } from '../types/data-types.js'
 import { TributaryError } from '../util/errors.js'
+import { setField } from '../util/objects.js'
 
 export class ValueTypeError extends TributaryError {}
 
@@ -84,14 +85,15 @@ export function normalizeNested(type: DataType, value: unknown, where: string): 
       if (typeof value !== 'object' || Array.isArray(value)) throw mismatch(type, value, where)
       const src = value as Record<string, unknown>
       const out: Record<string, unknown> = {}
-      for (const f of type.fields) out[f.name] = normalizeNested(f.type, src[f.name], `${where}.${f.name}`)
+      for (const f of type.fields)
+        setField(out, f.name, normalizeNested(f.type, src[f.name], `${where}.${f.name}`))
       return out
     }
     case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) throw mismatch(type, value, where)
       const out: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        out[k] = normalizeNested(type.value, v, `${where}['${k}']`)
+        setField(out, k, normalizeNested(type.value, v, `${where}['${k}']`))
       }
       return out
     }

@@ -289,3 +289,31 @@ describe('analysis errors', () => {
     ).toThrow(/row 0, column 'age': expected int but found string "old"/)
   })
 })
+
+describe('rows with awkward field names', () => {
+  it('keeps a field named __proto__ as data, in rows and in nested structs and maps', async () => {
+    const session = newSession()
+    // A computed key: a literal `__proto__:` key would set the literal's prototype instead.
+    const s = schema({ ['__proto__']: 'string', m: { map: 'long' } } as const)
+    const row = JSON.parse('{"__proto__": "x", "m": {"__proto__": 1, "a": 2}}')
+    const [out] = (await session.createDataFrame([row], s as never).collect()) as Record<string, unknown>[]
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+    expect(Object.keys(out)).toEqual(['__proto__', 'm'])
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe('x')
+    expect(Object.keys(out.m as object)).toEqual(['__proto__', 'a'])
+  })
+})
+
+describe("agg's map form", () => {
+  it('agg({ column: function }) names columns like Spark', async () => {
+    const session = newSession()
+    const df = session.createDataFrame(rows, people)
+    const out = await df.groupBy('city').agg({ age: 'max', score: 'avg' }).orderBy('city').collect()
+    expect(out).toEqual([
+      { city: 'Lima', 'max(age)': 27, 'avg(score)': 4.25 },
+      { city: 'Oslo', 'max(age)': 51, 'avg(score)': 8.25 },
+      { city: 'Rome', 'max(age)': 19, 'avg(score)': 3 },
+    ])
+    expect(() => df.groupBy('city').agg({ age: 'maximum' })).toThrow(/UNRESOLVED_ROUTINE: function 'maximum' does not exist/)
+  })
+})
