@@ -39,6 +39,27 @@ abstract class Reader<R, Self> {
     return this.next({ ...this.state, options: merged })
   }
 
+  /** A DataFrame over the source at `path` (or the `path` option). */
+  load(path?: string): DataFrame<R> {
+    return this.loadFrame(path)
+  }
+  json(path: string): DataFrame<R> {
+    return this.withFormat('json').loadFrame(path)
+  }
+  csv(path: string): DataFrame<R> {
+    return this.withFormat('csv').loadFrame(path)
+  }
+  parquet(path: string): DataFrame<R> {
+    return this.withFormat('parquet').loadFrame(path)
+  }
+  text(path: string): DataFrame<R> {
+    return this.withFormat('text').loadFrame(path)
+  }
+
+  private withFormat(format: string): Reader<R, Self> {
+    return this.format(format) as unknown as Reader<R, Self>
+  }
+
   protected loadFrame(path?: string): DataFrame<R> {
     const provider = sourceProvider(this.state.format ?? 'parquet')
     const options = new Options(this.state.options, `source '${provider.name}'`)
@@ -74,21 +95,6 @@ export class DataFrameReader<R = Record<string, unknown>> extends Reader<R, Data
   schema<T>(schema: Schema<T>): DataFrameReader<T> {
     return new DataFrameReader<T>(this.session, { ...this.state, schema: schema as Schema<unknown> })
   }
-  load(path?: string): DataFrame<R> {
-    return this.loadFrame(path)
-  }
-  json(path: string): DataFrame<R> {
-    return this.format('json').load(path)
-  }
-  csv(path: string): DataFrame<R> {
-    return this.format('csv').load(path)
-  }
-  parquet(path: string): DataFrame<R> {
-    return this.format('parquet').load(path)
-  }
-  text(path: string): DataFrame<R> {
-    return this.format('text').load(path)
-  }
 }
 
 /** session.readStream: unbounded input, read micro-batch by micro-batch once a query starts. */
@@ -102,20 +108,5 @@ export class DataStreamReader<R = Record<string, unknown>> extends Reader<R, Dat
   }
   schema<T>(schema: Schema<T>): DataStreamReader<T> {
     return new DataStreamReader<T>(this.session, { ...this.state, schema: schema as Schema<unknown> })
-  }
-  load(path?: string): DataFrame<R> {
-    return this.loadFrame(path)
-  }
-  json(path: string): DataFrame<R> {
-    return this.format('json').load(path)
-  }
-  csv(path: string): DataFrame<R> {
-    return this.format('csv').load(path)
-  }
-  parquet(path: string): DataFrame<R> {
-    return this.format('parquet').load(path)
-  }
-  text(path: string): DataFrame<R> {
-    return this.format('text').load(path)
   }
 }

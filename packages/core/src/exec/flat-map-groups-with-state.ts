@@ -4,6 +4,7 @@
  * calls it again (with no rows and hasTimedOut) for keys whose timeout is due — in
  * batches with new data or, when a timeout is due, in a batch without any.
  */
+
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { valueAt } from '../batch/vector.js'
 import type { OperatorState } from '../state/state-manager.js'
@@ -12,6 +13,7 @@ import type { Schema } from '../types/schema.js'
 import { TributaryError } from '../util/errors.js'
 import { type GroupState, GroupStateImpl, type GroupStateTimeout, NO_TIMESTAMP } from './group-state.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
+import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
 
 export type GroupsWithStateFunction = (key: unknown, rows: unknown[], state: GroupState<unknown>) => unknown
 
@@ -27,7 +29,7 @@ export class FlatMapGroupsWithState implements StatefulOperator {
   readonly name = 'FlatMapGroupsWithState'
   readonly children: PhysicalOperator[]
   private state: OperatorState | null = null
-  private last = { updated: 0, removed: 0, dropped: 0 }
+  private last: StateCounts = noStateCounts
   /** The earliest timeout among stored keys after the last batch. */
   private nextTimeout = Number.POSITIVE_INFINITY
 
@@ -152,16 +154,7 @@ export class FlatMapGroupsWithState implements StatefulOperator {
   }
 
   progress(): StateOperatorProgress {
-    const m = this.state?.metrics() ?? { numKeys: 0, memoryUsedBytes: 0, commitTimeMs: 0 }
-    return {
-      operatorName: 'flatMapGroupsWithState',
-      numRowsTotal: m.numKeys,
-      numRowsUpdated: this.last.updated,
-      numRowsRemoved: this.last.removed,
-      numRowsDroppedByWatermark: this.last.dropped,
-      memoryUsedBytes: m.memoryUsedBytes,
-      commitTimeMs: m.commitTimeMs,
-    }
+    return stateOperatorProgress('flatMapGroupsWithState', this.state, this.last)
   }
 
   describe(): string {

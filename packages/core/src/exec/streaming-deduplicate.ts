@@ -5,12 +5,14 @@
  * keeps a key until its first event time plus the watermark delay. Without a watermark the
  * state grows with every distinct key.
  */
+
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { valueAt } from '../batch/vector.js'
 import type { OperatorState } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import type { Schema } from '../types/schema.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
+import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
 
 export interface DedupEventTime {
   /** Column index of the watermarked event time. */
@@ -24,7 +26,7 @@ export class StreamingDeduplicate implements StatefulOperator {
   readonly children: PhysicalOperator[]
   readonly schema: Schema<unknown>
   private state: OperatorState | null = null
-  private last = { updated: 0, removed: 0, dropped: 0 }
+  private last: StateCounts = noStateCounts
 
   constructor(
     readonly child: PhysicalOperator,
@@ -71,16 +73,7 @@ export class StreamingDeduplicate implements StatefulOperator {
   }
 
   progress(): StateOperatorProgress {
-    const m = this.state?.metrics() ?? { numKeys: 0, memoryUsedBytes: 0, commitTimeMs: 0 }
-    return {
-      operatorName: 'dedupe',
-      numRowsTotal: m.numKeys,
-      numRowsUpdated: this.last.updated,
-      numRowsRemoved: this.last.removed,
-      numRowsDroppedByWatermark: this.last.dropped,
-      memoryUsedBytes: m.memoryUsedBytes,
-      commitTimeMs: m.commitTimeMs,
-    }
+    return stateOperatorProgress('dedupe', this.state, this.last)
   }
 
   describe(): string {

@@ -5,6 +5,7 @@
  * (their aggregate states merge too). Append mode emits a session once the watermark
  * passes its end; update mode emits the sessions a batch changed; complete emits all.
  */
+
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { objectVector, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
 import type { Compiled } from '../../expr/compiled.js'
@@ -15,6 +16,7 @@ import type { Schema } from '../../types/schema.js'
 import { parseDuration } from '../../util/duration.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
+import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
 import type { Accumulator } from './accumulator.js'
 import { accumulatorFor } from './functions.js'
 import type { AggregateSpec } from './hash-aggregate.js'
@@ -36,7 +38,7 @@ export class SessionWindowAggregate implements StatefulOperator {
   readonly name = 'SessionWindowAggregate'
   readonly children: PhysicalOperator[]
   private state: OperatorState | null = null
-  private last = { updated: 0, removed: 0, dropped: 0 }
+  private last: StateCounts = noStateCounts
 
   constructor(
     readonly child: PhysicalOperator,
@@ -220,16 +222,7 @@ export class SessionWindowAggregate implements StatefulOperator {
   }
 
   progress(): StateOperatorProgress {
-    const m = this.state?.metrics() ?? { numKeys: 0, memoryUsedBytes: 0, commitTimeMs: 0 }
-    return {
-      operatorName: 'sessionWindowStateStoreSave',
-      numRowsTotal: m.numKeys,
-      numRowsUpdated: this.last.updated,
-      numRowsRemoved: this.last.removed,
-      numRowsDroppedByWatermark: this.last.dropped,
-      memoryUsedBytes: m.memoryUsedBytes,
-      commitTimeMs: m.commitTimeMs,
-    }
+    return stateOperatorProgress('sessionWindowStateStoreSave', this.state, this.last)
   }
 
   describe(): string {

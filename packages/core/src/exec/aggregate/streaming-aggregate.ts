@@ -5,6 +5,7 @@
  * this batch changed, append = the windows the watermark has closed (emitted once, then
  * dropped from state). Rows of windows already closed are late: dropped and counted.
  */
+
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { boolVector, objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
 import type { Compiled } from '../../expr/compiled.js'
@@ -16,6 +17,7 @@ import { BooleanType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
+import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
 import { WINDOW_START_COLUMN } from '../window-assign.js'
 import type { Accumulator } from './accumulator.js'
 import { accumulatorFor } from './functions.js'
@@ -39,7 +41,7 @@ export class StreamingAggregate implements StatefulOperator {
   readonly name = 'StreamingAggregate'
   readonly children: PhysicalOperator[]
   private state: OperatorState | null = null
-  private last = { updated: 0, removed: 0, dropped: 0 }
+  private last: StateCounts = noStateCounts
 
   constructor(
     readonly child: PhysicalOperator,
@@ -181,16 +183,7 @@ export class StreamingAggregate implements StatefulOperator {
   }
 
   progress(): StateOperatorProgress {
-    const m = this.state?.metrics() ?? { numKeys: 0, memoryUsedBytes: 0, commitTimeMs: 0 }
-    return {
-      operatorName: 'stateStoreSave',
-      numRowsTotal: m.numKeys,
-      numRowsUpdated: this.last.updated,
-      numRowsRemoved: this.last.removed,
-      numRowsDroppedByWatermark: this.last.dropped,
-      memoryUsedBytes: m.memoryUsedBytes,
-      commitTimeMs: m.commitTimeMs,
-    }
+    return stateOperatorProgress('stateStoreSave', this.state, this.last)
   }
 
   describe(): string {
