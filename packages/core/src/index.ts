@@ -35,6 +35,12 @@ export { atomicWrite } from './checkpoint/atomic-file.js'
 export type { GroupState, GroupStateTimeout } from './exec/group-state.js'
 export { GroupStateError } from './exec/group-state.js'
 export { registerSinkProvider, registerSourceProvider } from './formats/registry.js'
+export {
+  DEAD_LETTER_SCHEMA,
+  type DeadLetterHandler,
+  type DeadLetterRecord,
+  type DeadLetterSinkSpec,
+} from './sinks/dead-letters.js'
 export type { ForeachWriter } from './sinks/foreach-sinks.js'
 export { type ObservableBatch, ObservableSink } from './sinks/observable-sink.js'
 export type { OutputMode, SaveMode, Sink, SinkContext, SinkProvider } from './sinks/sink.js'
@@ -53,6 +59,7 @@ export {
   rateMicroBatchRows,
   rateMicroBatchSourceProvider,
 } from './sources/rate-micro-batch.js'
+export { ReceiveBuffer } from './sources/receive-buffer.js'
 export {
   SOCKET_SCHEMA,
   SOCKET_SCHEMA_WITH_TIMESTAMP,
@@ -60,6 +67,7 @@ export {
   socketSourceProvider,
 } from './sources/socket.js'
 export type {
+  DeadLetter,
   JsonValue,
   Offset,
   ReadLimit,

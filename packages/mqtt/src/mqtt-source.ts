@@ -18,6 +18,7 @@ import {
   IntType,
   type Offset,
   type ReadLimit,
+  ReceiveBuffer,
   type Schema,
   type Source,
   type SourceBatch,
@@ -30,7 +31,6 @@ import {
 import type { IPublishPacket, ISubscriptionGrant, MqttClient } from 'mqtt'
 import { openClient } from './connect.js'
 import { type AckTicket, DeferredAcks } from './deferred-acks.js'
-import { OffsetBuffer } from './offset-buffer.js'
 import { MQTT_SCHEMA } from './schema.js'
 import { type MqttSourceConfig, readSourceOptions, SOURCE_OPTIONS } from './source-options.js'
 
@@ -57,7 +57,7 @@ export class MqttSource implements Source {
   readonly replayable = false
   readonly schema = MQTT_SCHEMA as Schema<unknown>
   readonly description: string
-  private readonly buffer = new OffsetBuffer<Received>()
+  private readonly buffer = new ReceiveBuffer<Received>()
   private duplicates = 0
   private reconnects = 0
   private stopped = false
@@ -224,7 +224,7 @@ export class MqttSource implements Source {
       messagesAwaitingAck: this.acks.heldCount,
       acksSent: this.acks.sentCount,
       duplicatesDropped: this.duplicates,
-      replayedFromEarlierRun: this.buffer.replayedFromEarlierRun,
+      replayedFromEarlierRun: this.buffer.lost,
     }
   }
 }

@@ -1,9 +1,8 @@
 /** Option checks, error texts and the offset buffer: no broker needed. */
 import '@tributary/mqtt'
-import { schema } from '@tributary/core'
+import { ReceiveBuffer, schema } from '@tributary/core'
 import { describe, expect, it } from 'vitest'
 import { connectError } from '../src/connect.js'
-import { OffsetBuffer } from '../src/offset-buffer.js'
 import { newSession } from './helpers.js'
 
 const load = (options: Record<string, string | number | boolean>) => () =>
@@ -93,9 +92,9 @@ describe('connection errors', () => {
   })
 })
 
-describe('OffsetBuffer', () => {
+describe('ReceiveBuffer as the MQTT source uses it', () => {
   it('numbers messages on from the resumed offset and returns what a commit drops', () => {
-    const b = new OffsetBuffer<string>()
+    const b = new ReceiveBuffer<string>()
     b.push('a')
     b.push('b')
     b.push('c')
@@ -109,16 +108,16 @@ describe('OffsetBuffer', () => {
   })
 
   it('returns a replayed range of an earlier run as empty, and counts it', () => {
-    const b = new OffsetBuffer<string>()
+    const b = new ReceiveBuffer<string>()
     expect(b.range(5, 8)).toEqual([])
-    expect(b.replayedFromEarlierRun).toBe(3)
+    expect(b.lost).toBe(3)
     b.push('new')
     expect(b.latest(8)).toBe(9)
     expect(b.range(8, 9)).toEqual(['new'])
   })
 
   it('stops at what was received when availableNow began', () => {
-    const b = new OffsetBuffer<string>()
+    const b = new ReceiveBuffer<string>()
     b.push('a')
     b.capAtReceived()
     b.push('b')

@@ -38,11 +38,11 @@ export class ReceiveBuffer<T> {
     this.cap = this.received
   }
 
-  /** The offset after the newest item (capped for availableNow), numbered on from `start`. */
-  latest(start: number): number {
+  /** The offset after the newest item (capped for availableNow and at `start + max`), numbered on from `start`. */
+  latest(start: number, max = Number.POSITIVE_INFINITY): number {
     this.shift ??= start
     const upTo = this.cap === undefined ? this.received : Math.min(this.received, this.cap)
-    return Math.max(start, this.shift + upTo)
+    return Math.max(start, Math.min(this.shift + upTo, start + max))
   }
 
   /** Items of offsets `(start, end]`; empty, and counted as lost, for a range from an earlier run. */
@@ -63,12 +63,13 @@ export class ReceiveBuffer<T> {
     return this.items.slice(from - this.dropped, to - this.dropped)
   }
 
-  /** Forgets items up to offset `end`. */
-  commit(end: number): void {
-    if (this.shift === undefined) return
+  /** Forgets items up to offset `end` and returns them (MQTT acknowledges them then). */
+  commit(end: number): T[] {
+    if (this.shift === undefined) return []
     const upTo = Math.min(end - this.shift, this.received)
-    if (upTo <= this.dropped) return
-    this.items.splice(0, upTo - this.dropped)
+    if (upTo <= this.dropped) return []
+    const gone = this.items.splice(0, upTo - this.dropped)
     this.dropped = upTo
+    return gone
   }
 }
