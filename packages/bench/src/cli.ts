@@ -17,6 +17,20 @@ const benchmarks: Record<string, Benchmark> = {
       'streaming groupBy(key).agg(count, sum) over N distinct keys: [--keys N] [--provider lmdb|memory] [--batch N]',
     load: () => import('./state-store-bench.js'),
   },
+  nexmark: {
+    description:
+      'Nexmark queries through Tributary and peers (JS loop, RxJS, DuckDB, arquero): [--queries q0,q1,...] [--events N] [--quick] [--cpu-prof]',
+    load: () => import('./nexmark-bench.js'),
+  },
+  micro: {
+    description:
+      'micro-benchmarks of hot kernels (hash aggregation, window assignment, expressions, state store, offset log): [--filter name] [--time ms]',
+    load: () => import('./micro-bench.js'),
+  },
+  profile: {
+    description: 'hottest functions of V8 CPU profiles: <file.cpuprofile>... [--top N]',
+    load: () => import('./profile-summary.js'),
+  },
 }
 
 function usage(): string {

@@ -6,8 +6,8 @@
  * N keys of state with bounded resident memory (the issue's target: 10 million keys under
  * 1 GB with the on-disk provider), and how fast.
  *
- * npm run bench -- state [--keys N] [--provider lmdb|memory] [--batch N] [--rows N]
- *   [--partitions N] [--retain N] [--dir path] [--keep]
+ * npm run bench -- state [--keys N] [--provider lmdb|level|memory] [--batch N] [--rows N]
+ *   [--partitions N] [--retain N] [--dir path] [--keep] [--log-every N]
  */
 import { readFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
@@ -39,6 +39,7 @@ interface Settings {
   readonly retain: number | undefined
   readonly dir: string | undefined
   readonly keep: boolean
+  readonly logEvery: number
 }
 
 function positive(name: string, value: string | undefined, fallback: number): number {
@@ -61,6 +62,7 @@ function settingsOf(args: readonly string[]): Settings {
       retain: { type: 'string' },
       dir: { type: 'string' },
       keep: { type: 'boolean' },
+      'log-every': { type: 'string' },
     },
   })
   const keys = positive('keys', values.keys, 10_000_000)
@@ -73,6 +75,7 @@ function settingsOf(args: readonly string[]): Settings {
     retain: values.retain === undefined ? undefined : positive('retain', values.retain, 100),
     dir: values.dir,
     keep: values.keep ?? false,
+    logEvery: positive('log-every', values['log-every'], 10),
   }
 }
 
@@ -141,7 +144,12 @@ function countingSink(counter: { rows: number }): SinkProvider {
   }
 }
 
-/** RssAnon / RssFile from /proc (Linux): heap and native allocations vs. file pages mapped in (LMDB's map). */
+/**
+ * RssAnon / RssFile from /proc (Linux): the process's own memory (JS heap, native
+ * allocations) vs. file pages mapped in. With the lmdb provider the latter is LMDB's map:
+ * clean page cache the kernel can take back, which it maps 64 KiB at a time around each
+ * page read (fault-around), so a batch of scattered keys maps most of the state files.
+ */
 function rssSplit(): { anon: number; file: number } | null {
   try {
     const status = readFileSync('/proc/self/status', 'utf8')
@@ -235,7 +243,7 @@ export async function main(args: readonly string[]): Promise<void> {
       const op = progress.stateOperators[0]
       numKeys = op?.numRowsTotal ?? 0
       stateBytes = op?.memoryUsedBytes ?? 0
-      if (batches % 10 === 0 || batches === batchesTotal) {
+      if (batches % s.logEvery === 0 || batches === batchesTotal) {
         const m = process.memoryUsage()
         console.error(
           `batch ${progress.batchId + 1}/${batchesTotal}: ${progress.batchDuration} ms, state keys ${numKeys}, rss ${mb(m.rss)}, heap ${mb(m.heapUsed)}, commit ${op?.commitTimeMs ?? 0} ms`,

@@ -24,6 +24,7 @@ export {
   when,
 } from './api/functions.js'
 export { GroupedData } from './api/grouped-data.js'
+export type { JoinedRow, JoinHow } from './api/join.js'
 export { KeyValueGroupedData } from './api/key-value-grouped.js'
 export { DataFrameReader, DataStreamReader } from './api/readers.js'
 export { RuntimeConfig } from './api/runtime-config.js'

@@ -25,6 +25,7 @@ import { AnalysisError } from '../util/errors.js'
 import { executeBatch } from './batch-execution.js'
 import { type Column, type ColumnLike, type Condition, NamedColumn } from './column.js'
 import { GroupedData } from './grouped-data.js'
+import { type JoinedRow, type JoinHow, type JoinOn, joinPlan } from './join.js'
 import { KeyValueGroupedData } from './key-value-grouped.js'
 import type { Session } from './session.js'
 import { showString } from './show.js'
@@ -172,6 +173,43 @@ export class DataFrame<in out R = Record<string, unknown>> {
       byName: true,
       allowMissingColumns,
     })
+  }
+
+  /**
+   * Joins with another DataFrame, as Spark's join. `on` is a column name or names both
+   * sides have (kept once in the result), or a boolean condition over both sides' columns;
+   * a name both sides have is qualified by a side's alias: `imp.join(clk, col('i.adId')...)`
+   * after `alias('i')`. `how`: 'inner' (default), 'left', 'right', 'full', 'left_semi',
+   * 'left_anti', 'cross' (and Spark's other spellings). See docs/joins.md for streams.
+   */
+  join<S>(other: DataFrame<S>): DataFrame<JoinedRow<R, S, never, 'inner'>>
+  join<S, const K extends ColumnName<R> & ColumnName<S>, H extends JoinHow = 'inner'>(
+    other: DataFrame<S>,
+    on: K | readonly K[],
+    how?: H,
+  ): DataFrame<JoinedRow<R, S, K, H>>
+  join<S, H extends JoinHow = 'inner'>(
+    other: DataFrame<S>,
+    on: Condition | readonly Condition[],
+    how?: H,
+  ): DataFrame<JoinedRow<R, S, never, H>>
+  join(other: { readonly plan: LogicalPlan }, on?: JoinOn, how: string = 'inner'): never {
+    return this.derive(joinPlan(this.plan, other.plan, on, how)) as never
+  }
+
+  /** Every row of this DataFrame with every row of the other (Spark's crossJoin). */
+  crossJoin<S>(other: DataFrame<S>): DataFrame<JoinedRow<R, S, never, 'cross'>> {
+    return this.derive(joinPlan(this.plan, other.plan, undefined, 'cross'))
+  }
+
+  /** Names this DataFrame for join conditions: after `alias('imp')`, `col('imp.ts')` is its ts. */
+  alias(name: string): DataFrame<R> {
+    return this.derive({ kind: 'subqueryAlias', child: this.plan, name })
+  }
+
+  /** A hint to the planner, as Spark's: 'broadcast' builds a join's hash table from this side. */
+  hint(name: string): DataFrame<R> {
+    return this.derive({ kind: 'hint', child: this.plan, name })
   }
 
   /** Sorts by columns or `col(x).desc()`; on streams only after an aggregation in complete mode. */

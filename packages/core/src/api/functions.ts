@@ -7,6 +7,7 @@ import type { DataType } from '../types/data-types.js'
 import type { JsOf } from '../types/row-types.js'
 import type { Schema } from '../types/schema.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
+import { parseDuration } from '../util/duration.js'
 import {
   CaseColumn,
   Column,
@@ -16,6 +17,7 @@ import {
   type TypedColumnLike,
   toExpr,
 } from './column.js'
+import type { DataFrame } from './dataframe.js'
 
 /** A column, or a column's name. `T` documents the expected value type; untyped `col()` columns are accepted too. */
 type ColumnRef<T = unknown> = TypedColumnLike<T> | TypedColumnLike<unknown> | string
@@ -322,3 +324,14 @@ export function approx_percentile<T>(
 ): Column<T | T[]> {
   return new Column(percentileColumn('approx_percentile', c, percentage, accuracy))
 }
+
+// Joins
+
+/** Marks a DataFrame as small, as Spark's broadcast(): a join builds its hash table from it. */
+export function broadcast<R>(df: DataFrame<R>): DataFrame<R> {
+  return df.hint('broadcast')
+}
+
+/** A duration as milliseconds, for time bounds: `col('click').leq(col('shown').plus(interval('1 hour')))`. */
+export const interval = (duration: string | number): Column<number> =>
+  new Column(literal(parseDuration(duration)))

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { killPoint } from '../util/kill-point.js'
 
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r')
@@ -31,6 +32,8 @@ export async function atomicWrite(
   } finally {
     await handle.close()
   }
+  // Crash tests: a kill here leaves a complete temporary file that must never count.
+  killPoint('tempWritten', file)
   try {
     if (exclusive) {
       // link() fails when the target exists, which rename() would silently replace.

@@ -34,6 +34,12 @@ export interface QueryFingerprint {
   readonly statePartitions: number
   /** What each stateful operator keeps: its keys and functions. Changing them invalidates the state. */
   readonly stateOperators?: readonly string[]
+  /**
+   * What each stateful operator's state means in full (StatefulOperator.stateSignature):
+   * expressions and types behind the names in stateOperators. Absent in checkpoints
+   * written before it was recorded; then only stateOperators is compared.
+   */
+  readonly stateSignatures?: readonly string[]
 }
 
 export interface CheckpointMetadata {
@@ -152,6 +158,13 @@ function checkFingerprint(dir: string, recorded: QueryFingerprint, now: QueryFin
         if (b !== after[i]) changes.push(`stateful operator ${i} changed from "${b}" to "${after[i]}"`)
       })
     }
+  } else if (recorded.stateSignatures && now.stateSignatures) {
+    recorded.stateSignatures.forEach((b, i) => {
+      const a = now.stateSignatures![i]
+      if (a !== undefined && b !== a) {
+        changes.push(`what stateful operator ${i} keeps in its state changed from "${b}" to "${a}"`)
+      }
+    })
   }
   if (changes.length > 0) {
     throw new CheckpointError(

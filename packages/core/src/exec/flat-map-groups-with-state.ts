@@ -126,7 +126,7 @@ export class FlatMapGroupsWithState implements StatefulOperator {
     if (state && this.timeout !== 'NoTimeout') {
       const threshold = this.timeout === 'ProcessingTimeTimeout' ? ctx.eval.batchTimestampMs : watermark
       const due: [string, StoredGroup][] = []
-      for (const [id, v] of state.entries()) {
+      for await (const [id, v] of state.entriesAsync()) {
         const s = v as StoredGroup
         if (!groups.has(id) && s.t !== NO_TIMESTAMP && s.t < threshold) due.push([id, s])
       }
@@ -136,7 +136,7 @@ export class FlatMapGroupsWithState implements StatefulOperator {
         apply(id, s.k, gs)
       }
       let next = Number.POSITIVE_INFINITY
-      for (const [, v] of state.entries()) {
+      for await (const [, v] of state.entriesAsync()) {
         const t = (v as StoredGroup).t
         if (t !== NO_TIMESTAMP && t < next) next = t
       }

@@ -3,8 +3,13 @@
  * stable across batches. Each key column is first dictionary-encoded (numbers through a
  * typed-array hash table, strings through one Map lookup per row); several columns' codes
  * are then folded pairwise into one id, again through typed-array hash tables.
+ *
+ * When every key column is numeric without nulls (window starts, ids, timestamps), the
+ * keys go instead into one open-addressing table over the columns' own float64 values:
+ * one probe per row rather than one per column plus one per fold, and the group keys are
+ * kept in typed arrays rather than appended value by value.
  */
-import { type Vector, VectorBuilder, valueAt } from '../batch/vector.js'
+import { type NumberVector, numberVector, type Vector, VectorBuilder, valueAt } from '../batch/vector.js'
 import type { DataType } from '../types/data-types.js'
 import { Float64HashTable } from './hash-table.js'
 
@@ -64,11 +69,90 @@ class KeyDictionary {
   }
 }
 
+const f64 = new Float64Array(1)
+const u32 = new Uint32Array(f64.buffer)
+
+/** Group ids over several numeric key columns (no nulls) in one open-addressing table. */
+class NumericKeyTable {
+  /** Key values by group id, one array per key column. */
+  keys: Float64Array[]
+  private slots: Int32Array
+  private mask: number
+  size = 0
+
+  constructor(columns: number) {
+    this.slots = new Int32Array(2048).fill(-1)
+    this.mask = this.slots.length - 1
+    this.keys = Array.from({ length: columns }, () => new Float64Array(1024))
+  }
+
+  private static hash(cols: readonly Float64Array[], i: number): number {
+    let h = 0x9e3779b9
+    for (let c = 0; c < cols.length; c++) {
+      const x = cols[c][i]
+      f64[0] = x === 0 ? 0 : x // -0 and 0 are one key
+      h = Math.imul(h ^ u32[0], 0x85ebca6b)
+      h = Math.imul(((h << 13) | (h >>> 19)) ^ u32[1], 0xc2b2ae35)
+    }
+    h ^= h >>> 16
+    h = Math.imul(h, 0x7feb352d)
+    h ^= h >>> 15
+    h = Math.imul(h, 0x846ca68b)
+    return (h ^ (h >>> 16)) >>> 0
+  }
+
+  /** The group id of row i of `cols`, added with the next id when new. */
+  idOf(cols: readonly Float64Array[], i: number): number {
+    const keys = this.keys
+    let s = NumericKeyTable.hash(cols, i) & this.mask
+    for (;;) {
+      const id = this.slots[s]
+      if (id < 0) break
+      let same = true
+      for (let c = 0; c < cols.length; c++) {
+        const a = keys[c][id]
+        const b = cols[c][i]
+        if (a !== b && !(a !== a && b !== b)) {
+          same = false
+          break
+        }
+      }
+      if (same) return id
+      s = (s + 1) & this.mask
+    }
+    const id = this.size++
+    if (id === keys[0].length) {
+      for (let c = 0; c < keys.length; c++) {
+        const grown = new Float64Array(keys[c].length * 2)
+        grown.set(keys[c])
+        keys[c] = grown
+      }
+    }
+    for (let c = 0; c < cols.length; c++) keys[c][id] = cols[c][i]
+    this.slots[s] = id
+    if (this.size * 2 > this.mask) this.grow()
+    return id
+  }
+
+  private grow(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1)
+    this.mask = this.slots.length - 1
+    for (let id = 0; id < this.size; id++) {
+      let s = NumericKeyTable.hash(this.keys, id) & this.mask
+      while (this.slots[s] >= 0) s = (s + 1) & this.mask
+      this.slots[s] = id
+    }
+  }
+}
+
 export class GroupIndex {
   private readonly dictionaries: KeyDictionary[]
   private readonly folds: Float64HashTable[]
-  private readonly keyBuilders: VectorBuilder[]
+  private keyBuilders: VectorBuilder[]
   private groups = 0
+  /** Set while every call had numeric keys without nulls; then it holds the groups. */
+  private numeric: NumericKeyTable | null = null
+  private usedGeneric = false
 
   constructor(readonly keyTypes: readonly DataType[]) {
     this.dictionaries = keyTypes.map(() => new KeyDictionary())
@@ -82,11 +166,42 @@ export class GroupIndex {
 
   /** Group id of each row; new groups get the next ids and remember their key values. */
   assign(keys: readonly Vector[], numRows: number): Int32Array {
-    const ids = new Int32Array(numRows)
     if (keys.length === 0) {
       if (numRows > 0 && this.groups === 0) this.groups = 1
-      return ids
+      return new Int32Array(numRows)
     }
+    if (!this.usedGeneric && keys.every((k) => k.kind === 'number' && k.validity === null)) {
+      return this.assignNumeric(keys as readonly NumberVector[], numRows)
+    }
+    if (this.numeric) {
+      // Keys with nulls (or non-numbers) after numeric ones: replay the groups so far through
+      // the general path, which gives them the same ids in the same order.
+      const table = this.numeric
+      const before = this.groups
+      this.numeric = null
+      this.groups = 0
+      this.keyBuilders = this.keyTypes.map((t) => new VectorBuilder(t))
+      this.usedGeneric = true
+      this.assignGeneric(
+        table.keys.map((k, c) => numberVector(this.keyTypes[c], k.slice(0, before))),
+        before,
+      )
+    }
+    this.usedGeneric = true
+    return this.assignGeneric(keys, numRows)
+  }
+
+  private assignNumeric(keys: readonly NumberVector[], numRows: number): Int32Array {
+    const table = (this.numeric ??= new NumericKeyTable(keys.length))
+    const cols = keys.map((k) => k.values)
+    const ids = new Int32Array(numRows)
+    for (let i = 0; i < numRows; i++) ids[i] = table.idOf(cols, i)
+    this.groups = table.size
+    return ids
+  }
+
+  private assignGeneric(keys: readonly Vector[], numRows: number): Int32Array {
+    const ids = new Int32Array(numRows)
     this.dictionaries[0].encode(keys[0], ids)
     const codes = new Int32Array(numRows)
     for (let k = 1; k < keys.length; k++) {
@@ -113,6 +228,8 @@ export class GroupIndex {
 
   /** The key columns, one row per group in id order. */
   keyVectors(): Vector[] {
+    const table = this.numeric
+    if (table) return table.keys.map((k, c) => numberVector(this.keyTypes[c], k.slice(0, this.groups)))
     return this.keyBuilders.map((b) => b.snapshot())
   }
 }

@@ -17,6 +17,11 @@ export interface ExecContext {
   readonly inputs: ReadonlyMap<number, ColumnarBatch<unknown>>
   /** The event-time watermark of this batch (from the offset log); 0 before any. */
   readonly watermarkMs: number
+  /**
+   * The watermark the previous batch ran with. Operators after a stream-stream join judge
+   * lateness by it (Spark 3.5's watermark propagation); absent for batch queries.
+   */
+  readonly previousWatermarkMs?: number
   readonly outputMode: OutputMode
   /** The query's state; null for batch queries, which keep no state between runs. */
   readonly state: StateManager | null
@@ -36,6 +41,11 @@ export interface StatefulOperator extends PhysicalOperator {
    * watermark closed, or to fire due timeouts. Absent: when the watermark moved.
    */
   needsNoDataBatch?(watermarkMs: number, lastBatchWatermarkMs: number, nowMs: number): boolean
+  /**
+   * What the stored state means (key expressions and types, functions, window), recorded in
+   * the checkpoint: a restart with a different signature is refused. Absent: describe().
+   */
+  stateSignature?(): string
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

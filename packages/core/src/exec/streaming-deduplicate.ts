@@ -10,6 +10,7 @@ import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { valueAt } from '../batch/vector.js'
 import type { OperatorState } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
+import { typeToString } from '../types/data-types.js'
 import type { Schema } from '../types/schema.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
@@ -63,7 +64,7 @@ export class StreamingDeduplicate implements StatefulOperator {
     let removed = 0
     if (this.eventTime && watermark > 0) {
       const doomed: string[] = []
-      for (const [key, expiry] of state.entries())
+      for await (const [key, expiry] of state.entriesAsync())
         if ((expiry as number) > 0 && (expiry as number) <= watermark) doomed.push(key)
       for (const key of doomed) state.remove(key)
       removed = doomed.length
@@ -78,5 +79,12 @@ export class StreamingDeduplicate implements StatefulOperator {
 
   describe(): string {
     return `StreamingDeduplicate [${this.keyIndices.map((i) => this.schema.fields[i].name).join(', ')}] stateOperator=${this.operatorId}`
+  }
+
+  stateSignature(): string {
+    const keys = this.keyIndices.map(
+      (i) => `${this.schema.fields[i].name}: ${typeToString(this.schema.fields[i].type)}`,
+    )
+    return `StreamingDeduplicate keys=[${keys.join(', ')}]`
   }
 }

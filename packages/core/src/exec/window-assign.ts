@@ -29,16 +29,40 @@ export class WindowAssign implements PhysicalOperator {
   readonly name = 'WindowAssign'
   readonly children: PhysicalOperator[]
   readonly schema: Schema<unknown>
+  /** The input columns passed on, by index. */
+  private readonly kept: readonly number[]
+  /** This batch's input and, for each output row, its input row: to give late rows in full. */
+  private lastInput: ColumnarBatch<unknown> | null = null
+  private lastRows: Int32Array | null = null
+
   constructor(
     readonly child: PhysicalOperator,
     private readonly time: Compiled,
     readonly spec: WindowSpec,
+    /**
+     * The input columns the aggregation reads (by name); the others are not repeated for
+     * every window of a row (a sliding window copies each column it keeps once per
+     * window). Null: all of them.
+     */
+    keep: ReadonlySet<string> | null = null,
   ) {
     this.children = [child]
+    const fields = child.schema.fields
+    this.kept = fields.map((_, i) => i).filter((i) => keep === null || keep.has(fields[i].name))
     this.schema = new Schema([
-      ...child.schema.fields,
+      ...this.kept.map((i) => fields[i]),
       { name: WINDOW_START_COLUMN, type: TimestampType, nullable: false },
     ])
+  }
+
+  /** Rows of this batch's input, all columns, for output rows at `indices` (late rows). */
+  sourceRows(indices: ArrayLike<number>): ColumnarBatch<unknown> {
+    const input = this.lastInput!
+    const rows = this.lastRows
+    if (rows === null) return input.take(indices)
+    const at = new Int32Array(indices.length)
+    for (let i = 0; i < indices.length; i++) at[i] = rows[indices[i]]
+    return input.take(at)
   }
 
   async execute(ctx: ExecContext): Promise<ColumnarBatch<unknown>> {
@@ -65,11 +89,11 @@ export class WindowAssign implements PhysicalOperator {
       }
     }
     const idx = rows.subarray(0, k)
-    const columns =
-      k === n && perRow === 1 && (tv.kind !== 'number' || tv.validity === null)
-        ? [...input.columns]
-        : input.columns.map((c) => take(c, idx))
+    const identity = k === n && perRow === 1 && (tv.kind !== 'number' || tv.validity === null)
+    const columns = this.kept.map((c) => (identity ? input.columns[c] : take(input.columns[c], idx)))
     columns.push(numberVector(TimestampType, starts.slice(0, k)))
+    this.lastInput = input
+    this.lastRows = identity ? null : idx
     return new ColumnarBatch(this.schema, columns, k)
   }
 

@@ -4,6 +4,7 @@
  * partition folders and commit logs for every format alike.
  */
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { DeadLetter } from '../sources/source.js'
 import type { Schema } from '../types/schema.js'
 import type { Options } from '../util/options.js'
 
@@ -11,6 +12,8 @@ export interface FileReadResult {
   readonly batch: ColumnarBatch<unknown>
   /** Records dropped under mode DROPMALFORMED. */
   readonly droppedMalformed: number
+  /** Every malformed record met (dropped, or kept under PERMISSIVE), with its line and the error. */
+  readonly deadLetters?: readonly DeadLetter[]
 }
 
 export interface FileFormat {

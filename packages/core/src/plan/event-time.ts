@@ -33,6 +33,14 @@ export function watermarkedColumns(plan: LogicalPlan): WatermarkedColumns {
       }
       return out
     }
+    case 'join':
+      // A join's rows keep both sides' event times (a semi or anti join only the left's).
+      return new Map([
+        ...watermarkedColumns(plan.left),
+        ...(plan.joinType === 'left_semi' || plan.joinType === 'left_anti'
+          ? []
+          : watermarkedColumns(plan.right)),
+      ])
     case 'union': {
       const out = new Map<string, number>()
       for (const c of plan.children)

@@ -2,6 +2,7 @@
 
 import { explainPhysical } from '../exec/operator.js'
 import { exprName } from '../expr/expr.js'
+import { joinTypeName } from './join-type.js'
 import { children, type LogicalPlan } from './logical-plan.js'
 import { toPhysical } from './planner.js'
 
@@ -35,6 +36,12 @@ function describe(p: LogicalPlan): string {
       return `${p.flat ? 'FlatMap' : 'Map'}GroupsWithState <function> ${p.functionOutputMode} ${p.timeout} [${p.schema.names.join(', ')}]`
     case 'watermark':
       return `EventTimeWatermark ${p.column}, ${p.delayMs} ms`
+    case 'join':
+      return `Join ${joinTypeName(p.joinType)}${p.using ? `, using [${p.using.join(', ')}]` : ''}${p.condition ? `, ${exprName(p.condition)}` : ''}`
+    case 'subqueryAlias':
+      return `SubqueryAlias ${p.name}`
+    case 'hint':
+      return `ResolvedHint (strategy=${p.name})`
   }
 }
 

@@ -7,6 +7,7 @@ import type { GroupStateTimeout } from '../exec/group-state.js'
 import type { Expr } from '../expr/expr.js'
 import type { SourceSpec } from '../sources/source.js'
 import type { Schema } from '../types/schema.js'
+import type { JoinType } from './join-type.js'
 
 export type LogicalPlan =
   | {
@@ -69,6 +70,19 @@ export type LogicalPlan =
       readonly timeout: GroupStateTimeout
       readonly schema: Schema<unknown>
     }
+  | {
+      readonly kind: 'join'
+      readonly left: LogicalPlan
+      readonly right: LogicalPlan
+      readonly joinType: JoinType
+      /** join(other, ['k']): names both sides share, kept once in the output; null with a condition. */
+      readonly using: readonly string[] | null
+      readonly condition: Expr | null
+    }
+  /** df.alias('name'): lets a join condition say `col('name.x')` for this side's x. */
+  | { readonly kind: 'subqueryAlias'; readonly child: LogicalPlan; readonly name: string }
+  /** df.hint('broadcast') / broadcast(df): shown by explain, no effect on results. */
+  | { readonly kind: 'hint'; readonly child: LogicalPlan; readonly name: string }
 
 export type PlanKind = LogicalPlan['kind']
 
@@ -79,6 +93,8 @@ export function children(plan: LogicalPlan): readonly LogicalPlan[] {
       return []
     case 'union':
       return plan.children
+    case 'join':
+      return [plan.left, plan.right]
     default:
       return [plan.child]
   }
@@ -106,8 +122,12 @@ export function uniqueSources(plan: LogicalPlan): Extract<LogicalPlan, { kind: '
 /** The sources of a plan in the order they were read, repeated where the plan reads one twice. */
 export function planSources(plan: LogicalPlan): Extract<LogicalPlan, { kind: 'source' }>[] {
   const out: Extract<LogicalPlan, { kind: 'source' }>[] = []
-  walkPlan(plan, (p) => {
+  const visit = (p: LogicalPlan): void => {
+    // The static side of a stream-static join is read once per run by the join itself, not per batch.
+    const kids = p.kind === 'join' && isStreamingPlan(p) ? children(p).filter(isStreamingPlan) : children(p)
+    for (const c of kids) visit(c)
     if (p.kind === 'source') out.push(p)
-  })
+  }
+  visit(plan)
   return out
 }

@@ -13,6 +13,7 @@ import { Distinct } from '../exec/distinct.js'
 import { EventTimeWatermark } from '../exec/event-time-watermark.js'
 import { Filter } from '../exec/filter.js'
 import { FlatMapGroupsWithState, type GroupsWithStateFunction } from '../exec/flat-map-groups-with-state.js'
+import { afterStreamStreamJoin } from '../exec/join/join-watermark.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { type GeneratorItem, Project, type ProjectItem } from '../exec/project.js'
 import { MapRows, RowFilter } from '../exec/row-functions.js'
@@ -23,7 +24,7 @@ import { Union } from '../exec/union.js'
 import { WINDOW_START_COLUMN, WindowAssign } from '../exec/window-assign.js'
 import { compileExpr } from '../expr/compile.js'
 import type { Compiled } from '../expr/compiled.js'
-import { type Expr, exprName, stripAlias } from '../expr/expr.js'
+import { type Expr, exprName, stripAlias, walkExpr } from '../expr/expr.js'
 import { lookupFunction } from '../expr/registry.js'
 import {
   commonType,
@@ -37,7 +38,24 @@ import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
 import { splitAggregateExpressions } from './aggregate-expressions.js'
 import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
+import { planJoinNode } from './join-planner.js'
 import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
+
+/**
+ * The input columns that expressions read, by name; null when that cannot be told (a '*').
+ * Lets a window assignment repeat only those columns for every window of a row.
+ */
+function referencedColumns(schema: Schema<unknown>, exprs: readonly Expr[]): Set<string> | null {
+  const names = new Set<string>()
+  let all = false
+  for (const e of exprs) {
+    walkExpr(e, (x) => {
+      if (x.kind === 'star') all = true
+      else if (x.kind === 'column') names.add(schema.indexOf(x.path) >= 0 ? x.path : x.path.split('.')[0])
+    })
+  }
+  return all ? null : names
+}
 
 export function toPhysical(plan: LogicalPlan): PhysicalOperator {
   const indexOf = new Map<LogicalPlan, number>(uniqueSources(plan).map((s, i) => [s, i]))
@@ -64,6 +82,11 @@ class Planner {
   constructor(private readonly sourceIndex: ReadonlyMap<LogicalPlan, number>) {}
 
   plan(p: LogicalPlan): PhysicalOperator {
+    // A stateful operator fed by a stream-stream join runs with the join's output watermark.
+    return afterStreamStreamJoin(this.planNode(p))
+  }
+
+  private planNode(p: LogicalPlan): PhysicalOperator {
     switch (p.kind) {
       case 'source':
         return new SourceScan(this.sourceIndex.get(p) ?? 0, p.schema, p.spec.provider.name)
@@ -90,7 +113,9 @@ class Planner {
         return this.union(p)
       case 'aggregate': {
         const split = splitAggregateExpressions(p.aggregates)
-        const op = this.aggregate(split.finals ? { ...p, aggregates: split.aggregates } : p)
+        const op = afterStreamStreamJoin(
+          this.aggregate(split.finals ? { ...p, aggregates: split.aggregates } : p),
+        )
         if (!split.finals) return op
         const keys: Expr[] = op.schema.names
           .slice(0, p.groupBy.length)
@@ -140,6 +165,14 @@ class Planner {
       }
       case 'limit':
         return new Limit(this.plan(p.child), p.n)
+      case 'join':
+      case 'subqueryAlias':
+      case 'hint':
+        return planJoinNode(p, {
+          plan: (c) => this.plan(c),
+          planStatic: toPhysical,
+          nextStateOperatorId: () => this.nextStateOperatorId++,
+        })
       case 'distinct': {
         const child = this.plan(p.child)
         const cols = p.columns ?? child.schema.names
@@ -379,7 +412,7 @@ class Planner {
           'DATATYPE_MISMATCH',
         )
       }
-      child = new WindowAssign(child, time, win)
+      child = new WindowAssign(child, time, win, referencedColumns(child.schema, [...p.groupBy, ...p.aggregates]))
     }
     const keys = p.groupBy.map((g, i) =>
       i === windowIndex

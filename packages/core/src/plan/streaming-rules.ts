@@ -7,6 +7,7 @@ import { stripAlias } from '../expr/expr.js'
 import type { OutputMode } from '../sinks/sink.js'
 import { AnalysisError } from '../util/errors.js'
 import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
+import { checkStreamingJoins } from './join-rules.js'
 import { isStreamingPlan, type LogicalPlan, walkPlan } from './logical-plan.js'
 
 /** Whether a grouping key carries event time: a watermarked column, or window() over one. */
@@ -107,6 +108,7 @@ export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): v
       'complete output mode is not supported when there are no streaming aggregations: the whole result would be every row ever seen. Use outputMode("append").',
     )
   }
+  checkStreamingJoins(plan, outputMode)
 }
 
 /** Refuses a batch action on a streaming plan. */

@@ -13,11 +13,34 @@ export type Offset = JsonValue
 /** 'default': the source's admission control applies; 'all': everything available (Trigger.Once). */
 export type ReadLimit = 'default' | 'all'
 
+/**
+ * A record a source could not read, kept so that no input is lost silently. Sources
+ * return them in SourceBatch.deadLetters; a query started with `withDeadLetters(...)`
+ * hands them to the user's sink, the others drop them.
+ */
+export interface DeadLetter {
+  /**
+   * Where the record is, in the source's own terms, enough to find it again:
+   * `{ file, line }` for files, `{ topic, partition, offset }` for Kafka, and so on.
+   */
+  readonly position: Readonly<Record<string, JsonValue>>
+  /** The record as read, as text (bytes that are not UTF-8 as U+FFFD; '' when there is no text, as for a whole parquet file). */
+  readonly raw: string
+  /** Why it could not be read. */
+  readonly error: string
+}
+
 /** What a source reads for a batch: rows of `[start, end)` plus counts for progress. */
 export interface SourceBatch {
   readonly data: ColumnarBatch<unknown>
   /** Malformed records dropped under DROPMALFORMED, reported in progress. */
   readonly droppedMalformed?: number
+  /**
+   * Records that could not be read (dropped under DROPMALFORMED, or kept with nulls under
+   * PERMISSIVE), with where they are and why. Must be the same for the same range, like
+   * the rows: a replayed batch delivers them again under the same batch id.
+   */
+  readonly deadLetters?: readonly DeadLetter[]
 }
 
 export interface Source {

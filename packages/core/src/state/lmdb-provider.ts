@@ -34,13 +34,17 @@
  * as plain objects, and lone surrogates in strings (malformed UTF-16) come back as U+FFFD
  * (keys keep them: see the `wide` database).
  *
- * Resident memory. JS memory holds the batch's changes only. LMDB reads through a shared
- * file map, and every page read stays resident (counted in RSS as file pages, reclaimable by
- * the kernel) until the map goes; a write transaction mallocs a buffer per page it changes
- * and LMDB keeps those buffers for reuse until the environment closes. So once the stores
- * are larger than `mapBudgetBytes` together, each is closed and opened again after its
- * commit: what stays resident is bounded by what one batch reads and writes (about a page
- * per changed key), not by the size of the state.
+ * Resident memory. JS memory holds the batch's changes (and the bytes of the keys it read)
+ * only. LMDB reads through a shared file map, and every page mapped stays resident
+ * (counted in RSS as file pages: clean page cache the kernel can reclaim) until the map
+ * goes; the kernel maps up to 64 KiB of cached file around each page read (fault-around,
+ * which MADV_RANDOM does not turn off), so one batch of keys spread over a large store
+ * maps most of its file. A write transaction mallocs a buffer per page it changes and
+ * LMDB keeps those buffers (anonymous memory) until the environment closes. So once the
+ * stores are larger than `mapBudgetBytes` together, each is closed and opened again after
+ * its commit: between batches the map is empty and the buffers are freed, and anonymous
+ * memory follows the batch, not the size of the state. Measured with 10 M keys: 360 MB
+ * anonymous at peak, as with 1 M; file pages up to the size of the files during a batch.
  *
  * metrics().memoryUsedBytes reports the bytes of LMDB pages the store uses on disk
  * (state, undo records, markers). It is what the OS page cache holds when all of the
@@ -49,6 +53,7 @@
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { CheckpointError } from '../util/errors.js'
+import { killPoint } from '../util/kill-point.js'
 import { StoreEnv } from './lmdb-store-env.js'
 import type { StateStore, StateStoreMetrics, StateStoreProvider } from './state-store.js'
 
@@ -123,6 +128,8 @@ class LmdbStateStore implements StateStore {
         }
         env.putUndo(next, seq++, key, before)
       }
+      // Crash tests: a kill inside the transaction, before LMDB commits it.
+      killPoint('lmdbCommit', `${this.operatorId}/${this.partition}/${next}`)
       env.setVersion(next, numKeys)
     })
     env.version = next

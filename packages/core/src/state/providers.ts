@@ -3,6 +3,7 @@
  * is the default; the on-disk provider registers itself here.
  */
 import { OptionError } from '../util/errors.js'
+import { LevelStateStoreProvider } from './level-provider.js'
 import { LmdbStateStoreProvider } from './lmdb-provider.js'
 import { MemoryStateStoreProvider } from './memory-provider.js'
 import type { StateStoreProvider } from './state-store.js'
@@ -34,3 +35,6 @@ export function stateStoreProvider(conf: (key: string) => string | undefined): S
 
 // The on-disk provider for state larger than memory (lmdb loads only when a query uses it).
 registerStateStoreProvider('lmdb', () => new LmdbStateStoreProvider())
+
+// The on-disk provider whose resident memory stays bounded however large the state (LevelDB, no memory map).
+registerStateStoreProvider('level', () => new LevelStateStoreProvider())

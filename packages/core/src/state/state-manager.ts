@@ -38,6 +38,10 @@ export class OperatorState {
   *entries(): IterableIterator<[string, unknown]> {
     for (const s of this.stores) yield* s.prefix('')
   }
+  /** Every entry of every partition, streamed from providers that read ranges asynchronously (level). */
+  async *entriesAsync(): AsyncIterableIterator<[string, unknown]> {
+    for (const s of this.stores) yield* s.scan ? s.scan('') : s.prefix('')
+  }
   get numKeys(): number {
     return this.stores.reduce((n, s) => n + s.metrics().numKeys, 0)
   }

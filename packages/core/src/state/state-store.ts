@@ -22,6 +22,12 @@ export interface StateStore {
   remove(key: StateKey): void
   /** Entries whose key starts with prefix (all with ''), in no particular order. */
   prefix(prefix: StateKey): IterableIterator<[StateKey, StateValue]>
+  /**
+   * The same entries as prefix(), read asynchronously in chunks: providers whose range
+   * reads are asynchronous (level) implement it and may throw from prefix(). Callers that
+   * can await use OperatorState.entriesAsync(), which falls back to prefix().
+   */
+  scan?(prefix: StateKey): AsyncIterableIterator<[StateKey, StateValue]>
   /** Makes the changes durable as version+1 and returns it. */
   commit(): Promise<number>
   /** Drops uncommitted changes. */

@@ -14,10 +14,11 @@ import { statefulOperators } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { OutputMode, Sink } from '../sinks/sink.js'
-import type { Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
+import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
 import { stateStoreProvider } from '../state/providers.js'
 import { StateManager } from '../state/state-manager.js'
 import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
+import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import type { Trigger } from './trigger.js'
@@ -62,6 +63,16 @@ export interface ExecutionConfig {
     operator: string,
     rows: ColumnarBatch<unknown>,
   ) => void | Promise<void>
+  /**
+   * Receives the records sources could not read (withDeadLetters), before the batch's
+   * output reaches the sink: a replayed batch delivers them again with the same batch id.
+   */
+  readonly deadLetters?: (batchId: number, letters: readonly SourcedDeadLetter[]) => void | Promise<void>
+}
+
+/** A dead letter with the description of the source it came from. */
+export interface SourcedDeadLetter extends DeadLetter {
+  readonly source: string
 }
 
 interface PlannedBatch {
@@ -138,6 +149,7 @@ export class MicroBatchExecution {
       sources: sourcePlans.map((s) => s.spec.provider.name),
       statePartitions: partitions,
       stateOperators: stateful.map((op) => op.describe()),
+      stateSignatures: stateful.map((op) => op.stateSignature?.() ?? op.describe()),
     }
     const meta = await this.checkpoint.openMetadata(fingerprint)
     this.id = meta.id
@@ -242,8 +254,10 @@ export class MicroBatchExecution {
           isDataAvailable: outcome === 'data',
           isTriggerActive: false,
         }
-        // Everything the sources had is processed once a trigger finds no new data.
-        if (outcome !== 'data') this.resolveIdleWaiters(seq)
+        // Everything the sources had is processed once a trigger finds no new data, and no
+        // operator asks for another batch without data (a lagging one after a stream-stream join).
+        if (outcome === 'none' || (outcome === 'noData' && !this.needsNoDataBatch()))
+          this.resolveIdleWaiters(seq)
         if (!ran) this.config.events.onIdle()
         if (trigger.kind === 'once' || (trigger.kind === 'availableNow' && !ran)) break
         if (this.stopRequested) break
@@ -309,6 +323,7 @@ export class MicroBatchExecution {
       conf,
     }
     const id = this.nextBatchId
+    killPoint('beforeOffsetLog', id)
     const written = await this.checkpoint.offsets.add(id, { metadata, offsets: ends })
     if (!written) {
       throw new CheckpointError(
@@ -316,6 +331,7 @@ export class MicroBatchExecution {
         'CONCURRENT_QUERY',
       )
     }
+    killPoint('afterOffsetLog', id)
     const t2 = performance.now()
     return {
       id,
@@ -348,6 +364,7 @@ export class MicroBatchExecution {
     // Step 3: read [start, end) of every source.
     const inputs = new Map<number, ColumnarBatch<unknown>>()
     const sourceRows: number[] = []
+    const deadLetters: SourcedDeadLetter[] = []
     let dropped = 0
     for (let i = 0; i < this.sources.length; i++) {
       const s = this.sources[i]
@@ -360,7 +377,12 @@ export class MicroBatchExecution {
       inputs.set(i, got.data)
       sourceRows.push(got.data.numRows)
       dropped += got.droppedMalformed ?? 0
+      if (got.deadLetters && this.config.deadLetters) {
+        for (const d of got.deadLetters) deadLetters.push({ ...d, source: s.description })
+      }
     }
+    // Before the sink and the commit log: a crash from here on replays the batch, and with it these.
+    if (deadLetters.length > 0) await this.config.deadLetters!(batch.id, deadLetters)
     const t1 = performance.now()
     // Step 4: run the incremental plan.
     const late: (void | Promise<void>)[] = []
@@ -372,6 +394,7 @@ export class MicroBatchExecution {
       },
       inputs,
       watermarkMs: batch.metadata.batchWatermarkMs,
+      previousWatermarkMs: this.lastBatchWatermarkMs,
       outputMode: this.config.outputMode,
       state: this.state,
       watermarks: this.watermarks,
@@ -381,7 +404,9 @@ export class MicroBatchExecution {
     })
     await Promise.all(late)
     // Step 5: hand the result to the sink, which ignores a batch id it has already committed.
+    killPoint('beforeSink', batch.id)
     await this.sink!.addBatch(batch.id, output)
+    killPoint('afterSink', batch.id)
     const t3 = performance.now()
     // Step 6: commit state version N.
     await this.state?.commitAll()
@@ -390,7 +415,9 @@ export class MicroBatchExecution {
     const eventTime = this.watermarks?.advance()
     if (eventTime) this.watermarkMs = eventTime.watermarkMs
     // Step 7: commits/N, then let sources forget what is committed.
+    killPoint('beforeCommitLog', batch.id)
     await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs })
+    killPoint('afterCommitLog', batch.id)
     for (let i = 0; i < this.sources.length; i++) await this.sources[i].commit(batch.ends[i])
     this.committed = [...batch.ends]
     this.nextBatchId = batch.id + 1

@@ -4,6 +4,8 @@
  */
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { LevelStateStoreProvider } from '../../src/state/level-provider.js'
+import { LEVEL_DIR } from '../../src/state/level-store-env.js'
 import { LmdbStateStoreProvider } from '../../src/state/lmdb-provider.js'
 import { STATE_FILE } from '../../src/state/lmdb-store-env.js'
 import { MemoryStateStoreProvider } from '../../src/state/memory-provider.js'
@@ -57,6 +59,21 @@ export const providerCases: readonly ProviderCase[] = [
   },
   lmdbCase,
   {
+    name: 'level',
+    create: () => new LevelStateStoreProvider(),
+    async corrupt(storeDir) {
+      // CURRENT names the manifest LevelDB opens; garbage in it is a store that cannot be opened.
+      const dir = path.join(storeDir, LEVEL_DIR)
+      await fs.writeFile(path.join(dir, 'CURRENT'), 'not a manifest name\n')
+      return dir
+    },
+    async lose(storeDir) {
+      const dir = path.join(storeDir, LEVEL_DIR)
+      await fs.rm(dir, { recursive: true })
+      return dir
+    },
+  },
+  {
     name: 'lmdb, remapped at every load',
     create: () => new LmdbStateStoreProvider({ mapBudgetBytes: 0 }),
     corrupt: (storeDir) => lmdbCase.corrupt(storeDir),
@@ -65,8 +82,11 @@ export const providerCases: readonly ProviderCase[] = [
 ]
 
 /** Every entry of a store, sorted by key, for comparisons. */
-export function entriesOf(store: StateStore, prefix = ''): [string, unknown][] {
-  return [...store.prefix(prefix)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+export async function entriesOf(store: StateStore, prefix = ''): Promise<[string, unknown][]> {
+  const all: [string, unknown][] = []
+  if (store.scan) for await (const e of store.scan(prefix)) all.push(e)
+  else all.push(...store.prefix(prefix))
+  return all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
 /** A provider that can be replaced by a new instance, as a restarted process would be. */

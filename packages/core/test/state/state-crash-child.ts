@@ -3,7 +3,7 @@
  * store partition committed its version for a batch, before the rest of the batch (the
  * other partitions, the commit log) got done.
  *
- * argv: <checkpoint> <out> <provider: memory|lmdb> <kill: none | <batch>:<partition>>
+ * argv: <checkpoint> <out> <provider: memory|lmdb|level> <kill: none | <batch>:<partition>>
  */
 import * as path from 'node:path'
 import {
@@ -17,6 +17,7 @@ import {
   type SourceProvider,
   schema,
 } from '../../src/index.js'
+import { LevelStateStoreProvider } from '../../src/state/level-provider.js'
 import { LmdbStateStoreProvider } from '../../src/state/lmdb-provider.js'
 import { MemoryStateStoreProvider } from '../../src/state/memory-provider.js'
 import { registerStateStoreProvider } from '../../src/state/providers.js'
@@ -43,6 +44,7 @@ function crashable(p: StateStoreProvider): StateStoreProvider {
         put: (k, v) => store.put(k, v),
         remove: (k) => store.remove(k),
         prefix: (k) => store.prefix(k),
+        ...(store.scan ? { scan: (k: string) => store.scan!(k) } : {}),
         abort: () => store.abort(),
         metrics: () => store.metrics(),
         async commit() {
@@ -55,7 +57,13 @@ function crashable(p: StateStoreProvider): StateStoreProvider {
   }
 }
 registerStateStoreProvider('crashable', () =>
-  crashable(inner === 'lmdb' ? new LmdbStateStoreProvider() : new MemoryStateStoreProvider()),
+  crashable(
+    inner === 'lmdb'
+      ? new LmdbStateStoreProvider()
+      : inner === 'level'
+        ? new LevelStateStoreProvider()
+        : new MemoryStateStoreProvider(),
+  ),
 )
 
 const rowsSchema = schema({ id: 'long', group: 'string', amount: 'double' })

@@ -32,7 +32,7 @@ function outputs(out: string): Record<string, unknown> {
   )
 }
 
-describe.each(['memory', 'lmdb'])('crash after a state commit (%s provider)', (provider) => {
+describe.each(['memory', 'lmdb', 'level'])('crash after a state commit (%s provider)', (provider) => {
   it('replays the batch from the right state version, for a kill after one partition or after all', () => {
     const dir = tempDir()
     const clean = path.join(dir, 'clean')

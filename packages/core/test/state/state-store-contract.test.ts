@@ -49,7 +49,7 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     const s0 = await load(0)
     expect(s0.version).toBe(0)
     expect(s0.get('a')).toBeUndefined()
-    expect(entriesOf(s0)).toEqual([])
+    expect(await entriesOf(s0)).toEqual([])
     s0.put('a/1', 1)
     s0.put('a/2', 2)
     s0.put('b/1', 'x')
@@ -58,7 +58,7 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     s0.remove('never-there')
     expect(s0.get('a/1')).toBe(1)
     expect(s0.get('gone')).toBeUndefined()
-    expect(entriesOf(s0)).toEqual([
+    expect(await entriesOf(s0)).toEqual([
       ['a/1', 1],
       ['a/2', 2],
       ['b/1', 'x'],
@@ -71,13 +71,13 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     s1.put('a/3', [3])
     expect(s1.get('a/1')).toBe(10)
     expect(s1.get('a/2')).toBeUndefined()
-    expect(entriesOf(s1, 'a/')).toEqual([
+    expect(await entriesOf(s1, 'a/')).toEqual([
       ['a/1', 10],
       ['a/3', [3]],
     ])
-    expect(entriesOf(s1, 'b')).toEqual([['b/1', 'x']])
-    expect(entriesOf(s1, 'c')).toEqual([])
-    expect(entriesOf(s1)).toEqual([
+    expect(await entriesOf(s1, 'b')).toEqual([['b/1', 'x']])
+    expect(await entriesOf(s1, 'c')).toEqual([])
+    expect(await entriesOf(s1)).toEqual([
       ['a/1', 10],
       ['a/3', [3]],
       ['b/1', 'x'],
@@ -107,13 +107,13 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     const s = await load(0)
     for (const [k, v] of Object.entries(values)) s.put(k, v)
     await s.commit()
-    const check = (t: StateStore) => {
+    const check = async (t: StateStore) => {
       for (const [k, v] of Object.entries(values)) expect(t.get(k), k).toEqual(v)
-      expect(Object.fromEntries(t.prefix(''))).toEqual(values)
+      expect(Object.fromEntries(await entriesOf(t))).toEqual(values)
     }
-    check(await load(1))
+    await check(await load(1))
     await p.restart()
-    check(await load(1))
+    await check(await load(1))
   })
 
   it('commit makes version+1 durable and counts the keys', async () => {
@@ -135,7 +135,7 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     expect(m.commitTimeMs).toBeGreaterThanOrEqual(0)
     await p.restart()
     const again = await load(2)
-    expect(entriesOf(again)).toEqual([
+    expect(await entriesOf(again)).toEqual([
       ['b', 2],
       ['c', 3],
     ])
@@ -154,37 +154,37 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     s1.abort()
     expect(s1.get('kept')).toBe(1)
     expect(s1.get('new')).toBeUndefined()
-    expect(entriesOf(s1)).toEqual([['kept', 1]])
+    expect(await entriesOf(s1)).toEqual([['kept', 1]])
     const again = await load(1)
-    expect(entriesOf(again)).toEqual([['kept', 1]])
+    expect(await entriesOf(again)).toEqual([['kept', 1]])
     await p.restart()
-    expect(entriesOf(await load(1))).toEqual([['kept', 1]])
+    expect(await entriesOf(await load(1))).toEqual([['kept', 1]])
   })
 
   it('loads an older version after later commits (a replayed batch), then goes on from it', async () => {
     fresh()
     await commitVersions(4)
     const s2 = await load(2)
-    expect(entriesOf(s2)).toEqual(expectedAt(2))
+    expect(await entriesOf(s2)).toEqual(expectedAt(2))
     expect(s2.metrics().numKeys).toBe(expectedAt(2).length)
     s2.put('replayed', true)
     expect(await s2.commit()).toBe(3)
     const s3 = await load(3)
-    expect(entriesOf(s3)).toEqual(
+    expect(await entriesOf(s3)).toEqual(
       [...expectedAt(2), ['replayed', true] as [string, unknown]].sort(([a], [b]) => (a < b ? -1 : 1)),
     )
-    const at3 = entriesOf(s3)
+    const at3 = await entriesOf(s3)
     await p.restart()
-    expect(entriesOf(await load(3))).toEqual(at3)
+    expect(await entriesOf(await load(3))).toEqual(at3)
   })
 
   it('after a restart (a new provider instance), loads the last version and older ones', async () => {
     fresh()
     await commitVersions(5)
     await p.restart()
-    expect(entriesOf(await load(5))).toEqual(expectedAt(5))
+    expect(await entriesOf(await load(5))).toEqual(expectedAt(5))
     await p.restart()
-    expect(entriesOf(await load(4))).toEqual(expectedAt(4))
+    expect(await entriesOf(await load(4))).toEqual(expectedAt(4))
   })
 
   it('keeps partitions and operators apart', async () => {
@@ -209,11 +209,11 @@ describe.each(providerCases)('state store contract: $name provider', (c) => {
     await load(8)
     await p.provider.maintain(dir, 6)
     await p.restart()
-    expect(entriesOf(await load(8))).toEqual(expectedAt(8))
+    expect(await entriesOf(await load(8))).toEqual(expectedAt(8))
     await p.restart()
-    expect(entriesOf(await load(7))).toEqual(expectedAt(7))
+    expect(await entriesOf(await load(7))).toEqual(expectedAt(7))
     await p.restart()
-    expect(entriesOf(await load(6))).toEqual(expectedAt(6))
+    expect(await entriesOf(await load(6))).toEqual(expectedAt(6))
   })
 
   it('refuses to load a store whose files are damaged, naming the file', async () => {

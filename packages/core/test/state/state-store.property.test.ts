@@ -81,13 +81,13 @@ describe.each(providerCases)('state store against a model: $name provider', (c) 
           let minLoadable = 0
           let store: StateStore = await p.provider.load(dir, 0, 0, 0)
           let pending: Pending = new Map()
-          const check = (what: string) => {
+          const check = async (what: string) => {
             const expected = view(versions.get(store.version)!, pending)
             for (const k of KEYS)
               expect(store.get(k), `${what}: get(${JSON.stringify(k).slice(0, 20)})`).toEqual(expected.get(k))
-            expect(entriesOf(store), what).toEqual(sorted(expected))
+            expect(await entriesOf(store), what).toEqual(sorted(expected))
             const withA = new Map([...expected].filter(([k]) => k.startsWith('a')))
-            expect(entriesOf(store, 'a'), `${what}: prefix a`).toEqual(sorted(withA))
+            expect(await entriesOf(store, 'a'), `${what}: prefix a`).toEqual(sorted(withA))
           }
           for (const op of ops) {
             const latest = Math.max(...versions.keys())
@@ -130,7 +130,7 @@ describe.each(providerCases)('state store against a model: $name provider', (c) 
                 break
               }
             }
-            check(JSON.stringify(op).slice(0, 80))
+            await check(JSON.stringify(op).slice(0, 80))
           }
         } finally {
           await p.close()

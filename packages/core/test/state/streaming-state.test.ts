@@ -49,7 +49,7 @@ function openFilesUnder(dir: string): string[] {
   }
 }
 
-describe.each(['memory', 'lmdb'])('streaming aggregation on the %s state store', (provider) => {
+describe.each(['memory', 'lmdb', 'level'])('streaming aggregation on the %s state store', (provider) => {
   const conf = { 'tributary.stateStore.provider': provider }
 
   it('update mode, across stop and start', async () => {

@@ -17,6 +17,7 @@ import { parseDuration } from '../../util/duration.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
+import { aggregatesText, exprText, keysText } from '../state-signature.js'
 import type { Accumulator } from './accumulator.js'
 import { accumulatorFor } from './functions.js'
 import type { AggregateSpec } from './hash-aggregate.js'
@@ -156,12 +157,12 @@ export class SessionWindowAggregate implements StatefulOperator {
     if (state) {
       if (ctx.outputMode === 'complete') {
         out.length = 0
-        for (const [, v] of state.entries())
+        for await (const [, v] of state.entriesAsync())
           for (const s of (v as KeySessions).s) out.push({ k: (v as KeySessions).k, s })
       } else if (watermark > 0) {
         // Sessions the watermark closed: emitted now in append mode, dropped from state in both.
         const closing: [string, KeySessions][] = []
-        for (const [id, v] of state.entries()) {
+        for await (const [id, v] of state.entriesAsync()) {
           const ks = v as KeySessions
           if (ks.s.some((s) => s.end <= watermark)) closing.push([id, ks])
         }
@@ -227,5 +228,9 @@ export class SessionWindowAggregate implements StatefulOperator {
 
   describe(): string {
     return `SessionWindowAggregate keys=[${this.keys.map((k) => k.name).join(', ')}] time=${this.time.name} gap=${this.gap.name} functions=[${this.aggregates.map((a) => a.name).join(', ')}] stateOperator=${this.operatorId}`
+  }
+
+  stateSignature(): string {
+    return `SessionWindowAggregate ${keysText(this.keys)} time=${exprText(this.time.expr)} gap=${exprText(this.gap.expr)} ${aggregatesText(this.aggregates)}`
   }
 }

@@ -18,7 +18,8 @@ import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
-import { WINDOW_START_COLUMN } from '../window-assign.js'
+import { aggregatesText, keysText } from '../state-signature.js'
+import { WINDOW_START_COLUMN, WindowAssign } from '../window-assign.js'
 import type { Accumulator } from './accumulator.js'
 import { accumulatorFor } from './functions.js'
 import type { AggregateSpec } from './hash-aggregate.js'
@@ -42,6 +43,12 @@ export class StreamingAggregate implements StatefulOperator {
   readonly children: PhysicalOperator[]
   private state: OperatorState | null = null
   private last: StateCounts = noStateCounts
+  /**
+   * The stored groups by the end of their event-time range, so that eviction visits only
+   * the groups the watermark closes instead of every stored group. Kept in memory by this
+   * operator instance (a restart makes a new one) and built from the store on first use.
+   */
+  private byEnd: Map<number, string[]> | null = null
 
   constructor(
     readonly child: PhysicalOperator,
@@ -84,9 +91,18 @@ export class StreamingAggregate implements StatefulOperator {
     if (this.eventTimeKey && watermark > 0 && input.numRows > 0) {
       const ev = keyVecs[this.eventTimeKey.keyIndex]
       const keep = new Uint8Array(input.numRows)
-      for (let i = 0; i < input.numRows; i++) {
-        const t = valueAt(ev, i)
-        keep[i] = t !== null && this.eventEnd(t) <= watermark ? 0 : 1
+      if (ev.kind === 'number') {
+        // Straight over the float64 event times: a window start (or time) closes at t + size.
+        const t = ev.values
+        const valid = ev.validity
+        const size = this.eventTimeKey.windowSizeMs
+        for (let i = 0; i < input.numRows; i++)
+          keep[i] = (valid === null || valid[i] === 1) && t[i] + size <= watermark ? 0 : 1
+      } else {
+        for (let i = 0; i < input.numRows; i++) {
+          const t = valueAt(ev, i)
+          keep[i] = t !== null && this.eventEnd(t) <= watermark ? 0 : 1
+        }
       }
       const sel = selection(boolVector(BooleanType, keep))
       if (sel !== null) {
@@ -94,7 +110,12 @@ export class StreamingAggregate implements StatefulOperator {
         if (ctx.lateRows && dropped > 0) {
           const late: number[] = []
           for (let i = 0; i < keep.length; i++) if (keep[i] === 0) late.push(i)
-          ctx.lateRows(this.describe(), input.take(late).withoutColumns([WINDOW_START_COLUMN]))
+          // A window assignment passes on only the columns aggregated; late rows go out whole.
+          const rows =
+            this.child instanceof WindowAssign
+              ? this.child.sourceRows(late)
+              : input.take(late).withoutColumns([WINDOW_START_COLUMN])
+          ctx.lateRows(this.describe(), rows)
         }
         input = input.take(sel)
         keyVecs = keyVecs.map((v) => take(v, sel))
@@ -107,30 +128,36 @@ export class StreamingAggregate implements StatefulOperator {
     const groups = index.numGroups
     const groupKeys = index.keyVectors()
     const stateKeys: string[] = new Array(groups)
+    const groupKeyValues: unknown[][] = new Array(groups)
+    const byEnd = this.eventTimeKey ? await this.evictionIndex(state) : null
     const accs = this.newAccumulators()
     for (let g = 0; g < groups; g++) {
       const keyValues = groupKeys.map((v) => valueAt(v, g))
-      stateKeys[g] = JSON.stringify(keyValues)
+      groupKeyValues[g] = keyValues
+      stateKeys[g] = stateKeyOf(keyValues)
       const prev = state.get(stateKeys[g]) as GroupState | undefined
       if (prev) for (let i = 0; i < accs.length; i++) accs[i].setState(g, prev.a[i])
+      else if (byEnd) this.indexGroup(byEnd, stateKeys[g], keyValues)
     }
     for (let i = 0; i < accs.length; i++) {
       const args = this.aggregates[i].args.map((x) => x.evaluate(input, ctx.eval))
       accs[i].update(ids, groups, args, input.numRows)
     }
     for (let g = 0; g < groups; g++) {
-      state.put(stateKeys[g], {
-        k: groupKeys.map((v) => valueAt(v, g)),
-        a: accs.map((acc) => acc.getState(g)),
-      })
+      const a: unknown[] = new Array(accs.length)
+      for (let i = 0; i < accs.length; i++) a[i] = accs[i].getState(g)
+      state.put(stateKeys[g], { k: groupKeyValues[g], a })
     }
 
     let output: ColumnarBatch<unknown>
     let removed = 0
     switch (ctx.outputMode) {
-      case 'complete':
-        output = this.fromStates([...state.entries()].map(([, v]) => v as GroupState))
+      case 'complete': {
+        const all: GroupState[] = []
+        for await (const [, v] of state.entriesAsync()) all.push(v as GroupState)
+        output = this.fromStates(all)
         break
+      }
       case 'update': {
         const results = accs.map((acc) => acc.result(groups))
         output = new ColumnarBatch(
@@ -138,11 +165,11 @@ export class StreamingAggregate implements StatefulOperator {
           [...groupKeys.map((k, i) => this.keyOutput[i](k)), ...results],
           groups,
         )
-        removed = this.evictClosed(state, watermark, false).length
+        removed = (await this.evictClosed(state, watermark, false)).length
         break
       }
       case 'append': {
-        const closed = this.evictClosed(state, watermark, true)
+        const closed = await this.evictClosed(state, watermark, true)
         removed = closed.length
         output = this.fromStates(closed)
         break
@@ -152,20 +179,44 @@ export class StreamingAggregate implements StatefulOperator {
     return output
   }
 
+  private indexGroup(byEnd: Map<number, string[]>, key: string, keyValues: readonly unknown[]): void {
+    const t = keyValues[this.eventTimeKey!.keyIndex]
+    if (t === null) return
+    const end = this.eventEnd(t)
+    const keys = byEnd.get(end)
+    if (keys) keys.push(key)
+    else byEnd.set(end, [key])
+  }
+
+  private async evictionIndex(state: OperatorState): Promise<Map<number, string[]>> {
+    if (this.byEnd) return this.byEnd
+    const byEnd = new Map<number, string[]>()
+    for await (const [key, value] of state.entriesAsync())
+      this.indexGroup(byEnd, key, (value as GroupState).k)
+    this.byEnd = byEnd
+    return byEnd
+  }
+
   /** Removes the groups whose event-time range the watermark has passed; returns their states. */
-  private evictClosed(state: OperatorState, watermark: number, collect: boolean): GroupState[] {
+  private async evictClosed(
+    state: OperatorState,
+    watermark: number,
+    collect: boolean,
+  ): Promise<GroupState[]> {
     if (!this.eventTimeKey || watermark <= 0) return []
+    const byEnd = await this.evictionIndex(state)
+    const closedEnds = [...byEnd.keys()].filter((end) => end <= watermark).sort((a, b) => a - b)
     const closed: GroupState[] = []
-    const doomed: string[] = []
-    for (const [key, value] of state.entries()) {
-      const s = value as GroupState
-      const t = s.k[this.eventTimeKey.keyIndex]
-      if (t !== null && this.eventEnd(t) <= watermark) {
-        doomed.push(key)
-        if (collect) closed.push(s)
+    for (const end of closedEnds) {
+      for (const key of byEnd.get(end)!) {
+        if (collect) {
+          const s = state.get(key) as GroupState | undefined
+          if (s !== undefined) closed.push(s)
+        }
+        state.remove(key)
       }
+      byEnd.delete(end)
     }
-    for (const key of doomed) state.remove(key)
     return closed
   }
 
@@ -189,6 +240,26 @@ export class StreamingAggregate implements StatefulOperator {
   describe(): string {
     return `StreamingAggregate keys=[${this.keys.map((k) => k.name).join(', ')}] functions=[${this.aggregates.map((a) => a.name).join(', ')}] stateOperator=${this.operatorId}`
   }
+
+  stateSignature(): string {
+    // The window's size, slide and start decide which window start a row's state lives under.
+    const window = this.child instanceof WindowAssign ? ` window=(${this.child.describe()})` : ''
+    return `StreamingAggregate ${keysText(this.keys)} ${aggregatesText(this.aggregates)}${window}`
+  }
+}
+
+/**
+ * The state key of a group: JSON of its key values. Finite numbers print the same in JSON
+ * and in a template string, so keys that are all finite numbers skip JSON.stringify.
+ */
+function stateKeyOf(keyValues: readonly unknown[]): string {
+  let out = '['
+  for (let i = 0; i < keyValues.length; i++) {
+    const v = keyValues[i]
+    if (typeof v !== 'number' || !Number.isFinite(v)) return JSON.stringify(keyValues)
+    out += i === 0 ? `${v}` : `,${v}`
+  }
+  return `${out}]`
 }
 
 /** Builds `{ start, end }` window structs from window starts. */

@@ -64,7 +64,15 @@ function corruptFileError(file: string, cause: unknown): MalformedRecordError {
 }
 
 function onCorrupt(file: string, cause: unknown, mode: ParseMode, schema: Schema<unknown>): FileReadResult {
-  if (mode === 'DROPMALFORMED') return { batch: ColumnarBatch.empty(schema), droppedMalformed: 1 }
+  if (mode === 'DROPMALFORMED') {
+    // The whole file is the record: its bytes are no text worth keeping, its path is.
+    const error = cause instanceof Error ? cause.message : String(cause)
+    return {
+      batch: ColumnarBatch.empty(schema),
+      droppedMalformed: 1,
+      deadLetters: [{ position: { file }, raw: '', error: `not a readable parquet file: ${error}` }],
+    }
+  }
   throw corruptFileError(file, cause)
 }
 

@@ -5,6 +5,7 @@
  */
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { VectorBuilder } from '../../batch/vector.js'
+import type { DeadLetter } from '../../sources/source.js'
 import type { Schema } from '../../types/schema.js'
 import type { FileReadResult } from '../file-format.js'
 import { type MalformedPolicy, malformedRecordError, type RecordLocation } from './parse-mode.js'
@@ -21,6 +22,8 @@ export class RowAssembler {
   private readonly builders: VectorBuilder[]
   private rows = 0
   private dropped = 0
+  /** Malformed records met, for a dead-letter sink; only malformed ones, so this stays small for good data. */
+  private readonly deadLetters: DeadLetter[] = []
 
   constructor(
     private readonly schema: Schema<unknown>,
@@ -49,6 +52,11 @@ export class RowAssembler {
   malformed(at: RecordLocation, cause: string, raw: string): void {
     const { mode, corruptIndex } = this.policy
     if (mode === 'FAILFAST') throw malformedRecordError(this.file, at, cause, raw, this.policy)
+    this.deadLetters.push({
+      position: at.detail ? { file: this.file, line: at.line, detail: at.detail } : { file: this.file, line: at.line },
+      raw,
+      error: cause,
+    })
     if (mode === 'DROPMALFORMED') {
       this.values.fill(null)
       this.dropped++
@@ -68,6 +76,8 @@ export class RowAssembler {
       this.builders.map((b) => b.finish()),
       this.rows,
     )
-    return { batch, droppedMalformed: this.dropped }
+    return this.deadLetters.length > 0
+      ? { batch, droppedMalformed: this.dropped, deadLetters: this.deadLetters }
+      : { batch, droppedMalformed: this.dropped }
   }
 }

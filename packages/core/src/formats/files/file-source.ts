@@ -74,7 +74,9 @@ export class FileStreamSource implements Source {
 
   /** A restart knows every file earlier runs took, so none is read twice. */
   private async restore(): Promise<void> {
-    for (const id of await this.log.batchIds()) {
+    const ids = await this.log.batchIds()
+    // Every entry from 0 on (the log is never purged): the files of a lost entry would look new and be read twice.
+    for (let id = 0; id <= (ids.at(-1) ?? -1); id++) {
       for (const f of await this.log.files(id)) this.seen.add(this.keyOf(f.path), f.mtimeMs)
       this.latestLogged = id
     }

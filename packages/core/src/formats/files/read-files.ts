@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs'
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { constantVector, type Vector } from '../../batch/vector.js'
-import type { SourceBatch } from '../../sources/source.js'
+import type { DeadLetter, SourceBatch } from '../../sources/source.js'
 import { Schema } from '../../types/schema.js'
 import { TributaryError } from '../../util/errors.js'
 import type { Options } from '../../util/options.js'
@@ -36,13 +36,18 @@ export async function readFiles(files: readonly string[], ctx: ReadFilesContext)
   }
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker))
   const batches: ColumnarBatch<unknown>[] = []
+  const deadLetters: DeadLetter[] = []
   let dropped = 0
   for (const r of results) {
     if (r === null) continue
     batches.push(r.data)
     dropped += r.droppedMalformed ?? 0
+    if (r.deadLetters) for (const d of r.deadLetters) deadLetters.push(d)
   }
-  return { data: ColumnarBatch.concat(ctx.schema, batches), droppedMalformed: dropped }
+  const data = ColumnarBatch.concat(ctx.schema, batches)
+  return deadLetters.length > 0
+    ? { data, droppedMalformed: dropped, deadLetters }
+    : { data, droppedMalformed: dropped }
 }
 
 async function readOne(file: string, ctx: ReadFilesContext): Promise<SourceBatch | null> {
@@ -64,7 +69,11 @@ async function readOne(file: string, ctx: ReadFilesContext): Promise<SourceBatch
       { cause: e },
     )
   }
-  return { data: assemble(result.batch, ctx.schema, partitions), droppedMalformed: result.droppedMalformed }
+  return {
+    data: assemble(result.batch, ctx.schema, partitions),
+    droppedMalformed: result.droppedMalformed,
+    deadLetters: result.deadLetters,
+  }
 }
 
 async function stillExists(file: string): Promise<boolean> {

@@ -1,0 +1,531 @@
+/**
+ * The Nexmark queries, written with Tributary's public API in their standard meaning (the
+ * nexmark/nexmark Flink SQL set). A query whose operators Tributary lacks says so with the
+ * reason instead of running something else under its name; where the query runs with a
+ * workaround (a udf for a lookup join, foreachBatch for the final step of q5,
+ * flatMapGroupsWithState for q7 and q19) the note says how.
+ */
+import {
+  type ColumnarBatch,
+  col,
+  count,
+  DataFrame,
+  functions as F,
+  type GroupState,
+  lit,
+  max,
+  min,
+  type OutputMode,
+  type Session,
+  schema,
+  sum,
+  udf,
+  when,
+} from '@tributary/core'
+import type { EventKind } from './generator.js'
+import type { Bid } from './source.js'
+
+/** Flink 1.13's throughput per core, K events/s (nexmark/nexmark README, 8 × 4-core TaskManagers). */
+export const FLINK_PER_CORE_K: Readonly<Record<string, number>> = {
+  q0: 155.02,
+  q1: 157.94,
+  q2: 175.21,
+  q3: 152.12,
+  q4: 34.33,
+  q5: 22.14,
+  q7: 12.33,
+  q8: 146.14,
+  q9: 14.24,
+  q11: 39.7,
+  q12: 75.67,
+  q13: 130.73,
+  q14: 161.23,
+  q15: 72.42,
+  q16: 18.65,
+  q17: 116.8,
+  q18: 53.7,
+  q19: 44.04,
+  q20: 18.98,
+  q21: 98.49,
+  q22: 129.96,
+}
+
+export const WATERMARK_DELAY_MS = 4000
+export const WINDOW_MS = 10_000
+export const HOP_SLIDE_MS = 2000
+
+export interface QueryContext {
+  readonly session: Session
+  /** A stream of one Nexmark table, all tables reading the same events. */
+  bids(): DataFrame<Bid>
+  table(kind: EventKind): DataFrame<Record<string, unknown>>
+}
+
+export interface QueryPlan {
+  readonly df: DataFrame<unknown>
+  readonly outputMode: OutputMode
+  /** A last step run on each output batch in foreachBatch (q5's maximum per window). */
+  readonly post?: (batch: DataFrame<unknown>) => Promise<ColumnarBatch<unknown>>
+}
+
+export interface NexmarkQuery {
+  readonly id: string
+  readonly title: string
+  /** How the query is expressed, when not plainly. */
+  readonly note?: string
+  /** Why it cannot run with the operators Tributary has today; null when it can. */
+  readonly cannotRun?: () => string | null
+  readonly build?: (ctx: QueryContext) => QueryPlan
+}
+
+/** True once DataFrame.join exists (then the join queries must be written, not faked). */
+export function hasJoin(): boolean {
+  return typeof (DataFrame.prototype as unknown as Record<string, unknown>).join === 'function'
+}
+
+const needsJoin = (what: string) => (): string | null =>
+  hasJoin()
+    ? `needs ${what}: DataFrame.join now exists, but this query is not written against it yet`
+    : `needs ${what}: DataFrame.join does not exist in Tributary yet`
+
+const hotItems = async (batch: DataFrame<unknown>): Promise<ColumnarBatch<unknown>> => {
+  // The windows of one output batch are complete (append mode emits a window once, with all
+  // its groups), so the maximum per window can be taken batch by batch.
+  return batch
+    .select(col('window.start').alias('starttime'), col('window.end').alias('endtime'), col('auction'), col('num'))
+    .groupBy(col('starttime'), col('endtime'))
+    .agg(max('num').alias('maxn'), F.collect_list(F.struct('auction', 'num')).alias('items'))
+    .select(col('starttime'), col('endtime'), col('maxn'), F.explode(col('items')).alias('item'))
+    .where(col('item.num').geq(col('maxn')))
+    .select(col('item.auction').alias('auction'), col('item.num').alias('num'), col('starttime'), col('endtime'))
+    .collectBatch() as Promise<ColumnarBatch<unknown>>
+}
+
+const Q7_SCHEMA = schema({
+  auction: 'long',
+  price: 'long',
+  bidder: 'long',
+  dateTime: 'timestamp',
+  extra: 'string',
+})
+type Q7Row = typeof Q7_SCHEMA extends { __row?: infer R } ? NonNullable<R> : never
+interface Q7State {
+  max: number
+  bids: Q7Row[]
+}
+
+function highestBids(windowStart: number, rows: Bid[], state: GroupState<Q7State>): Q7Row[] {
+  if (state.hasTimedOut) {
+    const out = state.get().bids
+    state.remove()
+    return out
+  }
+  const s = state.getOption() ?? { max: Number.NEGATIVE_INFINITY, bids: [] }
+  for (const b of rows) {
+    if (b.price < s.max) continue
+    if (b.price > s.max) {
+      s.max = b.price
+      s.bids = []
+    }
+    s.bids.push({
+      auction: b.auction,
+      price: b.price,
+      bidder: b.bidder,
+      dateTime: b.dateTime,
+      extra: b.extra,
+    })
+  }
+  state.update(s)
+  // Fire once the watermark reaches the window's end (timeouts fire strictly after the timestamp).
+  state.setTimeoutTimestamp(windowStart + WINDOW_MS - 1)
+  return []
+}
+
+const Q19_SCHEMA = schema({
+  auction: 'long',
+  bidder: 'long',
+  price: 'long',
+  channel: 'string',
+  url: 'string',
+  dateTime: 'timestamp',
+  extra: 'string',
+  rank_number: 'long',
+})
+type Q19Row = typeof Q19_SCHEMA extends { __row?: infer R } ? NonNullable<R> : never
+
+function topTen(_auction: number, rows: Bid[], state: GroupState<Bid[]>): Q19Row[] {
+  const top = [...(state.getOption() ?? []), ...rows]
+  top.sort((a, b) => b.price - a.price || a.dateTime.getTime() - b.dateTime.getTime())
+  top.length = Math.min(top.length, 10)
+  state.update(top)
+  return top.map((b, i) => ({ ...b, rank_number: i + 1 }))
+}
+
+/** Side input of q13: 10 000 keys, as nexmark-flink's generated side-input file. */
+const SIDE_INPUT: string[] = Array.from({ length: 10_000 }, (_, k) => `side-${k}-${(k * 2654435761) >>> 16}`)
+const sideValue = udf((auction: number) => SIDE_INPUT[auction % 10_000] ?? null, 'string', 'side_input')
+const countChar = udf(
+  (s: string, c: string) => {
+    let n = 0
+    for (let i = 0; i < s.length; i++) if (s[i] === c) n++
+    return n
+  },
+  'long',
+  'count_char',
+)
+
+export const QUERIES: readonly NexmarkQuery[] = [
+  {
+    id: 'q0',
+    title: 'pass-through',
+    build: (c) => ({
+      df: c.bids().select('auction', 'bidder', 'price', 'dateTime', 'extra') as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
+    id: 'q1',
+    title: 'currency conversion',
+    note: 'price × 0.908 in double (Flink: DECIMAL)',
+    build: (c) => ({
+      df: c
+        .bids()
+        .select(
+          'auction',
+          'bidder',
+          col('price').multiply(0.908).alias('price'),
+          'dateTime',
+          'extra',
+        ) as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
+    id: 'q2',
+    title: 'selection',
+    build: (c) => ({
+      df: c.bids().where(col('auction').mod(123).eq(0)).select('auction', 'price') as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
+    id: 'q3',
+    title: 'local item suggestion',
+    note: 'stream–stream inner join without watermark: its state keeps every auction and person',
+    cannotRun: () => (hasJoin() ? null : needsJoin('a stream–stream join of auctions and persons')()),
+    build: (c) => {
+      const auctions = c
+        .table('auction')
+        .where(col('category').eq(10))
+        .select(col('id').alias('auctionId'), col('seller'))
+      const persons = c
+        .table('person')
+        .where(col('state').isin('OR', 'ID', 'CA'))
+        .select(col('id').alias('personId'), col('name'), col('city'), col('state'))
+      return {
+        df: auctions
+          .join(persons, col('seller').eq(col('personId')))
+          .select('name', 'city', 'state', 'auctionId') as DataFrame<unknown>,
+        outputMode: 'append',
+      }
+    },
+  },
+  {
+    id: 'q4',
+    title: 'average price per category',
+    cannotRun: needsJoin('a join of auctions and bids, then two aggregations'),
+  },
+  {
+    id: 'q5',
+    title: 'hot items',
+    note: 'sliding count in the stream; max per window in foreachBatch (no stream join, one streaming aggregation)',
+    build: (c) => ({
+      df: c
+        .bids()
+        .withWatermark('dateTime', '4 seconds')
+        .groupBy(col('auction'), F.window(col('dateTime'), '10 seconds', '2 seconds'))
+        .agg(count().alias('num')) as DataFrame<unknown>,
+      outputMode: 'append',
+      post: hotItems,
+    }),
+  },
+  {
+    id: 'q7',
+    title: 'highest bid',
+    note: 'flatMapGroupsWithState per tumbling window (no stream join to join the max back)',
+    build: (c) => ({
+      df: c
+        .bids()
+        .withWatermark('dateTime', '4 seconds')
+        .groupByKey((b) => Math.floor(b.dateTime.getTime() / WINDOW_MS) * WINDOW_MS)
+        .flatMapGroupsWithState('append', 'EventTimeTimeout', highestBids, Q7_SCHEMA) as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
+    id: 'q8',
+    title: 'monitor new users',
+    cannotRun: needsJoin('a windowed stream–stream join of persons and auctions'),
+  },
+  { id: 'q9', title: 'winning bids', cannotRun: needsJoin('a stream–stream join of auctions and bids') },
+  {
+    id: 'q11',
+    title: 'user sessions',
+    build: (c) => ({
+      df: c
+        .bids()
+        .withWatermark('dateTime', '4 seconds')
+        .groupBy(col('bidder'), F.session_window(col('dateTime'), '10 seconds'))
+        .agg(count().alias('bid_count')) as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
+    id: 'q12',
+    title: 'processing-time windows',
+    note: 'window(current_timestamp()), update mode: output depends on the wall clock',
+    build: (c) => ({
+      df: c
+        .bids()
+        .groupBy(col('bidder'), F.window(F.current_timestamp(), '10 seconds'))
+        .agg(count().alias('bid_count')) as DataFrame<unknown>,
+      outputMode: 'update',
+    }),
+  },
+  {
+    id: 'q13',
+    title: 'bounded side input join',
+    note: 'stream–static join with a 10 000-row side table on auction % 10000 (a udf lookup before joins existed)',
+    build: (c) => {
+      if (!hasJoin()) {
+        return {
+          df: c
+            .bids()
+            .select('auction', 'bidder', 'price', 'dateTime', sideValue(col('auction')).alias('value')) as DataFrame<unknown>,
+          outputMode: 'append',
+        }
+      }
+      const side = c.session.createDataFrame(
+        SIDE_INPUT.map((value, key) => ({ key, value })),
+        schema({ key: 'long', value: 'string' }),
+      )
+      return {
+        df: c
+          .bids()
+          .select('auction', 'bidder', 'price', 'dateTime', col('auction').mod(10_000).alias('key'))
+          .join(side, 'key')
+          .select('auction', 'bidder', 'price', 'dateTime', 'value') as DataFrame<unknown>,
+        outputMode: 'append',
+      }
+    },
+  },
+  {
+    id: 'q14',
+    title: 'calculation',
+    note: 'count_char as a udf',
+    build: (c) => {
+      const price = col('price').multiply(0.908)
+      const h = F.hour(col('dateTime'))
+      return {
+        df: c
+          .bids()
+          .where(price.gt(1_000_000).and(price.lt(50_000_000)))
+          .select(
+            'auction',
+            'bidder',
+            price.alias('price'),
+            when(h.geq(8).and(h.leq(18)), 'dayTime')
+              .when(h.leq(6).or(h.geq(20)), 'nightTime')
+              .otherwise('otherTime')
+              .alias('bidTimeType'),
+            'dateTime',
+            'extra',
+            countChar(col('extra'), lit('c')).alias('c_counts'),
+          ) as DataFrame<unknown>,
+        outputMode: 'append',
+      }
+    },
+  },
+  {
+    id: 'q15',
+    title: 'bidding statistics report',
+    note: 'FILTER (WHERE …) as count(when(…)) / countDistinct(when(…)); update mode',
+    build: (c) => {
+      const p = col('price')
+      const r1 = p.lt(10_000)
+      const r2 = p.geq(10_000).and(p.lt(1_000_000))
+      const r3 = p.geq(1_000_000)
+      return {
+        df: c
+          .bids()
+          .groupBy(F.date_format(col('dateTime'), 'yyyy-MM-dd').alias('day'))
+          .agg(
+            count().alias('total_bids'),
+            count(when(r1, 1)).alias('rank1_bids'),
+            count(when(r2, 1)).alias('rank2_bids'),
+            count(when(r3, 1)).alias('rank3_bids'),
+            F.countDistinct(col('bidder')).alias('total_bidders'),
+            F.countDistinct(when(r1, col('bidder'))).alias('rank1_bidders'),
+            F.countDistinct(when(r2, col('bidder'))).alias('rank2_bidders'),
+            F.countDistinct(when(r3, col('bidder'))).alias('rank3_bidders'),
+            F.countDistinct(col('auction')).alias('total_auctions'),
+            F.countDistinct(when(r1, col('auction'))).alias('rank1_auctions'),
+            F.countDistinct(when(r2, col('auction'))).alias('rank2_auctions'),
+            F.countDistinct(when(r3, col('auction'))).alias('rank3_auctions'),
+          ) as DataFrame<unknown>,
+        outputMode: 'update',
+      }
+    },
+  },
+  {
+    id: 'q16',
+    title: 'channel statistics report',
+    note: 'as q15 per channel; update mode',
+    build: (c) => {
+      const p = col('price')
+      const r1 = p.lt(10_000)
+      const r2 = p.geq(10_000).and(p.lt(1_000_000))
+      const r3 = p.geq(1_000_000)
+      return {
+        df: c
+          .bids()
+          .groupBy(col('channel'), F.date_format(col('dateTime'), 'yyyy-MM-dd').alias('day'))
+          .agg(
+            max(F.date_format(col('dateTime'), 'HH:mm')).alias('minute'),
+            count().alias('total_bids'),
+            count(when(r1, 1)).alias('rank1_bids'),
+            count(when(r2, 1)).alias('rank2_bids'),
+            count(when(r3, 1)).alias('rank3_bids'),
+            F.countDistinct(col('bidder')).alias('total_bidders'),
+            F.countDistinct(when(r1, col('bidder'))).alias('rank1_bidders'),
+            F.countDistinct(when(r2, col('bidder'))).alias('rank2_bidders'),
+            F.countDistinct(when(r3, col('bidder'))).alias('rank3_bidders'),
+            F.countDistinct(col('auction')).alias('total_auctions'),
+            F.countDistinct(when(r1, col('auction'))).alias('rank1_auctions'),
+            F.countDistinct(when(r2, col('auction'))).alias('rank2_auctions'),
+            F.countDistinct(when(r3, col('auction'))).alias('rank3_auctions'),
+          ) as DataFrame<unknown>,
+        outputMode: 'update',
+      }
+    },
+  },
+  {
+    id: 'q17',
+    title: 'auction statistics report',
+    note: 'FILTER (WHERE …) as count(when(…)); update mode',
+    build: (c) => {
+      const p = col('price')
+      return {
+        df: c
+          .bids()
+          .groupBy(col('auction'), F.date_format(col('dateTime'), 'yyyy-MM-dd').alias('day'))
+          .agg(
+            count().alias('total_bids'),
+            count(when(p.lt(10_000), 1)).alias('rank1_bids'),
+            count(when(p.geq(10_000).and(p.lt(1_000_000)), 1)).alias('rank2_bids'),
+            count(when(p.geq(1_000_000), 1)).alias('rank3_bids'),
+            min('price').alias('min_price'),
+            max('price').alias('max_price'),
+            F.avg('price').alias('avg_price'),
+            sum('price').alias('sum_price'),
+          ) as DataFrame<unknown>,
+        outputMode: 'update',
+      }
+    },
+  },
+  {
+    id: 'q18',
+    title: 'find last bid',
+    note: 'dropDuplicates(bidder, auction) keeps the first bid per key; the last would need retractions',
+    build: (c) => ({
+      df: c.bids().dropDuplicates(['bidder', 'auction']) as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
+    id: 'q19',
+    title: 'auction TOP-10 price',
+    note: 'flatMapGroupsWithState per auction emitting the current top 10 (no ROW_NUMBER operator); update mode',
+    build: (c) => ({
+      df: c
+        .bids()
+        .groupByKey((b) => b.auction)
+        .flatMapGroupsWithState('update', 'NoTimeout', topTen, Q19_SCHEMA) as DataFrame<unknown>,
+      outputMode: 'update',
+    }),
+  },
+  {
+    id: 'q20',
+    title: 'expand bid with auction',
+    cannotRun: needsJoin('a stream–stream join of bids and auctions'),
+  },
+  {
+    id: 'q21',
+    title: 'add channel id',
+    note: "regexp_extract gives '' for no match in Spark (null in Flink): tested with != ''",
+    build: (c) => {
+      const channelId = F.regexp_extract(col('url'), '(&|^)channel_id=([^&]*)', 2)
+      const lc = F.lower(col('channel'))
+      return {
+        df: c
+          .bids()
+          .where(channelId.neq('').or(lc.isin('apple', 'google', 'facebook', 'baidu')))
+          .select(
+            'auction',
+            'bidder',
+            'price',
+            'channel',
+            when(lc.eq('apple'), '0')
+              .when(lc.eq('google'), '1')
+              .when(lc.eq('facebook'), '2')
+              .when(lc.eq('baidu'), '3')
+              .otherwise(channelId)
+              .alias('channel_id'),
+          ) as DataFrame<unknown>,
+        outputMode: 'append',
+      }
+    },
+  },
+  {
+    id: 'q22',
+    title: 'get URL directories',
+    build: (c) => {
+      const parts = F.split(col('url'), '/')
+      return {
+        df: c
+          .bids()
+          .select(
+            'auction',
+            'bidder',
+            'price',
+            'channel',
+            parts.getItem(3).alias('dir1'),
+            parts.getItem(4).alias('dir2'),
+            parts.getItem(5).alias('dir3'),
+          ) as DataFrame<unknown>,
+        outputMode: 'append',
+      }
+    },
+  },
+  {
+    id: 'tumble',
+    title: 'tumbling count per auction',
+    note: 'not a Nexmark query: count per auction per 10 s tumbling window, for the peers',
+    build: (c) => ({
+      df: c
+        .bids()
+        .withWatermark('dateTime', '4 seconds')
+        .groupBy(col('auction'), F.window(col('dateTime'), '10 seconds'))
+        .agg(count().alias('num')) as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+]
+
+/** The queries that the peers also run. */
+export const PEER_QUERIES = ['q0', 'q1', 'q2', 'q5', 'q7', 'tumble'] as const
+export type PeerQuery = (typeof PEER_QUERIES)[number]
+
+export function queryById(id: string): NexmarkQuery | undefined {
+  return QUERIES.find((q) => q.id === id)
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm run soak [-- --kills N | --minutes M] [--seed S]`: the crash soak. Queries of every
+ * shape and sink are killed with SIGKILL at random protocol steps and random moments and
+ * restarted until they finish; each result is checked against the batch answer. Prints
+ * kills, restarts, rows expected and found, duplicates, losses and resident memory. Exits
+ * with 1 if any round lost or duplicated a row or failed. Not part of `npm test`, which
+ * runs a short seeded soak (packages/core/test/crash/soak.test.ts).
+ *
+ * The harness is the crash tests' own (packages/core/test/crash), so that the soak and the
+ * tests can never drift apart. Run it with `nice` on a shared machine.
+ */
+import { formatReport, soak } from '../../core/test/crash/soak.js'
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+function positive(name: string): number | undefined {
+  const v = arg(name)
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isFinite(n) || n <= 0) {
+    console.error(`--${name} needs a positive number, got '${v}'`)
+    process.exit(2)
+  }
+  return n
+}
+
+const minutes = positive('minutes')
+const kills = positive('kills') ?? 500
+const seed = positive('seed') ?? Date.now() % 2 ** 31
+console.log(
+  minutes === undefined
+    ? `crash soak: at least ${kills} kills, seed ${seed}`
+    : `crash soak: ${minutes} minutes, seed ${seed}`,
+)
+const report = await soak({
+  kills,
+  minutes,
+  seed,
+  // Long runs take bigger queries, so that each query process lives long enough to show a leak.
+  rows: minutes !== undefined && minutes >= 10 ? [500, 3000] : [100, 400],
+  log: (line) => console.log(line),
+})
+console.log(`\n${formatReport(report)}`)
+for (const f of report.failures) console.error(`\nFAILED ${f}`)
+process.exit(report.failures.length > 0 || report.duplicates > 0 || report.losses > 0 ? 1 : 0)

@@ -1,0 +1,277 @@
+/**
+ * The crash soak: rounds of random queries (shape, output mode, sink, source, state
+ * provider), each killed with SIGKILL again and again at random protocol steps and at
+ * random moments, restarted on its checkpoint until it finishes, then checked against the
+ * batch answer. `npm run soak` runs it at length (packages/bench/src/soak.ts); soak.test.ts
+ * runs a short seeded one in `npm test`.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import * as path from 'node:path'
+import { Session } from '../../src/index.js'
+import { checkRun, type Run, runChild, verdictOf, writeInputFiles } from './crash-harness.js'
+import type { CrashQuery, Shape, SinkKind } from './crash-query.js'
+
+export interface SoakOptions {
+  /** Stop starting rounds once this many kills were performed. */
+  readonly kills: number
+  /** Stop starting rounds after this long (the long run for leak detection). */
+  readonly minutes?: number
+  readonly seed: number
+  /** Rows per round: [min, max]. */
+  readonly rows?: readonly [number, number]
+  /** Progress lines (one per round). */
+  readonly log?: (line: string) => void
+}
+
+export interface SoakReport {
+  readonly seed: number
+  readonly rounds: number
+  readonly kills: number
+  /** Runs started on an existing checkpoint. */
+  readonly restarts: number
+  readonly killsAtSteps: Readonly<Record<string, number>>
+  readonly rowsExpected: number
+  readonly rowsFound: number
+  readonly duplicates: number
+  readonly losses: number
+  /** Rounds whose query failed or whose output was wrong, with how to reproduce them. */
+  readonly failures: string[]
+  readonly seconds: number
+  /** Resident memory of this (the driving) process. */
+  readonly rssStartBytes: number
+  readonly rssEndBytes: number
+  /** Resident memory of the query processes at their first and their last batch (medians over runs). */
+  readonly childRssFirstBytes: number
+  readonly childRssLastBytes: number
+  readonly childRssMaxBytes: number
+}
+
+/** mulberry32: small, seedable, good enough to pick test cases. */
+function random(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface Combination {
+  readonly shape: Shape
+  readonly outputMode: CrashQuery['outputMode']
+  readonly sinks: readonly SinkKind[]
+}
+
+const allSinks: readonly SinkKind[] = ['foreachBatch', 'transactional', 'json', 'csv', 'parquet']
+const batchSinks: readonly SinkKind[] = ['foreachBatch', 'transactional']
+
+/** What each query shape can be written with: file sinks take append mode only. */
+const combinations: readonly Combination[] = [
+  { shape: 'stateless', outputMode: 'append', sinks: allSinks },
+  { shape: 'aggregate', outputMode: 'update', sinks: batchSinks },
+  { shape: 'aggregate', outputMode: 'complete', sinks: batchSinks },
+  { shape: 'window', outputMode: 'append', sinks: allSinks },
+  { shape: 'dedup', outputMode: 'append', sinks: allSinks },
+  { shape: 'mapGroups', outputMode: 'update', sinks: batchSinks },
+  { shape: 'join', outputMode: 'append', sinks: allSinks },
+]
+
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+export async function soak(options: SoakOptions): Promise<SoakReport> {
+  const rnd = random(options.seed)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]
+  const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1))
+  const [minRows, maxRows] = options.rows ?? [100, 400]
+  const deadline =
+    options.minutes === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.minutes * 60_000
+  const t0 = performance.now()
+  const rssStartBytes = process.memoryUsage().rss
+  const session = Session.builder().appName('soak').create()
+  const killsAtSteps: Record<string, number> = {}
+  const failures: string[] = []
+  const childFirst: number[] = []
+  const childLast: number[] = []
+  let childMax = 0
+  let kills = 0
+  let restarts = 0
+  let rounds = 0
+  let rowsExpected = 0
+  let rowsFound = 0
+  let duplicates = 0
+  let losses = 0
+  /** How long a query ran when nothing killed it: random moments are drawn from that span. */
+  let typicalRunMs = 500
+
+  const done = () => (options.minutes === undefined ? kills >= options.kills : Date.now() >= deadline)
+
+  while (!done()) {
+    const combination = pick(combinations)
+    const sink = pick(combination.sinks)
+    const fileSink = sink === 'json' || sink === 'csv' || sink === 'parquet'
+    const dir = mkdtempSync(path.join(tmpdir(), 'tributary-soak-'))
+    const source = rnd() < 0.3 ? 'files' : 'counting'
+    const q: CrashQuery = {
+      checkpoint: path.join(dir, 'ckpt'),
+      out: path.join(dir, 'out'),
+      input: path.join(dir, 'in'),
+      shape: combination.shape,
+      outputMode: combination.outputMode,
+      sink,
+      // The watermark test expects event times in order, which files taken two at a time do not
+      // promise; a join's second side is always a counting source.
+      source: combination.shape === 'window' || combination.shape === 'join' ? 'counting' : source,
+      total: int(minRows, maxRows),
+      perBatch: int(5, 25),
+      provider: combination.shape === 'stateless' ? undefined : rnd() < 0.3 ? 'lmdb' : 'memory',
+      partitionBy: fileSink && combination.shape !== 'dedup' && rnd() < 0.5,
+      statsFile: path.join(dir, 'rss'),
+    }
+    if (q.source === 'files') writeInputFiles(q)
+    const steps = [
+      'beforeOffsetLog',
+      'afterOffsetLog',
+      'sourceRead',
+      'operator',
+      'beforeSink',
+      'sinkRows',
+      'sinkDone',
+      'afterSink',
+      'beforeCommitLog',
+      'afterCommitLog',
+      'tempWritten',
+      'tempWritten',
+      ...(fileSink ? ['sinkFile'] : []),
+      ...(q.provider === 'lmdb' ? ['lmdbCommit'] : []),
+    ]
+    const history: string[] = []
+    let failed: string | null = null
+    let finished = false
+    rounds++
+    for (let attempt = 0; attempt < 200 && !finished; attempt++) {
+      let run: Run
+      let label: string
+      if (rnd() < 0.35) {
+        const ms = int(0, Math.ceil(typicalRunMs))
+        label = `random moment ${ms} ms`
+        run = await runChild(q, null, { killAfterMs: ms })
+      } else {
+        const step = pick(steps)
+        // Occurrences in this run: the k-th batch, the k-th row, the k-th file written.
+        const k =
+          step === 'operator'
+            ? int(1, Math.min(q.total, 3 * q.perBatch))
+            : step === 'tempWritten'
+              ? int(1, 15)
+              : int(1, 3)
+        label = `${step}#${k}`
+        run = await runChild(q, label)
+      }
+      if (attempt > 0) restarts++
+      try {
+        checkRun(run)
+      } catch (e) {
+        failed = `${(e as Error).message}`
+        break
+      }
+      if (run.signal === 'SIGKILL') {
+        kills++
+        const step = label.startsWith('random') ? 'random moment' : label.split('#')[0]
+        killsAtSteps[step] = (killsAtSteps[step] ?? 0) + 1
+        history.push(label)
+      } else {
+        finished = true
+        if (run.runningMs !== null) typicalRunMs = 0.7 * typicalRunMs + 0.3 * run.runningMs
+      }
+    }
+    if (!finished && failed === null) failed = 'did not finish after 200 runs'
+    collectRss(q.statsFile!, childFirst, childLast, (m) => {
+      childMax = Math.max(childMax, m)
+    })
+    let line = `round ${rounds}: ${q.shape}/${q.outputMode} -> ${q.sink}${q.partitionBy ? ' (partitioned)' : ''} from ${q.source}, ${q.provider ?? 'no'} state, ${q.total} rows, ${history.length} kills`
+    if (failed === null) {
+      const v = await verdictOf(q, session)
+      rowsExpected += v.expected
+      rowsFound += v.found
+      duplicates += v.duplicates
+      losses += v.losses
+      line += `: expected ${v.expected}, found ${v.found}, duplicates ${v.duplicates}, losses ${v.losses}`
+      if (v.problems.length > 0) failed = v.problems.slice(0, 5).join('; ')
+    }
+    if (failed !== null) {
+      failures.push(`${line}\n  kills: ${history.join(', ')}\n  query: ${JSON.stringify(q)}\n  ${failed}`)
+      line += ` FAILED (kept ${dir})`
+    } else {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    options.log?.(line)
+  }
+  await session.stop()
+  return {
+    seed: options.seed,
+    rounds,
+    kills,
+    restarts,
+    killsAtSteps,
+    rowsExpected,
+    rowsFound,
+    duplicates,
+    losses,
+    failures,
+    seconds: (performance.now() - t0) / 1000,
+    rssStartBytes,
+    rssEndBytes: process.memoryUsage().rss,
+    childRssFirstBytes: median(childFirst),
+    childRssLastBytes: median(childLast),
+    childRssMaxBytes: childMax,
+  }
+}
+
+/** Reads the `start` line of each run and its `<batch> <rss>` lines. */
+function collectRss(file: string, first: number[], last: number[], max: (bytes: number) => void): void {
+  let text = ''
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return
+  }
+  for (const run of text.split('start\n')) {
+    const samples = run
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => Number(l.split(' ')[1]))
+    if (samples.length === 0) continue
+    first.push(samples[0])
+    last.push(samples[samples.length - 1])
+    for (const s of samples) max(s)
+  }
+}
+
+export function formatReport(r: SoakReport): string {
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`
+  const steps = Object.entries(r.killsAtSteps)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ')
+  return [
+    `seed             ${r.seed}`,
+    `rounds           ${r.rounds} (queries run to completion and checked)`,
+    `kills performed  ${r.kills} (${steps})`,
+    `restarts         ${r.restarts}`,
+    `rows expected    ${r.rowsExpected}`,
+    `rows found       ${r.rowsFound}`,
+    `duplicates       ${r.duplicates}`,
+    `losses           ${r.losses}`,
+    `failed rounds    ${r.failures.length}`,
+    `duration         ${r.seconds.toFixed(0)} s`,
+    `memory (soak)    rss ${mb(r.rssStartBytes)} at start, ${mb(r.rssEndBytes)} at end`,
+    `memory (queries) rss ${mb(r.childRssFirstBytes)} at first batch, ${mb(r.childRssLastBytes)} at last batch (medians), ${mb(r.childRssMaxBytes)} max`,
+  ].join('\n')
+}
