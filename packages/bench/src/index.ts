@@ -7,4 +7,10 @@ export { type Cell, Checksum, type ColumnData } from './nexmark/checksum.js'
 export { DEFAULT_CONFIG, type NexmarkConfig, NexmarkGenerator } from './nexmark/generator.js'
 export { QUERIES } from './nexmark/queries.js'
 export { registerNexmark } from './nexmark/register.js'
-export { AUCTION_SCHEMA, BID_SCHEMA, NexmarkSource, nexmarkSourceProvider, PERSON_SCHEMA } from './nexmark/source.js'
+export {
+  AUCTION_SCHEMA,
+  BID_SCHEMA,
+  NexmarkSource,
+  nexmarkSourceProvider,
+  PERSON_SCHEMA,
+} from './nexmark/source.js'

@@ -24,8 +24,8 @@ import { WindowAssign } from '../../core/src/exec/window-assign.js'
 import { compileExpr } from '../../core/src/expr/compile.js'
 import { MemoryStateStoreProvider } from '../../core/src/state/memory-provider.js'
 import { StringType } from '../../core/src/types/data-types.js'
-import { human, markdownTable, textTable } from './nexmark/report.js'
 import { NexmarkGenerator } from './nexmark/generator.js'
+import { human, markdownTable, textTable } from './nexmark/report.js'
 import { BID_SCHEMA, nexmarkBatch } from './nexmark/source.js'
 
 interface Case {
@@ -90,7 +90,9 @@ function cases(): Case[] {
 
   let dir = ''
   const provider = new MemoryStateStoreProvider(0)
-  const keys = Array.from({ length: 10_000 }, (_, i) => JSON.stringify([1_767_225_600_000 + (i % 7) * 10_000, 1000 + i]))
+  const keys = Array.from({ length: 10_000 }, (_, i) =>
+    JSON.stringify([1_767_225_600_000 + (i % 7) * 10_000, 1000 + i]),
+  )
   let version = 0
   let checkpoint: Checkpoint | null = null
   let batchId = 0
@@ -104,13 +106,21 @@ function cases(): Case[] {
   }
 
   return [
-    { name: 'group ids: auction (numeric)', rows: n, run: () => new GroupIndex([LongType]).assign([auction], n) },
+    {
+      name: 'group ids: auction (numeric)',
+      rows: n,
+      run: () => new GroupIndex([LongType]).assign([auction], n),
+    },
     {
       name: 'group ids: window start + auction',
       rows: n,
       run: () => new GroupIndex([TimestampType, LongType]).assign([windowStart, auction], n),
     },
-    { name: 'group ids: channel (string)', rows: n, run: () => new GroupIndex([StringType]).assign([channel], n) },
+    {
+      name: 'group ids: channel (string)',
+      rows: n,
+      run: () => new GroupIndex([StringType]).assign([channel], n),
+    },
     { name: 'hash aggregation: count by window, auction', rows: n, run: groupCount([windowStart, auction]) },
     { name: 'window assignment: tumbling 10 s', rows: n, run: () => tumbling.execute(ctx) },
     { name: 'window assignment: sliding 10 s / 2 s', rows: n, run: () => sliding.execute(ctx) },
@@ -171,7 +181,6 @@ function cases(): Case[] {
     },
   ]
 }
-
 
 export async function main(args: readonly string[]): Promise<void> {
   const { values } = parseArgs({

@@ -104,7 +104,7 @@ export async function main(args: readonly string[]): Promise<void> {
     },
   })
   const quick = values.quick ?? false
-  const events = count('events', values.events, quick ? 1_000_000 : 10_000_000)
+  const events = count('events', values.events, quick ? 500_000 : 10_000_000)
   const batch = count('batch', values.batch, 100_000)
   const wanted = list(values.queries) ?? QUERIES.map((q) => q.id)
   for (const id of wanted) if (!QUERIES.some((q) => q.id === id)) throw new Error(`unknown query '${id}'`)
@@ -184,7 +184,7 @@ export async function main(args: readonly string[]): Promise<void> {
   // Latency at half the measured maximum.
   const latencyRows: LatencyRow[] = []
   if (!values['no-latency']) {
-    const seconds = count('latency-seconds', values['latency-seconds'], quick ? 3 : 10)
+    const seconds = count('latency-seconds', values['latency-seconds'], quick ? 2 : 10)
     for (const query of list(values['latency-queries']) ?? ['q0', 'q1', 'q2']) {
       const t = tributary.get(query)
       if (!t) {

@@ -1,3 +1,4 @@
+import { Options } from '@tributary/core'
 import { describe, expect, it } from 'vitest'
 import { blackholeResult } from '../src/nexmark/blackhole.js'
 import { Checksum } from '../src/nexmark/checksum.js'
@@ -8,7 +9,6 @@ import { rxjsPeer } from '../src/nexmark/peers/rxjs.js'
 import { PEER_QUERIES, QUERIES } from '../src/nexmark/queries.js'
 import { runTributary } from '../src/nexmark/runner.js'
 import { NexmarkSource, readNexmarkOptions } from '../src/nexmark/source.js'
-import { Options } from '@tributary/core'
 
 describe('Nexmark generator', () => {
   const gen = new NexmarkGenerator()
@@ -30,7 +30,9 @@ describe('Nexmark generator', () => {
   })
 
   it('depends on the seed', () => {
-    expect([...new NexmarkGenerator({ seed: 7 }).bids(0, 1000).price]).not.toEqual([...gen.bids(0, 1000).price])
+    expect([...new NexmarkGenerator({ seed: 7 }).bids(0, 1000).price]).not.toEqual([
+      ...gen.bids(0, 1000).price,
+    ])
   })
 
   it('keeps event time within the disorder bound', () => {
@@ -108,7 +110,10 @@ describe('checksum', () => {
 
   it('gives the same answer for columns, rows, Dates and windows as numbers', () => {
     const byColumns = new Checksum()
-    byColumns.addColumns([new Float64Array([1, 2]), new Float64Array([10, 20]), new Float64Array([15, 25])], 2)
+    byColumns.addColumns(
+      [new Float64Array([1, 2]), new Float64Array([10, 20]), new Float64Array([15, 25])],
+      2,
+    )
     const byRows = new Checksum()
     byRows.addRow([1, { start: new Date(10), end: new Date(15) }])
     byRows.addRow([2, { start: new Date(20), end: new Date(25) }])
@@ -142,7 +147,13 @@ describe('Nexmark queries: Tributary and the peers give the same answers', () =>
         expect(q.build).toBeUndefined()
         continue
       }
-      const r = await runTributary({ query: q.id, way: 'tributary', events: 20_000, batch: 10_000, generator: {} })
+      const r = await runTributary({
+        query: q.id,
+        way: 'tributary',
+        events: 20_000,
+        batch: 10_000,
+        generator: {},
+      })
       expect(r.events).toBe(20_000)
       expect(r.checksum).toMatch(/^\d+:[0-9a-f]{16}$/)
     }

@@ -45,9 +45,11 @@ function stringHash(s: string): number {
   return fmix32(h)
 }
 
-// Strings repeat (pools, channels, window-free keys): remember their hashes.
+// Long strings repeat (pools, channels, URLs): remember their hashes. Short ones are
+// cheaper to hash again than to look up.
 const stringHashes = new Map<string, number>()
 function cachedStringHash(s: string): number {
+  if (s.length <= 24) return stringHash(s)
   let h = stringHashes.get(s)
   if (h === undefined) {
     h = stringHash(s)

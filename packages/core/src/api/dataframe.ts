@@ -177,10 +177,11 @@ export class DataFrame<in out R = Record<string, unknown>> {
 
   /**
    * Joins with another DataFrame, as Spark's join. `on` is a column name or names both
-   * sides have (kept once in the result), or a boolean condition over both sides' columns;
-   * a name both sides have is qualified by a side's alias: `imp.join(clk, col('i.adId')...)`
-   * after `alias('i')`. `how`: 'inner' (default), 'left', 'right', 'full', 'left_semi',
-   * 'left_anti', 'cross' (and Spark's other spellings). See docs/joins.md for streams.
+   * sides have (kept once in the result), or a boolean condition over both sides' columns,
+   * where a name both sides have is qualified by a side's alias:
+   * `a.alias('i').join(b.alias('c'), col('i.adId').eq(col('c.adId')))`. `how`: 'inner'
+   * (default), 'left', 'right', 'full', 'left_semi', 'left_anti', 'cross' (and Spark's
+   * other spellings). On streams, see docs/joins.md for what is allowed.
    */
   join<S>(other: DataFrame<S>): DataFrame<JoinedRow<R, S, never, 'inner'>>
   join<S, const K extends ColumnName<R> & ColumnName<S>, H extends JoinHow = 'inner'>(

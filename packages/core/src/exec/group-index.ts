@@ -80,10 +80,13 @@ class NumericKeyTable {
   private mask: number
   size = 0
 
-  constructor(columns: number) {
-    this.slots = new Int32Array(2048).fill(-1)
+  /** `rows`: how many rows the first batch has; the table starts big enough for as many groups, up to 64 K. */
+  constructor(columns: number, rows: number) {
+    let slots = 2048
+    while (slots < 2 * Math.min(rows, 1 << 16)) slots *= 2
+    this.slots = new Int32Array(slots).fill(-1)
     this.mask = this.slots.length - 1
-    this.keys = Array.from({ length: columns }, () => new Float64Array(1024))
+    this.keys = Array.from({ length: columns }, () => new Float64Array(slots >> 1))
   }
 
   private static hash(cols: readonly Float64Array[], i: number): number {
@@ -112,7 +115,7 @@ class NumericKeyTable {
       for (let c = 0; c < cols.length; c++) {
         const a = keys[c][id]
         const b = cols[c][i]
-        if (a !== b && !(a !== a && b !== b)) {
+        if (a !== b && !(Number.isNaN(a) && Number.isNaN(b))) {
           same = false
           break
         }
@@ -192,7 +195,8 @@ export class GroupIndex {
   }
 
   private assignNumeric(keys: readonly NumberVector[], numRows: number): Int32Array {
-    const table = (this.numeric ??= new NumericKeyTable(keys.length))
+    if (this.numeric === null) this.numeric = new NumericKeyTable(keys.length, numRows)
+    const table = this.numeric
     const cols = keys.map((k) => k.values)
     const ids = new Int32Array(numRows)
     for (let i = 0; i < numRows; i++) ids[i] = table.idOf(cols, i)

@@ -412,7 +412,12 @@ class Planner {
           'DATATYPE_MISMATCH',
         )
       }
-      child = new WindowAssign(child, time, win, referencedColumns(child.schema, [...p.groupBy, ...p.aggregates]))
+      child = new WindowAssign(
+        child,
+        time,
+        win,
+        referencedColumns(child.schema, [...p.groupBy, ...p.aggregates]),
+      )
     }
     const keys = p.groupBy.map((g, i) =>
       i === windowIndex

@@ -1,10 +1,10 @@
 /**
  * The 'level' state store provider: state larger than memory, with resident memory
  * bounded by configuration. Each (operator, partition) is a LevelDB database in the
- * checkpoint (layout in level-store-env.ts). Unlike lmdb, LevelDB maps no data files: it
- * reads blocks with pread into a block cache of fixed size, so random reads over a large
- * store do not make its files resident in the process (they stay in the OS page cache,
- * which is not counted in RSS).
+ * checkpoint (layout in level-store-env.ts). Unlike lmdb, whose one map of the whole file
+ * makes every page a batch reads resident, LevelDB reads through a block cache of fixed
+ * size and maps only the table files it holds open (a bounded number), so random reads
+ * over a large store do not make the whole store resident.
  *
  * Versions: the same design as the lmdb provider (lmdb-provider.ts). commit() of a store
  * loaded at N writes one LevelDB batch, with sync, holding the changes, one undo record

@@ -18,9 +18,11 @@
  * nested arrays and objects round-trip; class instances come back as plain objects.
  *
  * Resident memory is bounded by configuration, not by the size of the state: LevelDB
- * reads its files with pread into a block cache of `cacheSize` bytes (it maps no data
- * files), buffers at most two memtables of `writeBufferSize`, and keeps the index and
- * bloom filter blocks of at most `maxOpenFiles` tables open.
+ * reads blocks into a block cache of `cacheSize` bytes, buffers at most two memtables of
+ * `writeBufferSize`, and keeps the index and bloom filter blocks of at most `maxOpenFiles`
+ * tables. It does memory-map the table files it holds open (2 MiB each), so file pages in
+ * RSS are bounded by maxOpenFiles x 2 MiB per store, not by the store (measured with 10 M
+ * keys in 4 stores: 165 MB of file pages at peak).
  */
 import { existsSync, promises as fs } from 'node:fs'
 import * as path from 'node:path'

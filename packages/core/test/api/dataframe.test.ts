@@ -314,6 +314,8 @@ describe("agg's map form", () => {
       { city: 'Oslo', 'max(age)': 51, 'avg(score)': 8.25 },
       { city: 'Rome', 'max(age)': 19, 'avg(score)': 3 },
     ])
-    expect(() => df.groupBy('city').agg({ age: 'maximum' })).toThrow(/UNRESOLVED_ROUTINE: function 'maximum' does not exist/)
+    expect(() => df.groupBy('city').agg({ age: 'maximum' })).toThrow(
+      /UNRESOLVED_ROUTINE: function 'maximum' does not exist/,
+    )
   })
 })

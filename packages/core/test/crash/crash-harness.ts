@@ -33,13 +33,34 @@ let command: Promise<string[]> | undefined
  * So the child is bundled once per process with the esbuild that tsx runs on (into .tmp/,
  * where node_modules resolve), and run through tsx when that is not possible.
  */
+/** Bundles of processes that are gone: test workers are often ended without an 'exit' event. */
+function removeStaleBundles(dir: string): void {
+  let names: string[] = []
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = Number(/^crash-child-(\d+)\.mjs$/.exec(name)?.[1])
+    if (!pid) continue
+    try {
+      process.kill(pid, 0)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(path.join(dir, name), { force: true })
+    }
+  }
+}
+
 function childCommand(): Promise<string[]> {
   command ??= (async () => {
     try {
       const esbuild = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'))(
         'esbuild',
       ) as Esbuild
-      const outfile = path.join(repoRoot, '.tmp', 'crash', `crash-child-${process.pid}.mjs`)
+      const dir = path.join(repoRoot, '.tmp', 'crash')
+      removeStaleBundles(dir)
+      const outfile = path.join(dir, `crash-child-${process.pid}.mjs`)
       await esbuild.build({
         entryPoints: [child],
         outfile,

@@ -23,7 +23,7 @@ export interface CrashQuery {
   readonly perBatch: number
   /** Folder of input files (source 'files'); written by writeInputFiles. */
   readonly input?: string
-  readonly provider?: 'memory' | 'lmdb'
+  readonly provider?: 'memory' | 'lmdb' | 'level'
   /** File sinks: partitionBy('group'), so that each batch writes several files. */
   readonly partitionBy?: boolean
   /** Appends `<batchId> <rss bytes>` per batch here (the soak's memory figures). */

@@ -65,6 +65,18 @@ const cases: Case[] = [
     ['sourceRead:2', 'lmdbCommit:1/4', 'sinkDone:5', 'afterCommitLog:6'],
   ],
   [
+    'aggregation, update mode, transactional sink, level state',
+    {
+      shape: 'aggregate',
+      outputMode: 'update',
+      sink: 'transactional',
+      source: 'counting',
+      provider: 'level',
+    },
+    // The level provider commits a version in one LevelDB batch: before it, or after it and before the commit log.
+    ['afterSink:2', 'beforeCommitLog:3', 'sinkRows:5'],
+  ],
+  [
     'stream-stream inner join, append mode, parquet file sink, memory state',
     { shape: 'join', outputMode: 'append', sink: 'parquet', source: 'counting' },
     // The right side sends the ids newest first: most rows wait in the join state for their match.

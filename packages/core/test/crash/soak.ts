@@ -79,6 +79,9 @@ const combinations: readonly Combination[] = [
   { shape: 'join', outputMode: 'append', sinks: allSinks },
 ]
 
+/** Kills of one query before it is let finish. */
+const KILLS_PER_ROUND = 40
+
 const median = (xs: number[]): number => {
   if (xs.length === 0) return 0
   const s = [...xs].sort((a, b) => a - b)
@@ -130,7 +133,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       source: combination.shape === 'window' || combination.shape === 'join' ? 'counting' : source,
       total: int(minRows, maxRows),
       perBatch: int(5, 25),
-      provider: combination.shape === 'stateless' ? undefined : rnd() < 0.3 ? 'lmdb' : 'memory',
+      provider:
+        combination.shape === 'stateless' ? undefined : pick(['memory', 'memory', 'lmdb', 'level'] as const),
       partitionBy: fileSink && combination.shape !== 'dedup' && rnd() < 0.5,
       statsFile: path.join(dir, 'rss'),
     }
@@ -155,10 +159,14 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     let failed: string | null = null
     let finished = false
     rounds++
-    for (let attempt = 0; attempt < 200 && !finished; attempt++) {
+    for (let attempt = 0; attempt < KILLS_PER_ROUND + 3 && !finished; attempt++) {
       let run: Run
       let label: string
-      if (rnd() < 0.35) {
+      if (attempt >= KILLS_PER_ROUND) {
+        // Enough kills for one query: let it finish, so that long queries get checked too.
+        label = 'no kill'
+        run = await runChild(q, null)
+      } else if (rnd() < 0.35) {
         const ms = int(0, Math.ceil(typicalRunMs))
         label = `random moment ${ms} ms`
         run = await runChild(q, null, { killAfterMs: ms })
@@ -191,7 +199,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         if (run.runningMs !== null) typicalRunMs = 0.7 * typicalRunMs + 0.3 * run.runningMs
       }
     }
-    if (!finished && failed === null) failed = 'did not finish after 200 runs'
+    if (!finished && failed === null) failed = `did not finish in ${KILLS_PER_ROUND + 3} runs`
     collectRss(q.statsFile!, childFirst, childLast, (m) => {
       childMax = Math.max(childMax, m)
     })

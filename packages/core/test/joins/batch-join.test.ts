@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { col, functions as F, lit, schema } from '../../src/index.js'
+import { col, type DataFrame, functions as F, lit, schema } from '../../src/index.js'
 import { newSession } from '../helpers.js'
 
 const people = schema({ id: { type: 'long', nullable: true }, name: 'string' })
@@ -261,22 +261,17 @@ describe('explain and hints', () => {
 describe('typed join results', () => {
   it('merges the row types, nullable on a side an outer join can leave empty', () => {
     const { p, o } = frames()
-    expectTypeOf(p.join(o, 'id').collect()).resolves.toEqualTypeOf<
-      { id: number | null; name: string; amount: number }[]
+    type Id = number | null
+    expectTypeOf(p.join(o, 'id')).toEqualTypeOf<DataFrame<{ id: Id; name: string; amount: number }>>()
+    expectTypeOf(p.join(o, 'id', 'left')).toEqualTypeOf<
+      DataFrame<{ id: Id; name: string; amount: number | null }>
     >()
-    expectTypeOf(p.join(o, 'id', 'left').collect()).resolves.toEqualTypeOf<
-      { id: number | null; name: string; amount: number | null }[]
+    expectTypeOf(p.join(o, 'id', 'full')).toEqualTypeOf<
+      DataFrame<{ id: Id; name: string | null; amount: number | null }>
     >()
-    expectTypeOf(p.join(o, 'id', 'full').collect()).resolves.toEqualTypeOf<
-      { id: number | null; name: string | null; amount: number | null }[]
-    >()
-    expectTypeOf(p.join(o, 'id', 'left_anti').collect()).resolves.toEqualTypeOf<
-      { id: number | null; name: string }[]
-    >()
+    expectTypeOf(p.join(o, 'id', 'left_anti')).toEqualTypeOf<DataFrame<{ id: Id; name: string }>>()
     const byCondition = p.alias('p').join(o.alias('o'), col('p.id').eq(col('o.id')), 'right')
-    expectTypeOf(byCondition.collect()).resolves.toEqualTypeOf<
-      { id: number | null; name: string | null; amount: number }[]
-    >()
+    expectTypeOf(byCondition).toEqualTypeOf<DataFrame<{ id: Id; name: string | null; amount: number }>>()
     // @ts-expect-error: 'name' is not a column of the right side
     expect(() => p.join(o, 'name')).toThrow()
   })

@@ -283,6 +283,34 @@ describe('stream-stream joins on event-time windows and without watermarks', () 
 })
 
 describe('stream-stream joins across restarts and replays', () => {
+  for (const provider of ['memory', 'lmdb', 'level']) {
+    it(`keeps both sides in the ${provider} state store across a restart`, async () => {
+      const session = newSession({ 'tributary.stateStore.provider': provider })
+      const { impressions, clicks, joined } = adsQuery(session, 'full_outer')
+      await testStream(
+        joined,
+        { outputMode: 'append' },
+        AddData(impressions, imp('ad1', '12:00'), imp('ad2', '12:05')),
+        AddData(clicks, click('ad9', '12:40')),
+        CheckNewAnswer(),
+        StopStream,
+        StartStream(),
+        AddData(clicks, click('ad1', '12:30')),
+        CheckNewAnswer(pair('ad1', '12:00', '12:30')),
+        StopStream,
+        StartStream(),
+        AddData(impressions, imp('zz', '17:00')),
+        AddData(clicks, click('zz', '17:00')),
+        CheckNewAnswer(
+          pair('ad2', '12:05', null),
+          unmatchedClick('ad9', '12:40'),
+          pair('zz', '17:00', '17:00'),
+        ),
+        AssertNumStateRows(2),
+      )
+    })
+  }
+
   it('replays a batch whose commit was lost with the same output and state', async () => {
     const session = newSession()
     const { impressions, clicks, joined } = adsQuery(session, 'left_outer')

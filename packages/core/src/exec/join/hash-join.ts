@@ -112,7 +112,8 @@ export class HashJoin implements PhysicalOperator {
     const rows = table.index ? table.index.buildRows : table.candidates
 
     const matchedProbe = new Uint8Array(probe.numRows)
-    const matchedBuild = new Uint8Array(build.numRows)
+    // Only a batch join reports build rows by whether they matched; a static side is probed per batch.
+    const matchedBuild = new Uint8Array(this.spec.bounded ? build.numRows : 0)
     const matched = new IndexPairs()
     const chunk = new IndexPairs()
     const flush = (): void => {
@@ -120,19 +121,21 @@ export class HashJoin implements PhysicalOperator {
       const p = chunk.first
       const b = chunk.second
       const [li, ri] = probeSide === 'left' ? [p, b] : [b, p]
-      const sel = residualSelection(
-        this.spec.residual,
-        this.spec.pairSchema,
-        left.columns.map((c) => take(c, li)),
-        right.columns.map((c) => take(c, ri)),
-        chunk.length,
-        ctx.eval,
-      )
+      const sel = this.spec.residual
+        ? residualSelection(
+            this.spec.residual,
+            this.spec.pairSchema,
+            left.columns.map((c) => take(c, li)),
+            right.columns.map((c) => take(c, ri)),
+            chunk.length,
+            ctx.eval,
+          )
+        : null
       const n = sel ? sel.length : chunk.length
       for (let k = 0; k < n; k++) {
         const at = sel ? sel[k] : k
         matchedProbe[p[at]] = 1
-        matchedBuild[b[at]] = 1
+        if (matchedBuild.length > 0) matchedBuild[b[at]] = 1
         matched.push(li[at], ri[at])
       }
       chunk.clear()

@@ -214,9 +214,10 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       const at = this.stateWatermark(s, evictAt)
       if (at === null) continue
       const done = s === 'left' ? meta.el : meta.er
-      // Rows stored this batch lie above the late watermark's state watermark; only a moved one finds new work.
+      // Rows stored this batch lie above the state watermark they were judged by: unless it
+      // moved, or a chained join judged them by the previous batch's, there is nothing to remove.
       if (at <= done && (offset === null || stats.updated === 0)) continue
-      const removed = this.evict(s, at, state, out)
+      const removed = await this.evict(s, at, state, out)
       stats.removed += removed
       if (s === 'left') Object.assign(meta, { l: meta.l - removed, el: at })
       else Object.assign(meta, { r: meta.r - removed, er: at })
@@ -361,7 +362,7 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
   }
 
   /** Removes side s's rows at or below its state watermark; outputs the unmatched ones of an outer side. */
-  private evict(s: Side, at: number, state: OperatorState, out: OutRow[]): number {
+  private async evict(s: Side, at: number, state: OperatorState, out: OutRow[]): Promise<number> {
     const e = this.side(s).eviction!
     const prefix = prefixOf(s)
     const changes: [string, Bucket | null][] = []
@@ -371,7 +372,8 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       if (!row.m && this.keepsUnmatched(s))
         out.push(s === 'left' ? { l: row.v, r: null } : { l: null, r: row.v })
     }
-    for (const [key, value] of state.entries()) {
+    // Asynchronously: providers whose range reads are asynchronous only offer entriesAsync.
+    for await (const [key, value] of state.entriesAsync()) {
       if (key[0] !== prefix) continue
       const bucket = value as Bucket
       if (e.kind === 'key') {

@@ -434,6 +434,8 @@ registerFunction({
 })
 
 /** Spark's split of a non-empty string by an empty pattern: one element per character, the last taking the rest. */
+const isLiteralPattern = (p: string): boolean => p !== '' && !/[\\^$.|?*+()[\]{}]/.test(p)
+
 function splitChars(s: string, limit: number): string[] {
   const chars = Array.from(s)
   const n = limit > chars.length || limit <= 0 ? chars.length : limit
@@ -456,8 +458,16 @@ registerFunction({
     return {
       type,
       evaluate: (batch, ctx) => {
+        // A pattern without regex metacharacters splits as String.prototype.split does
+        // (leading and trailing empty strings kept, as Spark's limit -1), far faster than
+        // running the regex per row.
+        const literal = regex.constant && isLiteralPattern(regex.constant.pattern) ? regex.constant : null
         const split = (s: string, re: JavaRegex, limit: number): string[] =>
-          re.pattern === '' && s !== '' ? splitChars(s, limit) : javaSplit(s, re, limit)
+          re.pattern === '' && s !== ''
+            ? splitChars(s, limit)
+            : limit <= 0 && re === literal
+              ? s.split(re.pattern)
+              : javaSplit(s, re, limit)
         if (constantLimit) {
           const limit = constantLimit.value as number | null
           if (limit === null) return nullVector(type, batch.numRows)

@@ -53,7 +53,9 @@ export class RowAssembler {
     const { mode, corruptIndex } = this.policy
     if (mode === 'FAILFAST') throw malformedRecordError(this.file, at, cause, raw, this.policy)
     this.deadLetters.push({
-      position: at.detail ? { file: this.file, line: at.line, detail: at.detail } : { file: this.file, line: at.line },
+      position: at.detail
+        ? { file: this.file, line: at.line, detail: at.detail }
+        : { file: this.file, line: at.line },
       raw,
       error: cause,
     })
