@@ -8,6 +8,7 @@
 import {
   AnalysisError,
   ColumnarBatch,
+  type DeadLetter,
   MalformedRecordError,
   mapOf,
   Schema,
@@ -138,6 +139,8 @@ export function untypedBatch(entries: readonly StreamEntry[]): ColumnarBatch<unk
 export interface TypedResult {
   readonly data: ColumnarBatch<unknown>
   readonly dropped: number
+  /** Entries that could not be read, for withDeadLetters: where they are, as text, and why. */
+  readonly deadLetters: DeadLetter[]
 }
 
 export function typedBatch(
@@ -153,6 +156,7 @@ export function typedBatch(
   const values = new Array<unknown>(fields.length)
   let row = 0
   let dropped = 0
+  const deadLetters: DeadLetter[] = []
   for (const e of entries) {
     const byName = new Map(e.fields)
     let bad: string | undefined
@@ -180,6 +184,7 @@ export function typedBatch(
           'MALFORMED_RECORD',
         )
       }
+      deadLetters.push({ position: { stream: e.stream, id: e.id }, raw: fieldsText(e), error: bad })
       if (mode === 'DROPMALFORMED') {
         dropped++
         continue
@@ -191,5 +196,5 @@ export function typedBatch(
   }
   const columns = fillers.map((f) => f.finish())
   const full = new ColumnarBatch(schema, columns, entries.length)
-  return { data: row === entries.length ? full : full.slice(0, row), dropped }
+  return { data: row === entries.length ? full : full.slice(0, row), dropped, deadLetters }
 }

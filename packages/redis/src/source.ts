@@ -157,7 +157,7 @@ export class RedisStreamSource implements Source {
     }
     if (!this.typed) return { data: untypedBatch(all) }
     const r = typedBatch(all, this.schema, this.options.mode, this.options.corruptColumn)
-    return { data: r.data, droppedMalformed: r.dropped }
+    return { data: r.data, droppedMalformed: r.dropped, deadLetters: r.deadLetters }
   }
 
   private async checkDataLoss(stream: string, start: string, end: string, entries: readonly StreamEntry[]) {

@@ -282,6 +282,30 @@ describe.skipIf(!check.available)('redis source', () => {
       expect(q.lastProgress?.numDroppedMalformedRows).toBe(1)
     })
 
+    it('DROPMALFORMED with withDeadLetters loses nothing: rows plus dead letters are the entries', async () => {
+      const s = await setup()
+      const session = newSession()
+      const letters: { position: unknown; raw: string; error: string }[] = []
+      const q = await session.readStream
+        .format('redis')
+        .options({ url: URL, streams: s, startingPosition: 'earliest', mode: 'DROPMALFORMED' })
+        .schema(sensors)
+        .load()
+        .writeStream.format('memory')
+        .queryName('dl')
+        .option('checkpointLocation', tempDir())
+        .withDeadLetters((batch) => {
+          letters.push(...batch)
+        })
+        .start()
+      await q.processAllAvailable()
+      await q.stop()
+      expect((await rowsOf(session, 'dl')).map((r) => r._id)).toEqual(['1-0', '3-0'])
+      expect(letters).toHaveLength(1)
+      expect(letters[0]).toMatchObject({ position: { stream: s, id: '2-0' }, raw: '{"temp":"warm"}' })
+      expect(letters[0].error).toMatch(/field 'temp' = "warm" is not a double/)
+    })
+
     it('FAILFAST stops naming the stream, the id and the field', async () => {
       const s = await setup()
       const { q } = await read(s, 'FAILFAST')
