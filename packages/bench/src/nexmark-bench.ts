@@ -10,7 +10,7 @@
  *
  * Options: --batch N (events per micro-batch, default 100 000), --ways tributary,js,rxjs,
  * duckdb,arquero, --no-peers, --no-latency, --latency-queries q0,q1,q2,
- * --latency-seconds S, --cpu-prof (profiles of the Tributary runs into results/profiles,
+ * --latency-seconds S, --cpu-prof (profiles of the Tributary runs into $TMPDIR/tributary-nexmark-profiles,
  * with their hottest functions printed), --out DIR, --seed N, --event-rate N.
  */
 import { spawn } from 'node:child_process'
@@ -116,7 +116,8 @@ export async function main(args: readonly string[]): Promise<void> {
     eventRate: count('event-rate', values['event-rate'], DEFAULT_CONFIG.eventRate),
   }
   const outDir = path.resolve(values.out ?? DEFAULT_OUT)
-  const profileDir = values['cpu-prof'] ? path.join(outDir, 'profiles') : undefined
+  // Profiles are large: they go to the temporary folder, not into results/.
+  const profileDir = values['cpu-prof'] ? path.join(os.tmpdir(), 'tributary-nexmark-profiles') : undefined
   if (profileDir) mkdirSync(profileDir, { recursive: true })
   const command = `npm run bench -- nexmark ${args.join(' ')}`.trim()
   const started = Date.now()
