@@ -202,6 +202,13 @@ export class VectorBuilder {
     for (let i = 0; i < v.length; i++) this.append(valueAt(v, i))
   }
 
+  /** The engine value appended at position i (i < length). */
+  get(i: number): unknown {
+    if (this.storage === 'object') return this.objs[i] ?? null
+    if (this.validity !== null && this.validity[i] === 0) return null
+    return this.storage === 'number' ? this.nums[i] : this.nums[i] === 1
+  }
+
   /** The vector built so far; the builder must not be used after. */
   finish(): Vector {
     if (this.storage === 'object') return objectVector(this.type, this.objs)

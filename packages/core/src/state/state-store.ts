@@ -37,6 +37,13 @@ export interface StateStore {
 
 export interface StateStoreProvider {
   readonly name: string
+  /**
+   * Whether every entry stays in memory between batches anyway. Operators may then keep
+   * their state live in their own structures and write it to the store in larger entries
+   * (a streaming aggregation writes chunks of groups); with a provider that keeps state on
+   * disk, they keep one entry per group, so that state can outgrow memory.
+   */
+  readonly holdsStateInMemory?: boolean
   /** Opens the store of (operator, partition) at `version` (0 = empty) under `dir`. */
   load(dir: string, operatorId: number, partition: number, version: number): Promise<StateStore>
   /** Deletes files no longer needed to load versions >= minVersion. */

@@ -4,7 +4,7 @@
  * accumulators serve batch groupBy and streaming aggregation; getState/setState move one
  * group's state in and out of a state store.
  */
-import type { Vector } from '../../batch/vector.js'
+import { take, type Vector } from '../../batch/vector.js'
 import type { DataType } from '../../types/data-types.js'
 
 export interface Accumulator {
@@ -13,6 +13,11 @@ export interface Accumulator {
   update(groupIds: Int32Array, numGroups: number, inputs: readonly Vector[], numRows: number): void
   /** One value per group, groups 0..numGroups-1. */
   result(numGroups: number): Vector
+  /**
+   * The values of the groups `ids` only, in that order: what an aggregation whose groups
+   * live across batches emits for the few it touched. Absent: taken from result().
+   */
+  resultAt?(ids: Int32Array): Vector
   /** Group g's state as a JSON value (for the state store). */
   getState(g: number): unknown
   setState(g: number, state: unknown): void
@@ -22,6 +27,11 @@ export type AccumulatorFactory = (
   inputTypes: readonly DataType[],
   options: Readonly<Record<string, unknown>>,
 ) => Accumulator
+
+/** The values of groups `ids` of an accumulator, through resultAt() where it has one. */
+export function resultAt(acc: Accumulator, ids: Int32Array, numGroups: number): Vector {
+  return acc.resultAt ? acc.resultAt(ids) : take(acc.result(numGroups), ids)
+}
 
 /** A growable Float64Array indexed by group id. */
 export class GrowableF64 {

@@ -93,6 +93,12 @@ define(
         }
       },
       result: (g) => numberVector(LongType, counts.ensure(g).slice(0, g)),
+      resultAt(ids) {
+        const c = counts.data
+        const out = new Float64Array(ids.length)
+        for (let i = 0; i < ids.length; i++) out[i] = ids[i] < c.length ? c[ids[i]] : 0
+        return numberVector(LongType, out)
+      },
       getState: (g) => counts.ensure(g + 1)[g],
       setState: (g, s) => {
         counts.ensure(g + 1)[g] = s as number
@@ -131,6 +137,25 @@ function sumLike(avg: boolean): AccumulatorFactory {
           else {
             validity[i] = 1
             out[i] = avg ? s[i] / c[i] : s[i]
+          }
+        }
+        return numberVector(type, out, anyNull ? validity : null)
+      },
+      resultAt(ids) {
+        const n = ids.length
+        let top = 0
+        for (let i = 0; i < n; i++) if (ids[i] >= top) top = ids[i] + 1
+        const s = sums.ensure(top)
+        const c = counts.ensure(top)
+        const out = new Float64Array(n)
+        const validity = new Uint8Array(n)
+        let anyNull = false
+        for (let i = 0; i < n; i++) {
+          const g = ids[i]
+          if (c[g] === 0) anyNull = true
+          else {
+            validity[i] = 1
+            out[i] = avg ? s[g] / c[g] : s[g]
           }
         }
         return numberVector(type, out, anyNull ? validity : null)
@@ -195,6 +220,27 @@ function extreme(sign: 1 | -1): AccumulatorFactory {
         for (let i = 0; i < g; i++) b.append(objects[i] ?? null)
         return b.finish()
       },
+      resultAt(ids) {
+        const n = ids.length
+        if (numeric) {
+          let top = 0
+          for (let i = 0; i < n; i++) if (ids[i] >= top) top = ids[i] + 1
+          const s = seen.ensure(top)
+          const bv = best.ensure(top)
+          const out = new Float64Array(n)
+          const validity = new Uint8Array(n)
+          let anyNull = false
+          for (let i = 0; i < n; i++) {
+            out[i] = bv[ids[i]]
+            validity[i] = s[ids[i]]
+            if (validity[i] === 0) anyNull = true
+          }
+          return numberVector(type, out, anyNull ? validity : null)
+        }
+        const b = new VectorBuilder(type, n)
+        for (let i = 0; i < n; i++) b.append(objects[ids[i]] ?? null)
+        return b.finish()
+      },
       getState: (g) =>
         numeric ? (seen.ensure(g + 1)[g] ? best.ensure(g + 1)[g] : null) : (objects[g] ?? null),
       setState(g, state) {
@@ -223,6 +269,23 @@ define(
     return {
       resultType: LongType,
       update(ids, _groups, vecs, n) {
+        const only = vecs[0]
+        if (vecs.length === 1 && only.kind === 'number') {
+          // Numbers are their own keys: straight over the float64 values.
+          const x = only.values
+          const valid = only.validity
+          for (let i = 0; i < n; i++) {
+            if (valid !== null && valid[i] === 0) continue
+            const g = ids[i]
+            let set = sets[g]
+            if (set === undefined) {
+              set = new Set()
+              sets[g] = set
+            }
+            set.add(x[i])
+          }
+          return
+        }
         for (let i = 0; i < n; i++) {
           let key: unknown
           if (vecs.length === 1) {
@@ -242,6 +305,11 @@ define(
       result(g) {
         const out = new Float64Array(g)
         for (let i = 0; i < g; i++) out[i] = sets[i]?.size ?? 0
+        return numberVector(LongType, out)
+      },
+      resultAt(ids) {
+        const out = new Float64Array(ids.length)
+        for (let i = 0; i < ids.length; i++) out[i] = sets[ids[i]]?.size ?? 0
         return numberVector(LongType, out)
       },
       getState: (g) => [...(sets[g] ?? [])],

@@ -21,6 +21,7 @@ import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state
 import { aggregatesText, keysText } from '../state-signature.js'
 import { WINDOW_START_COLUMN, WindowAssign } from '../window-assign.js'
 import type { Accumulator } from './accumulator.js'
+import { AggregateTable } from './aggregate-table.js'
 import { accumulatorFor } from './functions.js'
 import type { AggregateSpec } from './hash-aggregate.js'
 
@@ -49,6 +50,10 @@ export class StreamingAggregate implements StatefulOperator {
    * operator instance (a restart makes a new one) and built from the store on first use.
    */
   private byEnd: Map<number, string[]> | null = null
+  /** The live groups, when the store holds state in memory (see executeOnTable). */
+  private table: AggregateTable | null = null
+  /** Groups in the table after the last batch: the progress's row count (the store counts chunks). */
+  private liveGroups: number | null = null
 
   constructor(
     readonly child: PhysicalOperator,
@@ -122,7 +127,11 @@ export class StreamingAggregate implements StatefulOperator {
       }
     }
 
-    // Merge this batch into the stored states of the groups it touches.
+    if (ctx.state.provider.holdsStateInMemory) {
+      return this.executeOnTable(ctx, state, input, keyVecs, dropped)
+    }
+
+    // Merge this batch into the stored states of the groups it touches.    // Merge this batch into the stored states of the groups it touches.
     const index = new GroupIndex(keyVecs.map((k) => k.type))
     const ids = index.assign(keyVecs, input.numRows)
     const groups = index.numGroups
@@ -176,6 +185,72 @@ export class StreamingAggregate implements StatefulOperator {
       }
     }
     this.last = { updated: groups, removed, dropped }
+    return output
+  }
+
+  /**
+   * The same batch over the operator's live table of groups (AggregateTable), for stores
+   * that hold all state in memory anyway: the table changes in place and writes only the
+   * chunks of groups it touched.
+   */
+  private async executeOnTable(
+    ctx: ExecContext,
+    state: OperatorState,
+    input: ColumnarBatch<unknown>,
+    keyVecs: readonly Vector[],
+    dropped: number,
+  ): Promise<ColumnarBatch<unknown>> {
+    let table = this.table
+    if (table === null || table.version !== ctx.batchId) {
+      table = await AggregateTable.restore(
+        state,
+        this.keys.map((k) => k.type),
+        () => this.newAccumulators(),
+        this.eventTimeKey
+          ? { keyIndex: this.eventTimeKey.keyIndex, rangeMs: this.eventTimeKey.windowSizeMs }
+          : null,
+        ctx.batchId,
+      )
+      this.table = table
+    }
+    // Until the batch has written its chunks, the table matches no stored version.
+    table.version = -1
+    const { ids, touched } = table.assign(keyVecs, input.numRows)
+    table.update(
+      ids,
+      this.aggregates.map((a) => a.args.map((x) => x.evaluate(input, ctx.eval))),
+      input.numRows,
+    )
+    let shown: Int32Array
+    let removed = 0
+    let evicted: Int32Array | null = null
+    switch (ctx.outputMode) {
+      case 'complete':
+        shown = table.liveIds()
+        break
+      case 'update':
+        shown = touched
+        evicted = table.evict(ctx.watermarkMs)
+        removed = evicted.length
+        break
+      case 'append':
+        evicted = table.evict(ctx.watermarkMs)
+        shown = evicted
+        removed = evicted.length
+        break
+    }
+    const { keys, values } = table.output(shown)
+    const output = new ColumnarBatch(
+      this.schema,
+      [...keys.map((k, i) => this.keyOutput[i](k)), ...values],
+      shown.length,
+    )
+    if (evicted) table.release(evicted)
+    table.compactIfSparse()
+    table.flush(state)
+    table.version = ctx.batchId + 1
+    this.last = { updated: touched.length, removed, dropped }
+    this.liveGroups = table.size
     return output
   }
 
@@ -234,7 +309,8 @@ export class StreamingAggregate implements StatefulOperator {
   }
 
   progress(): StateOperatorProgress {
-    return stateOperatorProgress('stateStoreSave', this.state, this.last)
+    const progress = stateOperatorProgress('stateStoreSave', this.state, this.last)
+    return this.liveGroups === null ? progress : { ...progress, numRowsTotal: this.liveGroups }
   }
 
   describe(): string {
