@@ -11,7 +11,11 @@
  * Options: --batch N (events per micro-batch, default 100 000), --ways tributary,js,rxjs,
  * duckdb,arquero, --no-peers, --no-latency, --latency-queries q0,q1,q2,
  * --latency-seconds S, --cpu-prof (profiles of the Tributary runs into $TMPDIR/tributary-nexmark-profiles,
- * with their hottest functions printed), --out DIR, --seed N, --event-rate N.
+ * with their hottest functions printed), --out DIR, --seed N, --event-rate N,
+ * --generator replay|exact (default replay: events past the first million are replayed from
+ * it with ids and times shifted, see nexmark/generator.ts; exact: every event from its own
+ * random draws — the same events for every way either way). The report says which ran and
+ * what the generator alone costs (bids() over the run's events, measured here).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -19,11 +23,13 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { DEFAULT_CONFIG, type NexmarkConfig } from './nexmark/generator.js'
+import { DEFAULT_CONFIG, type NexmarkConfig, NexmarkGenerator } from './nexmark/generator.js'
 import { ensurePeers } from './nexmark/peers/install.js'
 import { FLINK_PER_CORE_K, PEER_QUERIES, QUERIES } from './nexmark/queries.js'
 import {
   barChart,
+  type GeneratorCost,
+  generatorLine,
   type LatencyRow,
   latencyTable,
   markdownTable,
@@ -84,6 +90,25 @@ function runChild(spec: RunSpec, profileDir?: string): Promise<RunResult> {
 
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
+const cpuSeconds = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+
+/** The generator's own cost: bids() over [0, events), batch by batch, after building its block. */
+function measureGenerator(config: Partial<NexmarkConfig>, events: number, batch: number): GeneratorCost {
+  const gen = new NexmarkGenerator(config)
+  const c0 = cpuSeconds()
+  gen.prepare()
+  const prepareS = cpuSeconds() - c0
+  let bids = 0
+  const c1 = cpuSeconds()
+  for (let s = 0; s < events; s += batch) bids += gen.bids(s, Math.min(events, s + batch)).n
+  const cpuS = cpuSeconds() - c1
+  if (bids === 0 && events > 100) throw new Error('generator produced no bids')
+  return { mode: gen.mode, events, batch, cpuS, prepareS }
+}
+
 export async function main(args: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...args],
@@ -101,6 +126,7 @@ export async function main(args: readonly string[]): Promise<void> {
       out: { type: 'string' },
       seed: { type: 'string' },
       'event-rate': { type: 'string' },
+      generator: { type: 'string' },
     },
   })
   const quick = values.quick ?? false
@@ -111,9 +137,13 @@ export async function main(args: readonly string[]): Promise<void> {
   const ways = (list(values.ways) ?? [...WAYS]) as Way[]
   for (const w of ways) if (!WAYS.includes(w)) throw new Error(`unknown way '${w}'; ways: ${WAYS.join(', ')}`)
   const peersOn = !values['no-peers']
+  const mode = values.generator ?? 'replay'
+  if (mode !== 'replay' && mode !== 'exact')
+    throw new Error(`--generator must be replay or exact, got '${mode}'`)
   const generator: Partial<NexmarkConfig> = {
     seed: count('seed', values.seed, DEFAULT_CONFIG.seed),
     eventRate: count('event-rate', values['event-rate'], DEFAULT_CONFIG.eventRate),
+    replayBlockEvents: mode === 'exact' ? 0 : DEFAULT_CONFIG.replayBlockEvents,
   }
   const outDir = path.resolve(values.out ?? DEFAULT_OUT)
   // Profiles are large: they go to the temporary folder, not into results/.
@@ -124,6 +154,8 @@ export async function main(args: readonly string[]): Promise<void> {
   log(
     `nexmark: ${events} events per query, ${batch} events per micro-batch, event time at ${generator.eventRate}/s, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), Node ${process.version}`,
   )
+  const genCost = measureGenerator(generator, events, batch)
+  log(generatorLine(genCost))
 
   // Tributary, query by query.
   const queryRows: QueryRow[] = []
@@ -214,7 +246,9 @@ export async function main(args: readonly string[]): Promise<void> {
   const pt = peerTable(peerRows, tributary)
   const lt = latencyTable(latencyRows)
   const totalS = ((Date.now() - started) / 1000).toFixed(0)
-  console.log(`\nNexmark, ${events} events per query (${command})\n\n${textTable(qt)}`)
+  console.log(
+    `\nNexmark, ${events} events per query (${command})\n${generatorLine(genCost)}\n\n${textTable(qt)}`,
+  )
   if (peerRows.length) console.log(`\nPeers (same events, same answer)\n\n${textTable(pt)}`)
   if (latencyRows.length) console.log(`\nLatency (event ingestion → sink)\n\n${textTable(lt)}`)
   console.log(`\nwhole run: ${totalS} s`)
@@ -226,6 +260,7 @@ export async function main(args: readonly string[]): Promise<void> {
     '',
     `Command: \`${command}\` — ${new Date().toISOString()}, ${machine}.`,
     `${events} events per query (persons, auctions and bids together), ${batch} events per micro-batch, checkpoint on; the whole run took ${totalS} s.`,
+    generatorLine(genCost),
     'events/CPU-s = events ÷ (user + system CPU of the process); × Flink = that ÷ Flink 1.13’s events per second per core.',
     '',
     markdownTable(qt),
@@ -237,7 +272,7 @@ export async function main(args: readonly string[]): Promise<void> {
   writeFileSync(path.join(outDir, 'nexmark.svg'), barChart(queryRows, peerRows))
   writeFileSync(
     path.join(outDir, 'nexmark.json'),
-    `${JSON.stringify({ command, machine, events, batch, generator, queries: queryRows, peers: peerRows, latency: latencyRows }, null, 2)}\n`,
+    `${JSON.stringify({ command, machine, events, batch, generator, generatorCost: genCost, queries: queryRows, peers: peerRows, latency: latencyRows }, null, 2)}\n`,
   )
   log(`wrote ${path.join(outDir, 'nexmark.md')}, nexmark.svg and nexmark.json`)
 }

@@ -6,9 +6,53 @@
  * events per second of event time with the disorder of `outOfOrderGroupSize` (events are
  * shuffled within groups of that many, as Beam's nextAdjustedEventNumber does).
  *
- * Every event is a pure function of (config, event number): its random draws come from a
- * generator seeded with its event id. So any range of events can be generated again, in
- * any order and by any process — which is what makes the source replayable by offset.
+ * **Exact mode** (`replayBlockEvents: 0`). Every event is a pure function of (config, event
+ * number): its random draws come from a generator seeded with its event id. So any range of
+ * events can be generated again, in any order and by any process — which is what makes the
+ * source replayable by offset. It costs about 0.2 µs per event (a reseed, seven-odd draws, a
+ * `10 ** x` per price), which is more than a hand-written loop spends answering q0–q2.
+ *
+ * **Replay-block mode** (the default, `replayBlockEvents: B`, B = 1 000 000). Events
+ * [0, B) — the first block — are generated once per configuration with the exact generator
+ * (cached per process, like the string pools), and every later event is read from them:
+ * event k = j·B + p (0 ≤ p < B) is event p of the block with everything that the model
+ * derives from the event number shifted by j whole blocks. B is a multiple of the
+ * proportion total (50) and of outOfOrderGroupSize, so event k's event id (after the
+ * disorder) is the id of event p plus j·B, its kind is the same, and:
+ *
+ *  - lastBase0PersonId grows by P = B/50·personProportion per block and lastBase0AuctionId by
+ *    A = B/50·auctionProportion (one epoch of 50 event ids holds that many of each), so a
+ *    person's id and an auction's id are shifted by j·P and j·A, exactly the exact
+ *    generator's;
+ *  - the hot auction, hot bidder and hot seller ids are ⌊lastBase0…/100⌋·100 (+1): linear in
+ *    the shift because P and A are multiples of 100 (validated: B a multiple of 5 000 with
+ *    the default proportions). A non-hot choice is `newest − window + draw` with a window
+ *    of numActivePeople persons or numInFlightAuctions auctions, also shifted by j·P or j·A;
+ *  - times: timestampOf(id + j·B) = timestampOf(id) + j·B·interEventDelay when the delay
+ *    is a whole number of µs and B delays a whole number of ms (10 000 events/s: 100 µs, a
+ *    block is 100 000 ms) — the shift is then exact; for other event rates each time is
+ *    computed as timestampOf(its event id), so times are exact for every rate. An auction's
+ *    `expires − dateTime` is a random draw and is replayed.
+ *
+ * Only the random draws — hot or not, which auction/person within the window, price,
+ * category, channel, strings, auction length — repeat with period B. One exception keeps the
+ * choices faithful: early in the first block fewer than numActivePeople persons (and
+ * numInFlightAuctions auctions) exist, so the exact generator draws non-hot bidders, sellers
+ * and auctions from a narrower window there. That warm-up (the first W events, W = 50 000
+ * by default: 1 000 persons' worth) is never replayed: in blocks j ≥ 1 events j·B … j·B+W−1
+ * come from events [B, B+W), generated exactly once as well and shifted by j−1 blocks. So,
+ * for every event, ids and times are exactly those of the exact generator, ids being drawn
+ * from the same windows with the same probabilities; and the mode stays deterministic and
+ * replayable by offset: any range, in any split, in any process gives the same events, and
+ * events [0, B) are identical in both modes.
+ *
+ * Reading a range in replay mode copies slices of the block's columns and adds the shifts
+ * (typed-array loops; strings are references into the block's arrays): ~20–30 ns per bid,
+ * most of it V8 allocating the large output arrays. The block is built on first use by a
+ * range that reaches past it, or by `prepare()` (the benchmark calls it before timing), and
+ * shared by every generator of the configuration in the process; until one exists, a range
+ * inside the first block is generated exactly (the same events). It holds about 90 MB for
+ * B = 1 000 000 (~50 MB of typed arrays, ~35 MB of heap: string references, bookkeeping).
  *
  * The output is columnar: numbers and timestamps (epoch ms) in Float64Arrays, strings as
  * references into pools built once per generator (Beam draws a fresh random string for every
@@ -36,6 +80,11 @@ export interface NexmarkConfig {
   readonly avgPersonByteSize: number
   readonly avgAuctionByteSize: number
   readonly avgBidByteSize: number
+  /**
+   * Events per replay block: events past the first block are replayed from it with ids and
+   * times shifted (see above). 0 = exact mode, every event generated from its own draws.
+   */
+  readonly replayBlockEvents: number
 }
 
 /** Beam's defaults, except the disorder (Beam: 1) and a fixed base time (Beam: the wall clock). */
@@ -55,6 +104,7 @@ export const DEFAULT_CONFIG: NexmarkConfig = {
   avgPersonByteSize: 200,
   avgAuctionByteSize: 500,
   avgBidByteSize: 100,
+  replayBlockEvents: 1_000_000,
 }
 
 export const FIRST_PERSON_ID = 1000
@@ -256,6 +306,142 @@ function buildPools(config: NexmarkConfig): Pools {
 
 const poolCache = new Map<string, Pools>()
 
+class BidBuilder {
+  n = 0
+  readonly auction: Float64Array
+  readonly bidder: Float64Array
+  readonly price: Float64Array
+  readonly dateTime: Float64Array
+  readonly channel: string[] = []
+  readonly url: string[] = []
+  readonly extra: string[] = []
+  constructor(cap: number) {
+    this.auction = new Float64Array(cap)
+    this.bidder = new Float64Array(cap)
+    this.price = new Float64Array(cap)
+    this.dateTime = new Float64Array(cap)
+  }
+  columns(): BidColumns {
+    const n = this.n
+    return {
+      n,
+      auction: this.auction.subarray(0, n),
+      bidder: this.bidder.subarray(0, n),
+      price: this.price.subarray(0, n),
+      channel: this.channel,
+      url: this.url,
+      dateTime: this.dateTime.subarray(0, n),
+      extra: this.extra,
+    }
+  }
+}
+
+class AuctionBuilder {
+  n = 0
+  readonly id: Float64Array
+  readonly initialBid: Float64Array
+  readonly reserve: Float64Array
+  readonly dateTime: Float64Array
+  readonly expires: Float64Array
+  readonly seller: Float64Array
+  readonly category: Float64Array
+  readonly itemName: string[] = []
+  readonly description: string[] = []
+  readonly extra: string[] = []
+  constructor(cap: number) {
+    this.id = new Float64Array(cap)
+    this.initialBid = new Float64Array(cap)
+    this.reserve = new Float64Array(cap)
+    this.dateTime = new Float64Array(cap)
+    this.expires = new Float64Array(cap)
+    this.seller = new Float64Array(cap)
+    this.category = new Float64Array(cap)
+  }
+  columns(): AuctionColumns {
+    const n = this.n
+    return {
+      n,
+      id: this.id.subarray(0, n),
+      itemName: this.itemName,
+      description: this.description,
+      initialBid: this.initialBid.subarray(0, n),
+      reserve: this.reserve.subarray(0, n),
+      dateTime: this.dateTime.subarray(0, n),
+      expires: this.expires.subarray(0, n),
+      seller: this.seller.subarray(0, n),
+      category: this.category.subarray(0, n),
+      extra: this.extra,
+    }
+  }
+}
+
+class PersonBuilder {
+  n = 0
+  readonly id: Float64Array
+  readonly dateTime: Float64Array
+  readonly name: string[] = []
+  readonly emailAddress: string[] = []
+  readonly creditCard: string[] = []
+  readonly city: string[] = []
+  readonly state: string[] = []
+  readonly extra: string[] = []
+  constructor(cap: number) {
+    this.id = new Float64Array(cap)
+    this.dateTime = new Float64Array(cap)
+  }
+  columns(): PersonColumns {
+    const n = this.n
+    return {
+      n,
+      id: this.id.subarray(0, n),
+      name: this.name,
+      emailAddress: this.emailAddress,
+      creditCard: this.creditCard,
+      city: this.city,
+      state: this.state,
+      dateTime: this.dateTime.subarray(0, n),
+      extra: this.extra,
+    }
+  }
+}
+
+/**
+ * Events [first, first + length) generated exactly, with baseTime 0 (times relative to the
+ * base time), kept to be replayed: each kind's columns in emission order, how many of each
+ * kind precede every position, and each row's event id (relative to `first`).
+ */
+interface Tape {
+  readonly first: number
+  readonly length: number
+  readonly bidsBefore: Int32Array
+  readonly auctionsBefore: Int32Array
+  readonly personsBefore: Int32Array
+  readonly bids: BidColumns
+  readonly bidEvent: Int32Array
+  readonly auctions: AuctionColumns
+  readonly auctionEvent: Int32Array
+  readonly persons: PersonColumns
+  readonly personEvent: Int32Array
+}
+
+/** The first block, and the exactly generated events [B, B + W) that replace its warm-up. */
+interface ReplayBlock {
+  readonly block: Tape
+  readonly steady: Tape | null
+}
+
+/** One stretch of a requested range: tape positions [a, b), shifted by m blocks. */
+interface Piece {
+  readonly tape: Tape
+  readonly m: number
+  readonly a: number
+  readonly b: number
+}
+
+/** Replay blocks by configuration (base time excluded: the tapes hold relative times). */
+const blockCache = new Map<string, ReplayBlock>()
+const BLOCK_CACHE_SIZE = 4
+
 export class NexmarkGenerator {
   readonly config: NexmarkConfig
   private readonly pools: Pools
@@ -263,6 +449,17 @@ export class NexmarkGenerator {
   private readonly rng = new Rng()
   /** Microseconds of event time between events. */
   private readonly interEventDelayUs: number
+  /** Events per replay block; 0 in exact mode. */
+  private readonly blockEvents: number
+  /** Events at the start of the first block that blocks ≥ 1 take from events [B, B + W). */
+  readonly warmupEvents: number
+  /** Persons and auctions created per block: the id shifts of one block. */
+  readonly personsPerBlock: number
+  readonly auctionsPerBlock: number
+  /** Event time of one block, ms, when a block shifts times by exactly that; else NaN. */
+  private readonly blockMs: number
+  private replay: ReplayBlock | null = null
+  private key = ''
 
   constructor(config: Partial<NexmarkConfig> = {}) {
     this.config = { ...DEFAULT_CONFIG, ...config }
@@ -281,6 +478,63 @@ export class NexmarkGenerator {
       poolCache.set(key, pools)
     }
     this.pools = pools
+
+    const B = c.replayBlockEvents
+    this.blockEvents = B
+    this.personsPerBlock = (B / this.total) * c.personProportion
+    this.auctionsPerBlock = (B / this.total) * c.auctionProportion
+    this.warmupEvents = 0
+    this.blockMs = Number.NaN
+    if (B === 0) return
+    const bad = (why: string) =>
+      new RangeError(`nexmark: replayBlockEvents (${B}) ${why}; or set it to 0 for the exact generator`)
+    if (!Number.isSafeInteger(B) || B < 0 || B > 2 ** 30) throw bad('must be an integer in [0, 2^30]')
+    if (B % this.total !== 0)
+      throw bad(`must be a multiple of the proportion total ${this.total} (person + auction + bid)`)
+    if (B % c.outOfOrderGroupSize !== 0)
+      throw bad(`must be a multiple of outOfOrderGroupSize (${c.outOfOrderGroupSize})`)
+    if (
+      this.personsPerBlock % HOT_BIDDER_RATIO !== 0 ||
+      this.personsPerBlock % HOT_SELLER_RATIO !== 0 ||
+      this.auctionsPerBlock % HOT_AUCTION_RATIO !== 0
+    )
+      throw bad(
+        `must create a multiple of ${HOT_AUCTION_RATIO} persons and of ${HOT_AUCTION_RATIO} auctions per block, so that hot ids shift with it (it creates ${this.personsPerBlock} and ${this.auctionsPerBlock})`,
+      )
+    const W = this.warmup()
+    if (W > B)
+      throw bad(
+        `must be at least the warm-up of ${W} events (until numActivePeople persons and numInFlightAuctions auctions exist)`,
+      )
+    this.warmupEvents = W
+    const d = this.interEventDelayUs
+    const shiftUs = B * d
+    if (Number.isInteger(d) && shiftUs % 1000 === 0 && Number.isSafeInteger(shiftUs * 1024))
+      this.blockMs = shiftUs / 1000
+  }
+
+  /** 'exact', or 'replay' with the block size. */
+  get mode(): string {
+    return this.blockEvents === 0 ? 'exact' : `replay(${this.blockEvents})`
+  }
+
+  /**
+   * Builds (or finds in the cache) the replay block now rather than on first use; a no-op
+   * in exact mode. Returns this.
+   */
+  prepare(): this {
+    if (this.blockEvents > 0 && this.replay === null) this.replay = this.loadBlock()
+    return this
+  }
+
+  /** Whether this generator reads from its replay block (built, or found in the cache). */
+  get prepared(): boolean {
+    return this.replay !== null
+  }
+
+  /** Drops the cached replay blocks (generators that hold one keep it). For tests. */
+  static clearReplayCache(): void {
+    blockCache.clear()
   }
 
   /** The event id of the k-th event emitted (Beam's nextAdjustedEventNumber: disorder within groups). */
@@ -309,14 +563,16 @@ export class NexmarkGenerator {
     return out
   }
 
-  private lastBase0PersonId(id: number): number {
+  /** Base-0 id of the newest person as of event id `id`. */
+  lastBase0PersonId(id: number): number {
     const epoch = Math.floor(id / this.total)
     let offset = id % this.total
     if (offset >= this.config.personProportion) offset = this.config.personProportion - 1
     return epoch * this.config.personProportion + offset
   }
 
-  private lastBase0AuctionId(id: number): number {
+  /** Base-0 id of the newest auction as of event id `id`. */
+  lastBase0AuctionId(id: number): number {
     const { personProportion: pp, auctionProportion: ap } = this.config
     let epoch = Math.floor(id / this.total)
     let offset = id % this.total
@@ -331,17 +587,26 @@ export class NexmarkGenerator {
     return epoch * ap + offset
   }
 
-  private nextBase0PersonId(id: number, r: Rng): number {
-    const numPeople = this.lastBase0PersonId(id) + 1
-    const active = Math.min(numPeople, this.config.numActivePeople)
-    const n = r.nextInt(active + PERSON_ID_LEAD)
-    return numPeople - active + n
-  }
-
-  private nextBase0AuctionId(id: number, r: Rng): number {
-    const maxAuction = this.lastBase0AuctionId(id)
-    const minAuction = Math.max(maxAuction - this.config.numInFlightAuctions, 0)
-    return minAuction + r.nextInt(maxAuction - minAuction + 1 + AUCTION_ID_LEAD)
+  /**
+   * The first W events (whole disorder groups) after which every event id sees at least
+   * numActivePeople persons and numInFlightAuctions auctions: from there on the windows that
+   * non-hot choices are drawn from have their full size, and shift linearly.
+   */
+  private warmup(): number {
+    const c = this.config
+    const steady = (id: number) =>
+      this.lastBase0PersonId(id) + 1 >= c.numActivePeople &&
+      this.lastBase0AuctionId(id) >= c.numInFlightAuctions
+    let lo = 0
+    let hi = this.total
+    while (!steady(hi)) hi *= 2
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2)
+      if (steady(mid)) hi = mid
+      else lo = mid + 1
+    }
+    const g = c.outOfOrderGroupSize
+    return Math.ceil(lo / g) * g
   }
 
   /** Beam's nextPrice: log-uniform cents in [100, 10^8]. */
@@ -349,161 +614,386 @@ export class NexmarkGenerator {
     return Math.round(10 ** (r.nextDouble() * 6) * 100)
   }
 
+  /** Beam's nextBase0PersonId, given the newest person. */
+  private nextPerson(lastPerson: number, r: Rng): number {
+    const numPeople = lastPerson + 1
+    const active = Math.min(numPeople, this.config.numActivePeople)
+    const n = r.nextInt(active + PERSON_ID_LEAD)
+    return numPeople - active + n
+  }
+
+  /** Beam's nextBase0AuctionId, given the newest auction. */
+  private nextAuction(maxAuction: number, r: Rng): number {
+    const minAuction = Math.max(maxAuction - this.config.numInFlightAuctions, 0)
+    return minAuction + r.nextInt(maxAuction - minAuction + 1 + AUCTION_ID_LEAD)
+  }
+
+  /**
+   * The exact generator: events [start, end), each of the kinds that has a builder, in
+   * emission order. One pass: each event's id, epoch and kind are computed once.
+   */
+  private generate(
+    start: number,
+    end: number,
+    bids: BidBuilder | null,
+    auctions: AuctionBuilder | null,
+    persons: PersonBuilder | null,
+  ): void {
+    const total = this.total
+    const c = this.config
+    const pp = c.personProportion
+    const firstBid = pp + c.auctionProportion
+    const g = c.outOfOrderGroupSize
+    for (let k = start; k < end; k++) {
+      const rem = k % g
+      const id = k - rem + ((rem * 953) % g)
+      const epoch = Math.floor(id / total)
+      const offset = id - epoch * total
+      if (offset >= firstBid) {
+        if (bids !== null) this.bid(bids, id, epoch)
+      } else if (offset >= pp) {
+        if (auctions !== null) this.auction(auctions, id, epoch, offset - pp)
+      } else if (persons !== null) {
+        this.person(persons, id, epoch, offset)
+      }
+    }
+  }
+
+  private bid(o: BidBuilder, id: number, epoch: number): void {
+    const c = this.config
+    const r = this.rng
+    const pools = this.pools
+    r.reseed(eventSeed(c.seed, id))
+    const lastAuction = epoch * c.auctionProportion + c.auctionProportion - 1
+    const lastPerson = epoch * c.personProportion + c.personProportion - 1
+    const a =
+      r.nextInt(c.hotAuctionRatio) > 0
+        ? Math.trunc(lastAuction / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO
+        : this.nextAuction(lastAuction, r)
+    const b =
+      r.nextInt(c.hotBiddersRatio) > 0
+        ? Math.trunc(lastPerson / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1
+        : this.nextPerson(lastPerson, r)
+    const n = o.n++
+    o.auction[n] = a + FIRST_AUCTION_ID
+    o.bidder[n] = b + FIRST_PERSON_ID
+    o.price[n] = NexmarkGenerator.nextPrice(r)
+    const ch =
+      r.nextInt(HOT_CHANNELS_RATIO) > 0 ? r.nextInt(HOT_CHANNELS.length) : 4 + r.nextInt(CHANNELS_NUMBER)
+    o.channel.push(pools.channel[ch])
+    o.url.push(pools.url[ch])
+    o.dateTime[n] = this.timestampOf(id)
+    o.extra.push(pools.bidExtra[r.nextInt(POOL_SIZE)])
+  }
+
+  /** `nth`: which of its epoch's auctions this event creates (0 … auctionProportion−1). */
+  private auction(o: AuctionBuilder, eid: number, epoch: number, nth: number): void {
+    const c = this.config
+    const r = this.rng
+    const pools = this.pools
+    r.reseed(eventSeed(c.seed, eid))
+    const ts = this.timestampOf(eid)
+    const lastPerson = epoch * c.personProportion + c.personProportion - 1
+    const s =
+      r.nextInt(c.hotSellersRatio) > 0
+        ? Math.trunc(lastPerson / HOT_SELLER_RATIO) * HOT_SELLER_RATIO
+        : this.nextPerson(lastPerson, r)
+    const n = o.n++
+    o.id[n] = epoch * c.auctionProportion + nth + FIRST_AUCTION_ID
+    o.seller[n] = s + FIRST_PERSON_ID
+    o.category[n] = FIRST_CATEGORY_ID + r.nextInt(NUM_CATEGORIES)
+    const bid0 = NexmarkGenerator.nextPrice(r)
+    o.initialBid[n] = bid0
+    // Beam's nextAuctionLengthMs: on average the time until numInFlightAuctions more auctions.
+    const numEventsForAuctions = Math.floor((c.numInFlightAuctions * this.total) / c.auctionProportion)
+    const horizon = this.timestampOf(eid + numEventsForAuctions) - ts
+    o.expires[n] = ts + 1 + r.nextInt(Math.max(horizon * 2, 1))
+    o.reserve[n] = bid0 + NexmarkGenerator.nextPrice(r)
+    o.dateTime[n] = ts
+    o.itemName.push(pools.itemName[r.nextInt(POOL_SIZE)])
+    o.description.push(pools.description[r.nextInt(POOL_SIZE)])
+    o.extra.push(pools.auctionExtra[r.nextInt(POOL_SIZE)])
+  }
+
+  private person(o: PersonBuilder, eid: number, epoch: number, offset: number): void {
+    const c = this.config
+    const r = this.rng
+    const pools = this.pools
+    r.reseed(eventSeed(c.seed, eid))
+    const n = o.n++
+    o.id[n] = epoch * c.personProportion + offset + FIRST_PERSON_ID
+    o.name.push(
+      pools.personName[r.nextInt(FIRST_NAMES.length) * LAST_NAMES.length + r.nextInt(LAST_NAMES.length)],
+    )
+    o.emailAddress.push(pools.email[r.nextInt(POOL_SIZE)])
+    o.creditCard.push(pools.creditCard[r.nextInt(POOL_SIZE)])
+    o.city.push(US_CITIES[r.nextInt(US_CITIES.length)])
+    o.state.push(US_STATES[r.nextInt(US_STATES.length)])
+    o.dateTime[n] = this.timestampOf(eid)
+    o.extra.push(pools.personExtra[r.nextInt(POOL_SIZE)])
+  }
+
+  /** Whether a range is read from the replay block (building it if needed). */
+  private replaying(end: number): boolean {
+    if (this.blockEvents === 0) return false
+    if (this.replay !== null) return true
+    // A block another generator of this configuration built is used from then on; before
+    // any exists, a range inside the first block is generated exactly: the same events.
+    const cached = blockCache.get(this.blockKey())
+    if (cached !== undefined) {
+      this.replay = cached
+      return true
+    }
+    if (end <= this.blockEvents) return false
+    this.prepare()
+    return true
+  }
+
+  /** The block cache's key: the configuration but its base time (tapes hold relative times). */
+  private blockKey(): string {
+    if (this.key === '') {
+      const { baseTime: _, ...rest } = this.config
+      this.key = JSON.stringify(rest)
+    }
+    return this.key
+  }
+
+  private loadBlock(): ReplayBlock {
+    const key = this.blockKey()
+    let block = blockCache.get(key)
+    if (block) {
+      blockCache.delete(key)
+    } else {
+      const exact = new NexmarkGenerator({ ...this.config, baseTime: 0, replayBlockEvents: 0 })
+      const B = this.blockEvents
+      const W = this.warmupEvents
+      block = { block: exact.tape(0, B), steady: W > 0 ? exact.tape(B, W) : null }
+      while (blockCache.size >= BLOCK_CACHE_SIZE) blockCache.delete(blockCache.keys().next().value as string)
+    }
+    blockCache.set(key, block)
+    return block
+  }
+
+  /** Events [first, first + length) generated exactly, kept for replay. */
+  private tape(first: number, length: number): Tape {
+    const pp = this.config.personProportion
+    const firstBid = pp + this.config.auctionProportion
+    const bidsBefore = new Int32Array(length + 1)
+    const auctionsBefore = new Int32Array(length + 1)
+    const personsBefore = new Int32Array(length + 1)
+    let nb = 0
+    let na = 0
+    let np = 0
+    for (let p = 0; p < length; p++) {
+      const rem = this.eventId(first + p) % this.total
+      if (rem >= firstBid) nb++
+      else if (rem >= pp) na++
+      else np++
+      bidsBefore[p + 1] = nb
+      auctionsBefore[p + 1] = na
+      personsBefore[p + 1] = np
+    }
+    const bidEvent = new Int32Array(nb)
+    const auctionEvent = new Int32Array(na)
+    const personEvent = new Int32Array(np)
+    for (let p = 0; p < length; p++) {
+      const id = this.eventId(first + p)
+      const rem = id % this.total
+      if (rem >= firstBid) bidEvent[bidsBefore[p]] = id - first
+      else if (rem >= pp) auctionEvent[auctionsBefore[p]] = id - first
+      else personEvent[personsBefore[p]] = id - first
+    }
+    const bids = new BidBuilder(nb)
+    const auctions = new AuctionBuilder(na)
+    const persons = new PersonBuilder(np)
+    this.generate(first, first + length, bids, auctions, persons)
+    return {
+      first,
+      length,
+      bidsBefore,
+      auctionsBefore,
+      personsBefore,
+      bids: bids.columns(),
+      bidEvent,
+      auctions: auctions.columns(),
+      auctionEvent,
+      persons: persons.columns(),
+      personEvent,
+    }
+  }
+
+  /**
+   * The stretches of events [start, end) on the tapes: in block j ≥ 1 the warm-up comes from
+   * the steady tape (events [B, B + W), shifted j − 1 blocks), the rest from the first block
+   * (shifted j blocks).
+   */
+  private pieces(start: number, end: number): Piece[] {
+    const { block, steady } = this.replay!
+    const B = this.blockEvents
+    const W = this.warmupEvents
+    const out: Piece[] = []
+    let k = Math.max(0, start)
+    while (k < end) {
+      const j = Math.floor(k / B)
+      const p = k - j * B
+      if (j >= 1 && p < W) {
+        const stop = Math.min(end, j * B + W)
+        out.push({ tape: steady!, m: j - 1, a: p, b: stop - j * B })
+        k = stop
+      } else {
+        const stop = Math.min(end, (j + 1) * B)
+        out.push({ tape: block, m: j, a: p, b: stop - j * B })
+        k = stop
+      }
+    }
+    return out
+  }
+
+  /**
+   * Event times of tape rows [i0, i1) shifted m blocks, into out from o: the relative time
+   * plus the base time and m blocks of event time, or, when a block is not a whole number of
+   * ms, the time of each row's shifted event id.
+   */
+  private shiftTimes(
+    out: Float64Array,
+    o: number,
+    tape: Tape,
+    rel: Float64Array,
+    events: Int32Array,
+    i0: number,
+    i1: number,
+    m: number,
+  ): void {
+    const base = this.config.baseTime
+    if (!Number.isNaN(this.blockMs)) {
+      const shift = m * this.blockMs
+      for (let i = i0; i < i1; i++) out[o++] = base + (rel[i] + shift)
+    } else {
+      const first = tape.first + m * this.blockEvents
+      const d = this.interEventDelayUs
+      for (let i = i0; i < i1; i++) out[o++] = base + Math.floor(Math.floor((first + events[i]) * d) / 1000)
+    }
+  }
+
   /** The bids among events [start, end), in emission order. */
   bids(start: number, end: number): BidColumns {
-    const cap = Math.max(0, end - start)
-    const auction = new Float64Array(cap)
-    const bidder = new Float64Array(cap)
-    const price = new Float64Array(cap)
-    const dateTime = new Float64Array(cap)
-    const channel: string[] = []
-    const url: string[] = []
-    const extra: string[] = []
-    const { pools, rng: r, total } = this
-    const c = this.config
-    const firstBid = c.personProportion + c.auctionProportion
-    const seed = c.seed
+    if (!this.replaying(end)) {
+      const o = new BidBuilder(Math.max(0, end - start))
+      this.generate(start, end, o, null, null)
+      return o.columns()
+    }
+    const pieces = this.pieces(start, end)
     let n = 0
-    for (let k = start; k < end; k++) {
-      const id = this.eventId(k)
-      if (id % total < firstBid) continue
-      r.reseed(eventSeed(seed, id))
-      let a: number
-      if (r.nextInt(c.hotAuctionRatio) > 0) {
-        a = Math.trunc(this.lastBase0AuctionId(id) / HOT_AUCTION_RATIO) * HOT_AUCTION_RATIO
-      } else {
-        a = this.nextBase0AuctionId(id, r)
+    for (const p of pieces) n += p.tape.bidsBefore[p.b] - p.tape.bidsBefore[p.a]
+    const auction = new Float64Array(n)
+    const bidder = new Float64Array(n)
+    const price = new Float64Array(n)
+    const dateTime = new Float64Array(n)
+    let channel: string[] = []
+    let url: string[] = []
+    let extra: string[] = []
+    let o = 0
+    for (const p of pieces) {
+      const t = p.tape.bids
+      const i0 = p.tape.bidsBefore[p.a]
+      const i1 = p.tape.bidsBefore[p.b]
+      const da = p.m * this.auctionsPerBlock
+      const db = p.m * this.personsPerBlock
+      const ta = t.auction
+      const tb = t.bidder
+      for (let i = i0, x = o; i < i1; i++, x++) {
+        auction[x] = ta[i] + da
+        bidder[x] = tb[i] + db
       }
-      let b: number
-      if (r.nextInt(c.hotBiddersRatio) > 0) {
-        b = Math.trunc(this.lastBase0PersonId(id) / HOT_BIDDER_RATIO) * HOT_BIDDER_RATIO + 1
-      } else {
-        b = this.nextBase0PersonId(id, r)
-      }
-      auction[n] = a + FIRST_AUCTION_ID
-      bidder[n] = b + FIRST_PERSON_ID
-      price[n] = NexmarkGenerator.nextPrice(r)
-      const ch =
-        r.nextInt(HOT_CHANNELS_RATIO) > 0 ? r.nextInt(HOT_CHANNELS.length) : 4 + r.nextInt(CHANNELS_NUMBER)
-      channel.push(pools.channel[ch])
-      url.push(pools.url[ch])
-      dateTime[n] = this.timestampOf(id)
-      extra.push(pools.bidExtra[r.nextInt(POOL_SIZE)])
-      n++
+      price.set(t.price.subarray(i0, i1), o)
+      this.shiftTimes(dateTime, o, p.tape, t.dateTime, p.tape.bidEvent, i0, i1, p.m)
+      channel = joinSlice(channel, t.channel, i0, i1)
+      url = joinSlice(url, t.url, i0, i1)
+      extra = joinSlice(extra, t.extra, i0, i1)
+      o += i1 - i0
     }
-    return {
-      n,
-      auction: auction.subarray(0, n),
-      bidder: bidder.subarray(0, n),
-      price: price.subarray(0, n),
-      channel,
-      url,
-      dateTime: dateTime.subarray(0, n),
-      extra,
-    }
+    return { n, auction, bidder, price, channel, url, dateTime, extra }
   }
 
   /** The auctions among events [start, end), in emission order. */
   auctions(start: number, end: number): AuctionColumns {
-    const cap = Math.max(0, end - start)
-    const id = new Float64Array(cap)
-    const initialBid = new Float64Array(cap)
-    const reserve = new Float64Array(cap)
-    const dateTime = new Float64Array(cap)
-    const expires = new Float64Array(cap)
-    const seller = new Float64Array(cap)
-    const category = new Float64Array(cap)
-    const itemName: string[] = []
-    const description: string[] = []
-    const extra: string[] = []
-    const { pools, rng: r, total } = this
-    const c = this.config
-    const pp = c.personProportion
-    const numEventsForAuctions = Math.floor((c.numInFlightAuctions * total) / c.auctionProportion)
+    if (!this.replaying(end)) {
+      const o = new AuctionBuilder(Math.max(0, end - start))
+      this.generate(start, end, null, o, null)
+      return o.columns()
+    }
+    const pieces = this.pieces(start, end)
     let n = 0
-    for (let k = start; k < end; k++) {
-      const eid = this.eventId(k)
-      const rem = eid % total
-      if (rem < pp || rem >= pp + c.auctionProportion) continue
-      r.reseed(eventSeed(c.seed, eid))
-      const ts = this.timestampOf(eid)
-      let s: number
-      if (r.nextInt(c.hotSellersRatio) > 0) {
-        s = Math.trunc(this.lastBase0PersonId(eid) / HOT_SELLER_RATIO) * HOT_SELLER_RATIO
-      } else {
-        s = this.nextBase0PersonId(eid, r)
+    for (const p of pieces) n += p.tape.auctionsBefore[p.b] - p.tape.auctionsBefore[p.a]
+    const id = new Float64Array(n)
+    const initialBid = new Float64Array(n)
+    const reserve = new Float64Array(n)
+    const dateTime = new Float64Array(n)
+    const expires = new Float64Array(n)
+    const seller = new Float64Array(n)
+    const category = new Float64Array(n)
+    let itemName: string[] = []
+    let description: string[] = []
+    let extra: string[] = []
+    let o = 0
+    for (const p of pieces) {
+      const t = p.tape.auctions
+      const i0 = p.tape.auctionsBefore[p.a]
+      const i1 = p.tape.auctionsBefore[p.b]
+      const da = p.m * this.auctionsPerBlock
+      const ds = p.m * this.personsPerBlock
+      this.shiftTimes(dateTime, o, p.tape, t.dateTime, p.tape.auctionEvent, i0, i1, p.m)
+      for (let i = i0, x = o; i < i1; i++, x++) {
+        id[x] = t.id[i] + da
+        seller[x] = t.seller[i] + ds
+        expires[x] = dateTime[x] + (t.expires[i] - t.dateTime[i])
       }
-      id[n] = this.lastBase0AuctionId(eid) + FIRST_AUCTION_ID
-      seller[n] = s + FIRST_PERSON_ID
-      category[n] = FIRST_CATEGORY_ID + r.nextInt(NUM_CATEGORIES)
-      const bid0 = NexmarkGenerator.nextPrice(r)
-      initialBid[n] = bid0
-      // Beam's nextAuctionLengthMs: on average the time until numInFlightAuctions more auctions.
-      const horizon = this.timestampOf(eid + numEventsForAuctions) - ts
-      expires[n] = ts + 1 + r.nextInt(Math.max(horizon * 2, 1))
-      reserve[n] = bid0 + NexmarkGenerator.nextPrice(r)
-      dateTime[n] = ts
-      itemName.push(pools.itemName[r.nextInt(POOL_SIZE)])
-      description.push(pools.description[r.nextInt(POOL_SIZE)])
-      extra.push(pools.auctionExtra[r.nextInt(POOL_SIZE)])
-      n++
+      initialBid.set(t.initialBid.subarray(i0, i1), o)
+      reserve.set(t.reserve.subarray(i0, i1), o)
+      category.set(t.category.subarray(i0, i1), o)
+      itemName = joinSlice(itemName, t.itemName, i0, i1)
+      description = joinSlice(description, t.description, i0, i1)
+      extra = joinSlice(extra, t.extra, i0, i1)
+      o += i1 - i0
     }
-    return {
-      n,
-      id: id.subarray(0, n),
-      itemName,
-      description,
-      initialBid: initialBid.subarray(0, n),
-      reserve: reserve.subarray(0, n),
-      dateTime: dateTime.subarray(0, n),
-      expires: expires.subarray(0, n),
-      seller: seller.subarray(0, n),
-      category: category.subarray(0, n),
-      extra,
-    }
+    return { n, id, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra }
   }
 
   /** The people among events [start, end), in emission order. */
   persons(start: number, end: number): PersonColumns {
-    const cap = Math.max(0, end - start)
-    const id = new Float64Array(cap)
-    const dateTime = new Float64Array(cap)
-    const name: string[] = []
-    const emailAddress: string[] = []
-    const creditCard: string[] = []
-    const city: string[] = []
-    const state: string[] = []
-    const extra: string[] = []
-    const { pools, rng: r, total } = this
-    const c = this.config
+    if (!this.replaying(end)) {
+      const o = new PersonBuilder(Math.max(0, end - start))
+      this.generate(start, end, null, null, o)
+      return o.columns()
+    }
+    const pieces = this.pieces(start, end)
     let n = 0
-    for (let k = start; k < end; k++) {
-      const eid = this.eventId(k)
-      if (eid % total >= c.personProportion) continue
-      r.reseed(eventSeed(c.seed, eid))
-      id[n] = this.lastBase0PersonId(eid) + FIRST_PERSON_ID
-      name.push(
-        pools.personName[r.nextInt(FIRST_NAMES.length) * LAST_NAMES.length + r.nextInt(LAST_NAMES.length)],
-      )
-      emailAddress.push(pools.email[r.nextInt(POOL_SIZE)])
-      creditCard.push(pools.creditCard[r.nextInt(POOL_SIZE)])
-      city.push(US_CITIES[r.nextInt(US_CITIES.length)])
-      state.push(US_STATES[r.nextInt(US_STATES.length)])
-      dateTime[n] = this.timestampOf(eid)
-      extra.push(pools.personExtra[r.nextInt(POOL_SIZE)])
-      n++
+    for (const p of pieces) n += p.tape.personsBefore[p.b] - p.tape.personsBefore[p.a]
+    const id = new Float64Array(n)
+    const dateTime = new Float64Array(n)
+    let name: string[] = []
+    let emailAddress: string[] = []
+    let creditCard: string[] = []
+    let city: string[] = []
+    let state: string[] = []
+    let extra: string[] = []
+    let o = 0
+    for (const p of pieces) {
+      const t = p.tape.persons
+      const i0 = p.tape.personsBefore[p.a]
+      const i1 = p.tape.personsBefore[p.b]
+      const dp = p.m * this.personsPerBlock
+      for (let i = i0, x = o; i < i1; i++, x++) id[x] = t.id[i] + dp
+      this.shiftTimes(dateTime, o, p.tape, t.dateTime, p.tape.personEvent, i0, i1, p.m)
+      name = joinSlice(name, t.name, i0, i1)
+      emailAddress = joinSlice(emailAddress, t.emailAddress, i0, i1)
+      creditCard = joinSlice(creditCard, t.creditCard, i0, i1)
+      city = joinSlice(city, t.city, i0, i1)
+      state = joinSlice(state, t.state, i0, i1)
+      extra = joinSlice(extra, t.extra, i0, i1)
+      o += i1 - i0
     }
-    return {
-      n,
-      id: id.subarray(0, n),
-      name,
-      emailAddress,
-      creditCard,
-      city,
-      state,
-      dateTime: dateTime.subarray(0, n),
-      extra,
-    }
+    return { n, id, name, emailAddress, creditCard, city, state, dateTime, extra }
   }
 
   /**
@@ -519,4 +1009,11 @@ export class NexmarkGenerator {
     }
     return max
   }
+}
+
+/** `acc` followed by src[i0, i1) (a fresh array; `acc` itself when the slice is empty). */
+function joinSlice(acc: string[], src: readonly string[], i0: number, i1: number): string[] {
+  if (i1 <= i0) return acc
+  const part = src.slice(i0, i1)
+  return acc.length === 0 ? part : acc.concat(part)
 }

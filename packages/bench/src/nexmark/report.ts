@@ -25,6 +25,28 @@ export interface LatencyRow {
   readonly skipped?: string
 }
 
+/** What the generator alone costs: bids() over the run's events, measured in the orchestrator. */
+export interface GeneratorCost {
+  /** 'exact', or 'replay(B)'. */
+  readonly mode: string
+  readonly events: number
+  readonly batch: number
+  /** CPU seconds of one cold pass of bids() over [0, events), batch by batch, block already built. */
+  readonly cpuS: number
+  /** CPU seconds to build (or find) the replay block; 0 in exact mode. */
+  readonly prepareS: number
+}
+
+/** One line for the report header: the generator mode and its own cost. */
+export function generatorLine(g: GeneratorCost): string {
+  const rate = g.events / Math.max(g.cpuS, 1e-9) / 1e6
+  const mode =
+    g.mode === 'exact'
+      ? 'exact (every event from its own random draws)'
+      : `${g.mode} (events past the first block replayed from it with ids and times shifted; block built once per process before timing, ${g.prepareS.toFixed(2)} s CPU)`
+  return `Generator: ${mode}; generator alone: ${rate.toFixed(1)} M events/CPU-s (bids() over ${human(g.events)} events in batches of ${human(g.batch)}: one cold pass, as each way's process makes it, ${g.cpuS.toFixed(2)} s CPU).`
+}
+
 export const perCpu = (r: RunResult): number => r.events / Math.max(r.cpuS, 1e-9)
 export const perWall = (r: RunResult): number => r.events / Math.max(r.wallS, 1e-9)
 

@@ -3,12 +3,19 @@
  * system, all threads of the process), peak resident memory, rows and checksum of the
  * answer. The orchestrator (nexmark-bench.ts) runs each of these in its own process, so
  * that one run's heap, JIT state and peak RSS never leak into the next.
+ *
+ * Every way reads the generator with the same configuration (spec.generator, including
+ * replayBlockEvents: replay or exact mode): Tributary through `format('nexmark')`'s options,
+ * the peers through the generator in their PeerContext. In replay mode the replay block is
+ * built before the clock starts, in every way alike (it is cached per process, so the
+ * source's own generator finds it): a setup cost like loading the string pools, not part of
+ * the figures; the bench reports it, and the generator's own cost, separately.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { Session } from '@tributary/core'
+import { Options, Session } from '@tributary/core'
 import { batchColumns, blackholeResult } from './blackhole.js'
 import { Checksum } from './checksum.js'
 import { type EventKind, type NexmarkConfig, NexmarkGenerator } from './generator.js'
@@ -19,7 +26,7 @@ import { jsPeer } from './peers/js.js'
 import { rxjsPeer } from './peers/rxjs.js'
 import { PEER_QUERIES, type PeerQuery, type QueryContext, queryById } from './queries.js'
 import { registerNexmark } from './register.js'
-import { BID_SCHEMA } from './source.js'
+import { BID_SCHEMA, GENERATOR_OPTIONS, readNexmarkOptions } from './source.js'
 
 export const WAYS = ['tributary', 'js', 'rxjs', 'duckdb', 'arquero'] as const
 export type Way = (typeof WAYS)[number]
@@ -85,10 +92,15 @@ function sourceOptions(spec: RunSpec, table: EventKind, extra: Record<string, st
     maxEventsPerTrigger: spec.batch,
     ...extra,
   }
-  for (const k of ['seed', 'eventRate', 'baseTime', 'outOfOrderGroupSize'] as const) {
+  for (const k of GENERATOR_OPTIONS) {
     if (g[k] !== undefined) out[k] = g[k]
   }
   return out
+}
+
+/** Builds the replay block the source will read, before any clock starts. */
+function prepareSource(options: Record<string, string | number>): void {
+  new NexmarkGenerator(readNexmarkOptions(new Options(options)).generator).prepare()
 }
 
 export async function runTributary(spec: RunSpec): Promise<RunResult> {
@@ -102,10 +114,12 @@ export async function runTributary(spec: RunSpec): Promise<RunResult> {
     .create()
   const latency = spec.latency
   const tag = `${spec.query}-${process.pid}`
+  // The replay block does not depend on the base time: build it before choosing startAt.
+  const latencyExtra = (startAt: number): Record<string, string | number> =>
+    latency ? { rowsPerSecond: latency.rate, startAt, eventRate: latency.rate, baseTime: startAt, tag } : {}
+  prepareSource(sourceOptions(spec, 'bid', latencyExtra(0)))
   const startAt = Date.now() + 200
-  const extra: Record<string, string | number> = latency
-    ? { rowsPerSecond: latency.rate, startAt, eventRate: latency.rate, baseTime: startAt, tag }
-    : {}
+  const extra = latencyExtra(startAt)
   const ctx: QueryContext = {
     session,
     bids: () =>
@@ -191,7 +205,7 @@ export async function runPeer(spec: RunSpec): Promise<RunResult> {
   if (spec.way === 'tributary') return runTributary(spec)
   if (!(PEER_QUERIES as readonly string[]).includes(spec.query))
     throw new Error(`no ${spec.way} peer for ${spec.query}`)
-  const gen = new NexmarkGenerator(spec.generator)
+  const gen = new NexmarkGenerator(spec.generator).prepare()
   const ctx = peerContext(gen, spec.events, spec.batch)
   const out = new Checksum()
   const done = measure()

@@ -12,7 +12,9 @@
  * startAt (epoch ms at which event 0 is released, with rowsPerSecond; default: when the
  * query starts), maxEventsPerTrigger (admission control, default 100 000), and the
  * generator's seed, eventRate (events per second of event time), baseTime (event time of
- * event 0) and outOfOrderGroupSize.
+ * event 0), outOfOrderGroupSize and replayBlockEvents (events per replay block, default
+ * 1 000 000; 0 = the exact generator, every event from its own random draws: see
+ * generator.ts).
  */
 import {
   ColumnarBatch,
@@ -157,6 +159,15 @@ export interface NexmarkSourceOptions {
 /** The event range each tagged source read last: a latency sink turns it into arrival times. */
 export const lastRanges = new Map<string, { start: number; end: number }>()
 
+/** The source options that configure the generator (NexmarkConfig fields of the same names). */
+export const GENERATOR_OPTIONS = [
+  'seed',
+  'eventRate',
+  'baseTime',
+  'outOfOrderGroupSize',
+  'replayBlockEvents',
+] as const
+
 function nonNegative(options: Options, key: string, fallback: number): number {
   const n = options.getNumber(key, fallback)
   if (!Number.isFinite(n) || n < 0)
@@ -176,7 +187,7 @@ export function readNexmarkOptions(options: Options): NexmarkSourceOptions {
     )
   }
   const generator: Record<string, number> = {}
-  for (const k of ['seed', 'eventRate', 'baseTime', 'outOfOrderGroupSize'] as const) {
+  for (const k of GENERATOR_OPTIONS) {
     if (options.has(k)) generator[k] = nonNegative(options, k, 0)
   }
   return {
@@ -199,11 +210,16 @@ export class NexmarkSource implements Source {
   private availableNowEnd: number | undefined
 
   constructor(private readonly options: NexmarkSourceOptions) {
-    this.gen = new NexmarkGenerator(options.generator)
+    try {
+      this.gen = new NexmarkGenerator(options.generator)
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e
+      throw new OptionError(`source 'nexmark': ${e.message}.`, 'INVALID_OPTION')
+    }
     this.schema = SCHEMAS[options.table]
     this.startAt = options.startAt
     const c = this.gen.config
-    this.description = `Nexmark[table=${options.table}, events=${options.events}, seed=${c.seed}, eventRate=${c.eventRate}/s, rowsPerSecond=${options.rowsPerSecond || 'unbounded'}]`
+    this.description = `Nexmark[table=${options.table}, events=${options.events}, seed=${c.seed}, eventRate=${c.eventRate}/s, generator=${this.gen.mode}, rowsPerSecond=${options.rowsPerSecond || 'unbounded'}]`
   }
 
   async initialOffset(): Promise<Offset> {
@@ -259,10 +275,7 @@ export const nexmarkSourceProvider: SourceProvider = {
     'rowsPerSecond',
     'startAt',
     'maxEventsPerTrigger',
-    'seed',
-    'eventRate',
-    'baseTime',
-    'outOfOrderGroupSize',
+    ...GENERATOR_OPTIONS,
     'tag',
   ],
   schemaOf(ctx) {

@@ -119,6 +119,21 @@ export const substring = (c: ColumnRef<string>, pos: number, len: number): Colum
   fnLit('substring', c, pos, len)
 export const split = (c: ColumnRef<string>, pattern: string, limit = -1): Column<string[]> =>
   fnLit('split', c, pattern, limit)
+/**
+ * Part `partNum` of `c` split by `delimiter`, as Spark 3.5's `split_part`. The delimiter is
+ * taken literally (not as a regular expression); parts count from 1, and a negative
+ * `partNum` counts from the end (-1 is the last part). A part that does not exist gives
+ * `''`; an empty delimiter does not split (parts 1 and -1 are the whole string); a null
+ * input gives null; `partNum` 0 is an error (INVALID_INDEX_OF_ZERO). Cheaper than
+ * `split(c, ...).getItem(i)`: it builds no array.
+ *
+ * @example F.split_part(col('url'), '/', 4) // 'a' for 'https://host/a/b'
+ */
+export const split_part = (
+  c: ColumnRef<string>,
+  delimiter: ColumnOrValue<string>,
+  partNum: ColumnOrValue<number>,
+): Column<string> => fnLit('split_part', c, delimiter, partNum)
 export const regexp_extract = (c: ColumnRef<string>, pattern: string, idx: number): Column<string> =>
   fnLit('regexp_extract', c, pattern, idx)
 export const regexp_replace = (c: ColumnRef<string>, pattern: string, replacement: string): Column<string> =>

@@ -1,4 +1,5 @@
 import type { Table } from 'apache-arrow'
+import type { DataType } from '../types/data-types.js'
 import { Schema } from '../types/schema.js'
 import { setField } from '../util/objects.js'
 import { arrowToBatch, batchToArrow } from './arrow.js'
@@ -38,20 +39,9 @@ export class ColumnarBatch<R = Record<string, unknown>> {
     schema: Schema<R>,
     rows: readonly R[] | readonly Record<string, unknown>[],
   ): ColumnarBatch<R> {
-    const builders = schema.fields.map((f) => new VectorBuilder(f.type, rows.length))
-    const fields = schema.fields
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r] as Record<string, unknown>
-      for (let c = 0; c < fields.length; c++) {
-        const f = fields[c]
-        builders[c].append(fromExternal(f.type, row[f.name], `row ${r}, column '${f.name}'`))
-      }
-    }
-    return new ColumnarBatch(
-      schema,
-      builders.map((b) => b.finish()),
-      rows.length,
-    )
+    const builder = new RowBatchBuilder(schema, rows.length)
+    for (let r = 0; r < rows.length; r++) builder.append(rows[r])
+    return builder.finish()
   }
 
   /** An Arrow table or record batch; the schema follows from Arrow's types unless given. */
@@ -130,6 +120,77 @@ export class ColumnarBatch<R = Record<string, unknown>> {
 
   toArrow(): Table {
     return batchToArrow(this as ColumnarBatch<unknown>)
+  }
+}
+
+/** How a column takes a user's value without fromExternal: by its JS type ('' = always through it). */
+function plainKind(type: DataType): string {
+  switch (type.kind) {
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+      return 'number'
+    case 'string':
+      return 'string'
+    case 'boolean':
+      return 'boolean'
+    case 'timestamp':
+      return 'timestamp'
+    default:
+      return ''
+  }
+}
+
+/**
+ * Rows in the user's form appended one by one into columns, checked against the schema as
+ * ColumnarBatch.fromRows does (which uses it). An operator that gets rows from a user
+ * function appends them as they come, so that the row objects die young.
+ */
+export class RowBatchBuilder<R> {
+  private readonly builders: VectorBuilder[]
+  private readonly kinds: string[]
+  private readonly names: string[]
+  private n = 0
+
+  constructor(
+    readonly schema: Schema<R>,
+    capacity = 1024,
+  ) {
+    this.builders = schema.fields.map((f) => new VectorBuilder(f.type, capacity))
+    this.kinds = schema.fields.map((f) => plainKind(f.type))
+    this.names = schema.fields.map((f) => f.name)
+  }
+
+  get numRows(): number {
+    return this.n
+  }
+
+  append(row: R | Record<string, unknown>): void {
+    const r = row as Record<string, unknown>
+    const { builders, kinds, names } = this
+    for (let c = 0; c < builders.length; c++) {
+      const v = r[names[c]]
+      const kind = kinds[c]
+      // The values that need no conversion or check beyond their JS type go straight in;
+      // the rest (and every mismatch, for its message) through fromExternal.
+      if (v == null) builders[c].append(null)
+      else if (kind !== '' && typeof v === kind) builders[c].append(v)
+      else if (kind === 'timestamp' && v instanceof Date) builders[c].append(v.getTime())
+      else if (kind === 'timestamp' && typeof v === 'number') builders[c].append(v)
+      else
+        builders[c].append(fromExternal(this.schema.fields[c].type, v, `row ${this.n}, column '${names[c]}'`))
+    }
+    this.n++
+  }
+
+  /** The batch; the builder must not be used after. */
+  finish(): ColumnarBatch<R> {
+    return new ColumnarBatch(
+      this.schema,
+      this.builders.map((b) => b.finish()),
+      this.n,
+    )
   }
 }
 

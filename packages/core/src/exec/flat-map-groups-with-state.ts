@@ -5,9 +5,11 @@
  * batches with new data or, when a timeout is due, in a batch without any.
  */
 
-import { ColumnarBatch } from '../batch/columnar-batch.js'
-import { valueAt } from '../batch/vector.js'
+import { type ColumnarBatch, RowBatchBuilder } from '../batch/columnar-batch.js'
+import { rowReader } from '../batch/row-reader.js'
+import { type Vector, valueAt } from '../batch/vector.js'
 import type { OperatorState } from '../state/state-manager.js'
+import type { StateStore } from '../state/state-store.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import type { Schema } from '../types/schema.js'
 import { TributaryError } from '../util/errors.js'
@@ -16,6 +18,40 @@ import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator
 import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
 
 export type GroupsWithStateFunction = (key: unknown, rows: unknown[], state: GroupState<unknown>) => unknown
+
+interface Group {
+  /** The key's JSON text: its id in the state store. */
+  readonly id: string
+  /** The key as the key function first returned it in this batch. */
+  readonly key: unknown
+  /** Position in first-seen order. */
+  readonly index: number
+  /** Where its rows start in the batch's grouped order, and how many. */
+  start: number
+  count: number
+  /** The rows, when kept from the key function's pass (few large groups). */
+  readonly rows: unknown[] | null
+}
+
+/** Average rows per group above which a batch keeps the rows the key function saw. */
+const RETAIN_ROWS_GROUP_SIZE = 1024
+
+/** 1 for the rows whose event time the watermark has passed (late rows, dropped). */
+function lateRows(times: Vector, watermark: number): Uint8Array {
+  const late = new Uint8Array(times.length)
+  if (times.kind === 'number') {
+    const values = times.values
+    const valid = times.validity
+    for (let i = 0; i < late.length; i++)
+      if (values[i] <= watermark && (valid === null || valid[i] === 1)) late[i] = 1
+    return late
+  }
+  for (let i = 0; i < late.length; i++) {
+    const t = valueAt(times, i) as number | null
+    if (t !== null && t <= watermark) late[i] = 1
+  }
+  return late
+}
 
 interface StoredGroup {
   /** The key as the key function returned it. */
@@ -32,6 +68,8 @@ export class FlatMapGroupsWithState implements StatefulOperator {
   private last: StateCounts = noStateCounts
   /** The earliest timeout among stored keys after the last batch. */
   private nextTimeout = Number.POSITIVE_INFINITY
+  /** Whether this batch keeps the key function's rows for the calls (see execute). */
+  private retainRows = false
 
   constructor(
     readonly child: PhysicalOperator,
@@ -47,10 +85,16 @@ export class FlatMapGroupsWithState implements StatefulOperator {
     this.children = [child]
   }
 
-  private call(key: unknown, rows: unknown[], gs: GroupStateImpl<unknown>, out: unknown[]): void {
+  /** Calls the function; its rows go into `out` at once (converted to columns, so the objects die young). */
+  private call(
+    key: unknown,
+    rows: unknown[],
+    gs: GroupStateImpl<unknown>,
+    out: RowBatchBuilder<unknown>,
+  ): void {
     const result = this.fn(key, rows, gs)
     if (!this.flat) {
-      out.push(result)
+      out.append(result as Record<string, unknown>)
       return
     }
     if (result == null || typeof (result as Iterable<unknown>)[Symbol.iterator] !== 'function') {
@@ -59,7 +103,8 @@ export class FlatMapGroupsWithState implements StatefulOperator {
         'FLATMAP_NOT_ITERABLE',
       )
     }
-    for (const r of result as Iterable<unknown>) out.push(r)
+    if (Array.isArray(result)) for (let i = 0; i < result.length; i++) out.append(result[i])
+    else for (const r of result as Iterable<Record<string, unknown>>) out.append(r)
   }
 
   async execute(ctx: ExecContext): Promise<ColumnarBatch<unknown>> {
@@ -70,41 +115,101 @@ export class FlatMapGroupsWithState implements StatefulOperator {
     const hasWatermark = this.eventTimeIndex >= 0
     let dropped = 0
 
-    // Group the batch's rows by key, in first-seen order.
-    const groups = new Map<string, { key: unknown; rows: unknown[] }>()
-    const timeCol = hasWatermark ? input.columns[this.eventTimeIndex] : null
-    for (let i = 0; i < input.numRows; i++) {
-      if (timeCol && watermark > 0) {
-        const t = valueAt(timeCol, i) as number | null
-        if (t !== null && t <= watermark) {
-          dropped++
-          continue
+    // Group the batch's rows by key, in first-seen order. A group's id is the JSON text of
+    // its key; a number or string key's text is made once per batch, not once per row.
+    // With many small groups, the rows the key function sees are not kept: each group's
+    // rows are built again just before its call (as Spark deserializes a row for the key
+    // function and again for the group's function), so that rows live for one call, not
+    // for the whole batch, and the garbage collector need not copy them. With few large
+    // groups (the last batch's average above RETAIN_ROWS_GROUP_SIZE) the rows are kept,
+    // not built twice: they live as long as their group's call anyway.
+    const retain = this.retainRows
+    const groups = new Map<string, Group>()
+    const byPrimitive = new Map<unknown, Group>()
+    const times = hasWatermark && watermark > 0 ? input.columns[this.eventTimeIndex] : null
+    const late = times !== null ? lateRows(times, watermark) : null
+    const rowAt = rowReader(input)
+    const keyFn = this.keyFn
+    const n = input.numRows
+    const groupOf = new Int32Array(n)
+    const list: Group[] = []
+    let lastKey: unknown
+    let lastGroup: Group | undefined
+    for (let i = 0; i < n; i++) {
+      if (late !== null && late[i] === 1) {
+        dropped++
+        groupOf[i] = -1
+        continue
+      }
+      const row = rowAt(i)
+      const key = keyFn(row)
+      const primitive = typeof key === 'number' || typeof key === 'string'
+      // Rows of one key often come together (a window): the previous row's group first.
+      let g = primitive ? (key === lastKey ? lastGroup : byPrimitive.get(key)) : undefined
+      if (g === undefined) {
+        const id = JSON.stringify(key) ?? 'undefined'
+        g = groups.get(id)
+        if (g === undefined) {
+          g = { id, key, index: list.length, start: 0, count: 0, rows: retain ? [] : null }
+          groups.set(id, g)
+          list.push(g)
         }
+        if (primitive) byPrimitive.set(key, g)
       }
-      const row = input.row(i)
-      const key = this.keyFn(row)
-      const id = JSON.stringify(key) ?? 'undefined'
-      let g = groups.get(id)
-      if (!g) {
-        g = { key, rows: [] }
-        groups.set(id, g)
+      if (primitive) {
+        lastKey = key
+        lastGroup = g
       }
-      g.rows.push(row)
+      groupOf[i] = g.index
+      g.count++
+      if (g.rows !== null) g.rows.push(row)
+    }
+    this.retainRows = list.length > 0 && (n - dropped) / list.length > RETAIN_ROWS_GROUP_SIZE
+    // The rows of each group together, in input order (a counting sort).
+    let at = 0
+    for (const g of list) {
+      g.start = at
+      at += g.count
+    }
+    const order = new Int32Array(retain ? 0 : at)
+    if (!retain) {
+      const fill = new Int32Array(list.length)
+      for (let i = 0; i < n; i++) {
+        const g = groupOf[i]
+        if (g >= 0) order[list[g].start + fill[g]++] = i
+      }
+    }
+    const rowsOf = (g: Group): unknown[] => {
+      if (g.rows !== null) return g.rows
+      const rows = new Array<unknown>(g.count)
+      for (let j = 0; j < g.count; j++) rows[j] = rowAt(order[g.start + j])
+      return rows
     }
 
-    const out: unknown[] = []
+    const out = new RowBatchBuilder(this.schema)
     let updated = 0
     let removed = 0
-    const apply = (id: string, key: unknown, gs: GroupStateImpl<unknown>) => {
-      if (!state) return
+    /** Stores the call's outcome; returns the key's timeout after it (NO_TIMESTAMP when none or removed). */
+    const apply = (
+      store: StateStore | null,
+      id: string,
+      key: unknown,
+      gs: GroupStateImpl<unknown>,
+      stored: StoredGroup | undefined,
+    ) => {
+      if (!store) return NO_TIMESTAMP
       const o = gs.outcome()
       if (o.kind === 'remove') {
-        if (state.get(id) !== undefined) removed++
-        state.remove(id)
-      } else if (o.kind === 'put') {
-        state.put(id, { k: key, v: o.value, t: o.timeout } satisfies StoredGroup)
-        updated++
+        if (stored !== undefined) removed++
+        store.remove(id)
+        return NO_TIMESTAMP
       }
+      if (o.kind === 'put') {
+        store.put(id, { k: key, v: o.value, t: o.timeout } satisfies StoredGroup)
+        updated++
+        return o.timeout
+      }
+      return stored === undefined ? NO_TIMESTAMP : stored.t
     }
     const stateFor = (stored: StoredGroup | undefined, timedOut: boolean) =>
       new GroupStateImpl<unknown>(
@@ -116,34 +221,39 @@ export class FlatMapGroupsWithState implements StatefulOperator {
         hasWatermark,
       )
 
-    for (const [id, g] of groups) {
-      const gs = stateFor(state?.get(id) as StoredGroup | undefined, false)
-      this.call(g.key, g.rows, gs, out)
-      apply(id, g.key, gs)
+    for (const g of list) {
+      const store = state ? state.storeOf(g.id) : null
+      const stored = store ? (store.get(g.id) as StoredGroup | undefined) : undefined
+      const gs = stateFor(stored, false)
+      this.call(g.key, rowsOf(g), gs, out)
+      apply(store, g.id, g.key, gs, stored)
     }
 
-    // Timeouts of keys that got no rows in this batch.
+    // Timeouts of keys that got no rows in this batch; one pass over the state also finds
+    // the earliest timeout left after the batch (for needsNoDataBatch).
     if (state && this.timeout !== 'NoTimeout') {
       const threshold = this.timeout === 'ProcessingTimeTimeout' ? ctx.eval.batchTimestampMs : watermark
       const due: [string, StoredGroup][] = []
-      for await (const [id, v] of state.entriesAsync()) {
-        const s = v as StoredGroup
-        if (!groups.has(id) && s.t !== NO_TIMESTAMP && s.t < threshold) due.push([id, s])
+      let next = Number.POSITIVE_INFINITY
+      const visit = (id: string, v: unknown) => {
+        const t = (v as StoredGroup).t
+        if (t === NO_TIMESTAMP) return
+        if (t < threshold && !groups.has(id)) due.push([id, v as StoredGroup])
+        else if (t < next) next = t
       }
+      const entries = state.entriesIfSync()
+      if (entries !== null) for (const [id, v] of entries) visit(id, v)
+      else for await (const [id, v] of state.entriesAsync()) visit(id, v)
       for (const [id, s] of due) {
         const gs = stateFor(s, true)
         this.call(s.k, [], gs, out)
-        apply(id, s.k, gs)
-      }
-      let next = Number.POSITIVE_INFINITY
-      for await (const [, v] of state.entriesAsync()) {
-        const t = (v as StoredGroup).t
+        const t = apply(state.storeOf(id), id, s.k, gs, s)
         if (t !== NO_TIMESTAMP && t < next) next = t
       }
       this.nextTimeout = next
     }
     this.last = { updated, removed, dropped }
-    return ColumnarBatch.fromRows(this.schema, out as Record<string, unknown>[])
+    return out.finish()
   }
 
   needsNoDataBatch(watermarkMs: number, lastBatchWatermarkMs: number, nowMs: number): boolean {

@@ -4,14 +4,20 @@
  * watermark passes its event time (and older rows are late); dropDuplicatesWithinWatermark
  * keeps a key until its first event time plus the watermark delay. Without a watermark the
  * state grows with every distinct key.
+ *
+ * With the memory provider the keys live in the operator's DedupTable (typed-array hash
+ * tables, written to the store in chunks); with the others, one store entry per key whose
+ * key is the JSON text of the key values (dedup-key.ts).
  */
 
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
-import { valueAt } from '../batch/vector.js'
+import { take, valueAt } from '../batch/vector.js'
 import type { OperatorState } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import { typeToString } from '../types/data-types.js'
 import type { Schema } from '../types/schema.js'
+import { keyTextOf } from './dedup-key.js'
+import { DedupTable } from './dedup-table.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
 
@@ -28,6 +34,10 @@ export class StreamingDeduplicate implements StatefulOperator {
   readonly schema: Schema<unknown>
   private state: OperatorState | null = null
   private last: StateCounts = noStateCounts
+  /** The seen keys, when the store holds state in memory (see DedupTable). */
+  private table: DedupTable | null = null
+  /** Live keys in the table after the last batch: the progress's row count. */
+  private liveKeys: number | null = null
 
   constructor(
     readonly child: PhysicalOperator,
@@ -45,36 +55,89 @@ export class StreamingDeduplicate implements StatefulOperator {
     this.state = state
     const input = await this.child.execute(ctx)
     const watermark = ctx.watermarkMs
-    const keep: number[] = []
-    const late: number[] = []
     const keyCols = this.keyIndices.map((i) => input.columns[i])
     const timeCol = this.eventTime ? input.columns[this.eventTime.columnIndex] : null
-    for (let i = 0; i < input.numRows; i++) {
-      const t = timeCol ? (valueAt(timeCol, i) as number | null) : null
-      if (timeCol && watermark > 0 && t !== null && t <= watermark) {
-        late.push(i)
-        continue
+    const expireAfter = this.eventTime?.expireAfterMs ?? 0
+    // The rows the watermark has passed are late; a key expires at its event time (+ the delay).
+    const late: number[] = []
+    let onTime: number[] | null = null
+    if (timeCol !== null && watermark > 0) {
+      onTime = []
+      for (let i = 0; i < input.numRows; i++) {
+        const t = valueAt(timeCol, i) as number | null
+        if (t !== null && t <= watermark) late.push(i)
+        else onTime.push(i)
       }
-      const key = JSON.stringify(keyCols.map((c) => valueAt(c, i)))
-      if (state.get(key) !== undefined) continue
-      state.put(key, t === null ? 0 : t + (this.eventTime?.expireAfterMs ?? 0))
-      keep.push(i)
+      if (late.length === 0) onTime = null
     }
     if (late.length > 0 && ctx.lateRows) ctx.lateRows(this.describe(), input.take(late))
+    const expiryAt = (i: number): number => {
+      const t = timeCol === null ? null : (valueAt(timeCol, i) as number | null)
+      return t === null ? 0 : t + expireAfter
+    }
+
+    let keep: number[]
     let removed = 0
-    if (this.eventTime && watermark > 0) {
-      const doomed: string[] = []
-      for await (const [key, expiry] of state.entriesAsync())
-        if ((expiry as number) > 0 && (expiry as number) <= watermark) doomed.push(key)
-      for (const key of doomed) state.remove(key)
-      removed = doomed.length
+    if (ctx.state.provider.holdsStateInMemory) {
+      let table = this.table
+      if (table === null || table.version !== ctx.batchId) {
+        table = await DedupTable.restore(
+          state,
+          keyCols.map((c) => c.type),
+          this.eventTime !== null,
+          ctx.batchId,
+        )
+        this.table = table
+      }
+      // Until the batch has written its chunks, the table matches no stored version.
+      table.version = -1
+      if (onTime === null) {
+        keep = table.admit(keyCols, input.numRows, this.eventTime ? expiryAt : null)
+      } else {
+        const rows = onTime
+        const kept = table.admit(
+          keyCols.map((c) => take(c, rows)),
+          rows.length,
+          this.eventTime ? (j) => expiryAt(rows[j]) : null,
+        )
+        keep = kept.map((j) => rows[j])
+      }
+      if (this.eventTime && watermark > 0) removed = table.evict(watermark)
+      table.compactIfSparse()
+      table.flush(state)
+      table.version = ctx.batchId + 1
+      this.liveKeys = table.size
+    } else {
+      // One store entry per key: its JSON text, the key's expiry as value.
+      keep = []
+      const keyText = keyTextOf(keyCols)
+      const rows = onTime ?? null
+      const n = rows === null ? input.numRows : rows.length
+      for (let j = 0; j < n; j++) {
+        const i = rows === null ? j : rows[j]
+        const key = keyText(i)
+        const store = state.storeOf(key)
+        if (store.get(key) !== undefined) continue
+        store.put(key, expiryAt(i))
+        keep.push(i)
+      }
+      if (this.eventTime && watermark > 0) {
+        const doomed: string[] = []
+        for await (const [key, expiry] of state.entriesAsync())
+          if ((expiry as number) > 0 && (expiry as number) <= watermark) doomed.push(key)
+        for (const key of doomed) state.remove(key)
+        removed = doomed.length
+      }
+      this.liveKeys = null
     }
     this.last = { updated: keep.length, removed, dropped: late.length }
     return keep.length === input.numRows ? input : input.take(keep)
   }
 
   progress(): StateOperatorProgress {
-    return stateOperatorProgress('dedupe', this.state, this.last)
+    const progress = stateOperatorProgress('dedupe', this.state, this.last)
+    // The store counts chunks; the table knows the keys.
+    return this.liveKeys === null ? progress : { ...progress, numRowsTotal: this.liveKeys }
   }
 
   describe(): string {

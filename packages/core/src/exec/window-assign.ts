@@ -91,7 +91,7 @@ export class WindowAssign implements PhysicalOperator {
     const idx = rows.subarray(0, k)
     const identity = k === n && perRow === 1 && (tv.kind !== 'number' || tv.validity === null)
     const columns = this.kept.map((c) => (identity ? input.columns[c] : take(input.columns[c], idx)))
-    columns.push(numberVector(TimestampType, starts.slice(0, k)))
+    columns.push(numberVector(TimestampType, k === starts.length ? starts : starts.slice(0, k)))
     this.lastInput = input
     this.lastRows = identity ? null : idx
     return new ColumnarBatch(this.schema, columns, k)

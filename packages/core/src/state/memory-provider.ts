@@ -33,6 +33,8 @@ function sizeOf(value: unknown): number {
     case 'object':
       if (Array.isArray(value)) return 32 + value.reduce((s: number, v) => s + sizeOf(v), 0)
       if (value instanceof Date) return 48
+      // Typed arrays (chunked state): their bytes, not a walk over every element.
+      if (ArrayBuffer.isView(value)) return 64 + value.byteLength
       return 48 + Object.values(value).reduce((s: number, v) => s + sizeOf(v), 0)
     default:
       return 16

@@ -22,7 +22,8 @@ export class OperatorState {
     private readonly stores: readonly StateStore[],
   ) {}
 
-  private storeOf(key: string): StateStore {
+  /** The store (partition) that holds `key`: callers that get and then put a key route it once. */
+  storeOf(key: string): StateStore {
     return this.stores[partitionOf(key, this.stores.length)]
   }
   get(key: string): unknown {
@@ -37,6 +38,14 @@ export class OperatorState {
   /** Every entry of every partition. */
   *entries(): IterableIterator<[string, unknown]> {
     for (const s of this.stores) yield* s.prefix('')
+  }
+  /**
+   * Every entry of every partition without an await per entry, when every store lists its
+   * entries synchronously (memory, lmdb); null when one reads ranges only asynchronously
+   * (level): then use entriesAsync().
+   */
+  entriesIfSync(): IterableIterator<[string, unknown]> | null {
+    return this.stores.every((s) => s.scan === undefined) ? this.entries() : null
   }
   /** Every entry of every partition, streamed from providers that read ranges asynchronously (level). */
   async *entriesAsync(): AsyncIterableIterator<[string, unknown]> {

@@ -259,6 +259,167 @@ describe('regular expressions (Java syntax)', () => {
   })
 })
 
+describe('split_part (Spark 3.5)', () => {
+  it('takes a part counted from 1, or from the end when negative; the delimiter is literal (doc)', async () => {
+    const df = strings(['11.12.13', null])
+    const parts = async (k: number) => values(df, F.split_part('s', '.', k))
+    expect(await parts(1)).toEqual(['11', null])
+    expect(await parts(3)).toEqual(['13', null])
+    expect(await parts(-1)).toEqual(['13', null])
+    expect(await parts(-2)).toEqual(['12', null])
+    expect(await parts(-3)).toEqual(['11', null])
+    expect(typeOf(df, F.split_part('s', '.', 1))).toBe('string')
+  })
+
+  it("a part that does not exist is '', and empty parts are kept", async () => {
+    const df = strings(['', 'a', 'a,', ',a', 'a,,b'])
+    const parts = async (k: number) => values(df, F.split_part('s', ',', k))
+    expect(await parts(1)).toEqual(['', 'a', 'a', '', 'a'])
+    expect(await parts(2)).toEqual(['', '', '', 'a', ''])
+    expect(await parts(3)).toEqual(['', '', '', '', 'b'])
+    expect(await parts(4)).toEqual(['', '', '', '', ''])
+    expect(await parts(-1)).toEqual(['', 'a', '', 'a', 'b'])
+    expect(await parts(-2)).toEqual(['', '', 'a', '', ''])
+    expect(await parts(-3)).toEqual(['', '', '', '', 'a'])
+    expect(await parts(-4)).toEqual(['', '', '', '', ''])
+    expect(await parts(1_000_000)).toEqual(['', '', '', '', ''])
+    expect(await parts(-1_000_000)).toEqual(['', '', '', '', ''])
+  })
+
+  it('an empty delimiter does not split: parts 1 and -1 are the whole string', async () => {
+    const df = strings(['abc', '', null])
+    expect(await values(df, F.split_part('s', '', 1))).toEqual(['abc', '', null])
+    expect(await values(df, F.split_part('s', '', -1))).toEqual(['abc', '', null])
+    expect(await values(df, F.split_part('s', '', 2))).toEqual(['', '', null])
+    expect(await values(df, F.split_part('s', '', -2))).toEqual(['', '', null])
+  })
+
+  it('multi-character delimiters, overlapping ones split left to right as Spark (Java) does', async () => {
+    const df = strings(['a<>b<>c', 'aaa', 'aaaa', 'ababa', '<>'])
+    expect(await values(df, F.split_part('s', '<>', 2))).toEqual(['b', '', '', '', ''])
+    expect(await values(df, F.split_part('s', '<>', -1))).toEqual(['c', 'aaa', 'aaaa', 'ababa', ''])
+    // "aaa" split by "aa" is ["", "a"], "aaaa" is ["", "", ""], "ababa" by "aba" is ["", "ba"].
+    expect(await values(df, F.split_part('s', 'aa', 1))).toEqual(['a<>b<>c', '', '', 'ababa', '<>'])
+    expect(await values(df, F.split_part('s', 'aa', 2))).toEqual(['', 'a', '', '', ''])
+    expect(await values(df, F.split_part('s', 'aa', -1))).toEqual(['a<>b<>c', 'a', '', 'ababa', '<>'])
+    expect(await values(df, F.split_part('s', 'aa', -2))).toEqual(['', '', '', '', ''])
+    expect(await values(df, F.split_part('s', 'aa', -3))).toEqual(['', '', '', '', ''])
+    expect(await values(df, F.split_part('s', 'aba', -1))).toEqual(['a<>b<>c', 'aaa', 'aaaa', 'ba', '<>'])
+    expect(await values(df, F.split_part('s', 'aba', -2))).toEqual(['', '', '', '', ''])
+    expect(await values(df, F.split_part('s', 'aba', 2))).toEqual(['', '', '', 'ba', ''])
+  })
+
+  it('regular-expression metacharacters in the delimiter are taken literally', async () => {
+    const df = strings(['a.b|c$d^e*f\\g(h[i+j?k{l'])
+    const part = async (d: string, k: number) => (await values(df, F.split_part('s', d, k)))[0]
+    expect(await part('.', 2)).toBe('b|c$d^e*f\\g(h[i+j?k{l')
+    expect(await part('|', 1)).toBe('a.b')
+    expect(await part('$', -1)).toBe('d^e*f\\g(h[i+j?k{l')
+    expect(await part('^', 2)).toBe('e*f\\g(h[i+j?k{l')
+    expect(await part('*', 1)).toBe('a.b|c$d^e')
+    expect(await part('\\', 2)).toBe('g(h[i+j?k{l')
+    expect(await part('(', -1)).toBe('h[i+j?k{l')
+    expect(await part('[', -1)).toBe('i+j?k{l')
+    expect(await part('+', 2)).toBe('j?k{l')
+    expect(await part('?', -1)).toBe('k{l')
+    expect(await part('{', -1)).toBe('l')
+    expect(await part('.*', 1)).toBe('a.b|c$d^e*f\\g(h[i+j?k{l')
+  })
+
+  it('works on code points beyond the BMP', async () => {
+    const df = strings(['😀/é/x', 'a😀b😀c'])
+    expect(await values(df, F.split_part('s', '/', 2))).toEqual(['é', ''])
+    expect(await values(df, F.split_part('s', '😀', -1))).toEqual(['/é/x', 'c'])
+    expect(await values(df, F.split_part('s', '😀', 1))).toEqual(['', 'a'])
+    expect(await values(df, F.split_part('s', '😀', 2))).toEqual(['/é/x', 'b'])
+  })
+
+  it('a null string, delimiter or part number gives null', async () => {
+    const s = newSession()
+    expect(await scalar(s, F.split_part(lit(null), '/', 1))).toBeNull()
+    expect(await scalar(s, F.split_part(lit('a/b'), lit(null), 1))).toBeNull()
+    expect(await scalar(s, F.split_part(lit('a/b'), '/', lit(null)))).toBeNull()
+    const df = frame(
+      s,
+      {
+        s: { type: 'string', nullable: true },
+        d: { type: 'string', nullable: true },
+        k: { type: 'int', nullable: true },
+      },
+      [
+        { s: 'a/b/c', d: '/', k: 2 },
+        { s: null, d: '/', k: 2 },
+        { s: 'a/b/c', d: null, k: 2 },
+        { s: 'a/b/c', d: '/', k: null },
+        { s: 'a-b-c', d: '-', k: -1 },
+        { s: 'a-b-c', d: '', k: 1 },
+        // A null string with part 0 gives null, not an error: Spark checks the part only for a value.
+        { s: null, d: '/', k: 0 },
+      ],
+    )
+    expect(await values(df, F.split_part('s', col('d'), col('k')))).toEqual([
+      'b',
+      null,
+      null,
+      null,
+      'c',
+      'a-b-c',
+      null,
+    ])
+  })
+
+  it('part number 0 is an error (INVALID_INDEX_OF_ZERO), from a literal or from a column', async () => {
+    const df = strings(['a/b'])
+    const message =
+      'INVALID_INDEX_OF_ZERO: split_part counts parts from 1 (and from -1 at the end); 0 is not a part number.'
+    expect(await errorOf(df, F.split_part('s', '/', 0))).toBe(message)
+    const withK = frame(newSession(), { s: 'string', k: 'int' }, [{ s: 'a/b', k: 0 }])
+    expect(await errorOf(withK, F.split_part('s', '/', col('k')))).toBe(message)
+  })
+
+  it('refuses arguments of the wrong type', async () => {
+    const df = strings(['a/b'])
+    expect(await errorOf(df, call('split_part', col('s'), lit('/'), lit('1')))).toMatch(
+      /^DATATYPE_MISMATCH: the third argument of split_part must be an integer/,
+    )
+    expect(await errorOf(df, call('split_part', col('s'), lit('/')))).toMatch(/^WRONG_NUM_ARGS/)
+  })
+
+  it("equals the reference (split by the literal delimiter, then the part or ''), literal and column arguments", async () => {
+    const session = newSession()
+    // Mostly 'a' and 'b', so that overlapping delimiters ('aa' in 'aaa', 'aba' in 'ababa') occur often.
+    const char = fc.constantFrom('a', 'a', 'a', 'b', 'b', '/', '.', '|', '😀')
+    const delimiter = fc.constantFrom('/', 'a', 'aa', 'ab', 'aba', '.', '|', '', 'a/', '😀', 'xyz')
+    const part = fc.integer({ min: -7, max: 7 }).filter((k) => k !== 0)
+    const reference = (s: string, d: string, k: number): string => {
+      const parts = d === '' ? [s] : s.split(d)
+      const i = k > 0 ? k - 1 : parts.length + k
+      return i >= 0 && i < parts.length ? parts[i] : ''
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.array(char, { maxLength: 12 }).map((cs) => cs.join('')),
+          { minLength: 1, maxLength: 8 },
+        ),
+        delimiter,
+        part,
+        async (xs, d, k) => {
+          const df = frame(
+            session,
+            { s: 'string', d: 'string', k: 'int' },
+            xs.map((s) => ({ s, d, k })),
+          )
+          const expected = xs.map((s) => reference(s, d, k))
+          expect(await values(df, F.split_part('s', d, k))).toEqual(expected)
+          expect(await values(df, F.split_part('s', col('d'), col('k')))).toEqual(expected)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})
+
 describe('like', () => {
   it('% and _ wildcards, case sensitive, whole string', async () => {
     const df = strings(['Spark', 'spark', 'Spa', 'xSpark', 'a\nb', null])

@@ -8,6 +8,10 @@ import type { BidColumns, NexmarkGenerator } from '../generator.js'
 import { WATERMARK_DELAY_MS } from '../queries.js'
 
 export interface PeerContext {
+  /**
+   * The run's generator, configured as Tributary's source is (spec.generator: the same seed,
+   * event rate and mode, replay block or exact), so every way reads the same events.
+   */
   readonly gen: NexmarkGenerator
   readonly events: number
   /** Events per generated batch (Tributary's maxEventsPerTrigger). */

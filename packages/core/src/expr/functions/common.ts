@@ -342,3 +342,119 @@ export class SmallCache<V> {
     return v
   }
 }
+
+/**
+ * A bounded memo of a pure function of a string, for string columns whose values repeat
+ * (channels, URLs, codes): a row whose string was seen before takes the result already
+ * computed. Only for functions whose results are immutable values (strings, booleans,
+ * numbers, null), which can be handed out again.
+ *
+ * It holds at most `capacity` strings of at most MEMO_MAX_KEY_LENGTH characters; once full
+ * it keeps what it has. It watches its hit rate per window of lookups: below `minHitRate`
+ * (values that do not repeat, or a memo gone stale) it empties itself and stands aside for
+ * a while, then tries again; so a column of distinct values costs little more than no memo.
+ */
+export class StringMemo<V> {
+  private readonly map = new Map<string, V>()
+  private lookups = 0
+  private hits = 0
+  /** Lookups still to let through without the memo after it stood aside. */
+  private resting = 0
+
+  /**
+   * @param capacity distinct strings kept at most
+   * @param minHitRate the share of lookups per window that must hit for the memo to stay on
+   * @param window lookups per hit-rate window
+   * @param rest lookups the memo stands aside after a window below `minHitRate`
+   */
+  constructor(
+    private readonly capacity = MEMO_CAPACITY,
+    private readonly minHitRate = 0.25,
+    private readonly window = MEMO_WINDOW,
+    private readonly rest = MEMO_REST,
+  ) {}
+
+  /** The remembered result for s; undefined when there is none or the memo is resting. */
+  get(s: string): V | undefined {
+    if (this.resting > 0) {
+      this.resting--
+      return undefined
+    }
+    const v = this.map.get(s)
+    if (v !== undefined) this.hits++
+    if (++this.lookups === this.window) {
+      if (this.hits < this.minHitRate * this.window) {
+        this.map.clear()
+        this.resting = this.rest
+      }
+      this.lookups = 0
+      this.hits = 0
+    }
+    return v
+  }
+
+  /** Remembers f(s) = v, while there is room (and the memo is not resting). */
+  set(s: string, v: V): void {
+    if (this.resting === 0 && this.map.size < this.capacity && s.length <= MEMO_MAX_KEY_LENGTH)
+      this.map.set(s, v)
+  }
+
+  /** How many strings it holds (for tests). */
+  get size(): number {
+    return this.map.size
+  }
+
+  /** True while it stands aside after too few hits (for tests). */
+  get isResting(): boolean {
+    return this.resting > 0
+  }
+}
+
+/** Distinct strings a StringMemo keeps. */
+export const MEMO_CAPACITY = 4096
+/** Longer strings are not kept: they seldom repeat, and would hold much memory. */
+export const MEMO_MAX_KEY_LENGTH = 256
+/** Lookups per hit-rate window. */
+export const MEMO_WINDOW = 4096
+/** Lookups a memo stands aside after a window with too few hits. */
+export const MEMO_REST = 16 * MEMO_WINDOW
+
+/**
+ * f over a string column through a StringMemo: null rows give null, other rows f(s) (which
+ * must not be undefined). The memo persists across batches.
+ */
+export function mapStringsMemo<V>(
+  type: DataType,
+  v: Vector,
+  memo: StringMemo<V>,
+  f: (s: string) => V,
+): Vector {
+  if (v.kind !== 'object') return map1<string>(type, v, f)
+  const src = v.values
+  const n = src.length
+  if (storageOf(type) === 'object') {
+    const out = new Array<unknown>(n)
+    for (let i = 0; i < n; i++) {
+      const s = src[i] as string | null | undefined
+      if (s == null) {
+        out[i] = null
+        continue
+      }
+      let r = memo.get(s)
+      if (r === undefined) {
+        r = f(s)
+        memo.set(s, r)
+      }
+      out[i] = r
+    }
+    return objectVector(type, out)
+  }
+  return map1<string>(type, v, (s) => {
+    let r = memo.get(s)
+    if (r === undefined) {
+      r = f(s)
+      memo.set(s, r)
+    }
+    return r
+  })
+}

@@ -25,13 +25,16 @@ import {
   expectArg,
   expectIntegral,
   expectString,
+  MEMO_CAPACITY,
   map1,
   map2,
   map3,
+  mapStringsMemo,
   mismatch,
   nullVector,
   requireConstant,
   SmallCache,
+  StringMemo,
 } from './common.js'
 import { compileJavaFormat, formatJava } from './java-format.js'
 import {
@@ -407,10 +410,12 @@ function withRegex(
   batch: ColumnarBatch<unknown>,
   ctx: EvalContext,
   f: (s: string, re: JavaRegex) => unknown,
+  memo?: StringMemo<unknown>,
 ): Vector {
   if (regex.constant === null) return nullVector(type, batch.numRows)
   if (regex.constant) {
     const re = regex.constant
+    if (memo) return mapStringsMemo(type, str, memo, (s) => f(s, re))
     return map1<string>(type, str, (s) => f(s, re))
   }
   return map2<string, string>(type, str, patternArg.evaluate(batch, ctx), (s, p) => f(s, regex.perRow(p)))
@@ -423,11 +428,20 @@ registerFunction({
     expectArity('rlike', args, 2)
     expectString('rlike', args, 0)
     const regex = regexArg('rlike', args, 1)
+    // Strings that repeat are matched once (with a literal pattern, the answer depends on the string only).
+    const memo = new StringMemo<unknown>()
     return {
       type: BooleanType,
       evaluate: (batch, ctx) =>
-        withRegex(BooleanType, args[0].evaluate(batch, ctx), args[1], regex, batch, ctx, (s, re) =>
-          re.re.test(s),
+        withRegex(
+          BooleanType,
+          args[0].evaluate(batch, ctx),
+          args[1],
+          regex,
+          batch,
+          ctx,
+          (s, re) => re.re.test(s),
+          memo,
         ),
     }
   },
@@ -486,6 +500,102 @@ registerFunction({
   },
 })
 
+/**
+ * True when two occurrences of `d` can overlap (`'aa'` in `'aaa'`, `'aba'` in `'ababa'`).
+ * Then the split points that Spark's left-to-right split finds are not all occurrences, and
+ * a scan from the end would find other ones.
+ */
+function selfOverlaps(d: string): boolean {
+  for (let p = 1; p < d.length; p++) if (d.startsWith(d.slice(p))) return true
+  return false
+}
+
+/**
+ * Part `k` (1-based; negative counts from the end; never 0) of `s` split by the non-empty
+ * literal delimiter `d`, as Spark's split_part: '' when there is no such part. Found with
+ * indexOf / lastIndexOf, without building the array of parts.
+ */
+export function splitPart(s: string, d: string, k: number, overlaps: boolean): string {
+  const dl = d.length
+  if (k > 0) {
+    let start = 0
+    for (let i = 1; i < k; i++) {
+      const j = s.indexOf(d, start)
+      if (j < 0) return ''
+      start = j + dl
+    }
+    const end = s.indexOf(d, start)
+    return end < 0 ? s.slice(start) : s.slice(start, end)
+  }
+  if (overlaps) {
+    // Count the parts left to right, then take the part by its positive number.
+    let parts = 1
+    for (let j = s.indexOf(d); j >= 0; j = s.indexOf(d, j + dl)) parts++
+    const pos = parts + k + 1
+    return pos < 1 ? '' : splitPart(s, d, pos, false)
+  }
+  // Occurrences cannot overlap, so they are exactly the split points: walk back over them.
+  let end = s.length
+  for (let i = -1; i > k; i--) {
+    const j = end - dl < 0 ? -1 : s.lastIndexOf(d, end - dl)
+    if (j < 0) return ''
+    end = j
+  }
+  const j = end - dl < 0 ? -1 : s.lastIndexOf(d, end - dl)
+  return s.slice(j < 0 ? 0 : j + dl, end)
+}
+
+function partZeroError(): AnalysisError {
+  return new AnalysisError(
+    'INVALID_INDEX_OF_ZERO: split_part counts parts from 1 (and from -1 at the end); 0 is not a part number.',
+    'INVALID_INDEX_OF_ZERO',
+  )
+}
+
+/** split_part of one row; an empty delimiter does not split (part 1 and -1 are the whole string). */
+function splitPartRow(s: string, d: string, k: number): string {
+  if (k === 0) throw partZeroError()
+  if (d === '') return k === 1 || k === -1 ? s : ''
+  return splitPart(s, d, k, selfOverlaps(d))
+}
+
+registerFunction({
+  kind: 'scalar',
+  name: 'split_part',
+  bind(args) {
+    expectArity('split_part', args, 3)
+    expectString('split_part', args, 0)
+    expectString('split_part', args, 1)
+    expectIntegral('split_part', args, 2)
+    const [str, delim, part] = args
+    if (part.constant?.value === 0) throw partZeroError()
+    // Strings that repeat are split once: a part found again is the same string, not a new one.
+    const memo = new StringMemo<string>(MEMO_CAPACITY, 0.5)
+    const overlaps = typeof delim.constant?.value === 'string' && selfOverlaps(delim.constant.value)
+    return {
+      type: StringType,
+      evaluate: (batch, ctx) => {
+        const n = batch.numRows
+        if (!delim.constant || !part.constant) {
+          return map3<string, string, number>(
+            StringType,
+            str.evaluate(batch, ctx),
+            delim.evaluate(batch, ctx),
+            part.evaluate(batch, ctx),
+            splitPartRow,
+          )
+        }
+        const d = delim.constant.value as string | null
+        const k = part.constant.value as number | null
+        if (d === null || k === null) return nullVector(StringType, n)
+        const v = str.evaluate(batch, ctx)
+        if (d === '') return map1<string>(StringType, v, (s) => (k === 1 || k === -1 ? s : ''))
+        return mapStringsMemo(StringType, v, memo, (s) => splitPart(s, d, k, overlaps))
+      },
+    }
+  },
+})
+
 function groupIndexError(fn: string, re: JavaRegex, idx: number): AnalysisError {
   return new AnalysisError(
     `INVALID_PARAMETER_VALUE.REGEX_GROUP_INDEX: ${fn} was asked for group ${idx}, but the regular expression '${re.pattern}' has ${re.groupCount} group(s). Use an index from 0 (the whole match) to ${re.groupCount}.`,
@@ -510,16 +620,27 @@ registerFunction({
     }
     if (idx !== null && regex.constant && idx > regex.constant.groupCount)
       throw groupIndexError('regexp_extract', regex.constant, idx)
+    // Strings that repeat are matched once (with a literal pattern, the answer depends on the string only).
+    const memo = new StringMemo<unknown>()
     return {
       type: StringType,
       evaluate: (batch, ctx) => {
         if (idx === null) return nullVector(StringType, batch.numRows)
-        return withRegex(StringType, args[0].evaluate(batch, ctx), args[1], regex, batch, ctx, (s, re) => {
-          if (idx > re.groupCount) throw groupIndexError('regexp_extract', re, idx)
-          // No match, or a group that took no part in it, gives '' as in Spark.
-          const m = re.re.exec(s)
-          return m ? (m[idx] ?? '') : ''
-        })
+        return withRegex(
+          StringType,
+          args[0].evaluate(batch, ctx),
+          args[1],
+          regex,
+          batch,
+          ctx,
+          (s, re) => {
+            if (idx > re.groupCount) throw groupIndexError('regexp_extract', re, idx)
+            // No match, or a group that took no part in it, gives '' as in Spark.
+            const m = re.re.exec(s)
+            return m ? (m[idx] ?? '') : ''
+          },
+          memo,
+        )
       },
     }
   },
@@ -545,6 +666,8 @@ registerFunction({
       )
     }
     const repCache = new SmallCache<Replacement>(64)
+    // With a literal pattern and replacement, strings that repeat are replaced once.
+    const memo = new StringMemo<string>()
     const constantRep =
       repArg.constant && regex.constant
         ? repArg.constant.value === null
@@ -567,7 +690,7 @@ registerFunction({
         const strs = args[0].evaluate(batch, ctx)
         if (constantRep) {
           const re = regex.constant!
-          return map1<string>(StringType, strs, (s) => replace(s, re, constantRep))
+          return mapStringsMemo(StringType, strs, memo, (s) => replace(s, re, constantRep))
         }
         const pats = args[1].evaluate(batch, ctx)
         const reps = repArg.evaluate(batch, ctx)

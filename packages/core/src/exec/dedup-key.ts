@@ -1,0 +1,63 @@
+/**
+ * The state key of a row in dropDuplicates, for stores that keep one entry per key: the
+ * JSON text of the array of the key columns' engine values (`[12,"a",null]`), built column
+ * by column without an array or a JSON.stringify per row.
+ *
+ * The text is what JSON.stringify gave before, so that stored state keeps its keys, except
+ * for the numbers JSON has no text for: JSON writes NaN, Infinity and -Infinity all as
+ * `null`, which made them one key with each other and with null. Here they are the strings
+ * "NaN", "Infinity" and "-Infinity", which no value of a numeric column can be. -0 is 0 (one
+ * key, as in Spark's grouping). Nested values (structs, arrays, maps) are JSON as before.
+ */
+import type { Vector } from '../batch/vector.js'
+
+/** A number's text in a key: JSON's for finite numbers, a string for the others. */
+export function numberKeyText(x: number): string {
+  // '' + x is JSON's text for every finite number (-0 included: "0").
+  if (x - x === 0) return `${x}`
+  return Number.isNaN(x) ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"'
+}
+
+/** The value at `text` of a numeric key column read back from key text (JSON.parse'd). */
+export function numberFromKeyText(v: unknown): unknown {
+  return typeof v === 'string' ? Number(v) : v
+}
+
+type Part = (i: number) => string
+
+function partOf(v: Vector): Part {
+  if (v.kind === 'number') {
+    const values = v.values
+    const valid = v.validity
+    if (valid === null) return (i) => numberKeyText(values[i])
+    return (i) => (valid[i] === 0 ? 'null' : numberKeyText(values[i]))
+  }
+  if (v.kind === 'bool') {
+    const values = v.values
+    const valid = v.validity
+    return (i) => (valid !== null && valid[i] === 0 ? 'null' : values[i] === 1 ? 'true' : 'false')
+  }
+  const values = v.values
+  return (i) => {
+    const x = values[i]
+    return x == null ? 'null' : (JSON.stringify(x) ?? 'null')
+  }
+}
+
+/** A function from row index to the key text of the row's values in `columns`. */
+export function keyTextOf(columns: readonly Vector[]): (i: number) => string {
+  const parts = columns.map(partOf)
+  if (parts.length === 1) {
+    const [a] = parts
+    return (i) => `[${a(i)}]`
+  }
+  if (parts.length === 2) {
+    const [a, b] = parts
+    return (i) => `[${a(i)},${b(i)}]`
+  }
+  return (i) => {
+    let s = '['
+    for (let c = 0; c < parts.length; c++) s += c === 0 ? parts[c](i) : `,${parts[c](i)}`
+    return `${s}]`
+  }
+}

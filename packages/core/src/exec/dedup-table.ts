@@ -1,0 +1,240 @@
+/**
+ * The keys a streaming dropDuplicates has seen, kept by the operator from batch to batch
+ * when the state store holds everything in memory anyway (the memory provider), as the
+ * streaming aggregation keeps its groups (aggregate-table.ts). One GroupIndex (typed-array
+ * hash tables) numbers the keys; a key's id says whether it is live and until when (its
+ * expiry, with a watermark). A row is looked up with one probe of the index instead of a
+ * JSON key built, hashed twice and looked up twice in Maps of strings, and the state is
+ * written to the store as chunks of CHUNK consecutive ids — typed arrays, one store entry
+ * per chunk — so that a batch's delta and a snapshot serialize a few large arrays instead
+ * of one entry per key, and the garbage collector does not trace millions of key strings.
+ *
+ * The table is valid for one state version: the operator rebuilds it from the store when a
+ * batch other than the one it expects comes (a restart, or a batch run again after a
+ * failure left the table changed but the store not committed). Keys stored one entry per
+ * key (by an older Tributary) are read too, and rewritten as chunks.
+ */
+import { type Vector, VectorBuilder, valueAt } from '../batch/vector.js'
+import type { OperatorState } from '../state/state-manager.js'
+import { type DataType, isFloat64Backed } from '../types/data-types.js'
+import { numberFromKeyText } from './dedup-key.js'
+import { GroupIndex } from './group-index.js'
+
+const CHUNK_BITS = 12
+/** Keys per store entry. */
+export const DEDUP_CHUNK = 1 << CHUNK_BITS
+/** Store keys of chunks; any other key is one key in the one-entry-per-key format (its JSON text). */
+export const DEDUP_CHUNK_PREFIX = 'chunk:'
+
+/** One key column of a chunk: engine values, numbers in a Float64Array (nulls where `nulls` is 0). */
+interface StoredColumn {
+  readonly numbers: Float64Array | null
+  readonly nulls: Uint8Array | null
+  readonly values: unknown[] | null
+}
+
+/** One store entry: the keys with ids [c·CHUNK, (c+1)·CHUNK) of the table that wrote it. */
+export interface StoredDedupChunk {
+  /** 1 where the id holds a live key. */
+  readonly live: Uint8Array
+  readonly keys: StoredColumn[]
+  /** Per id, the event time at which the key expires (0: never); null without event time. */
+  readonly expiry: Float64Array | null
+}
+
+function grownF64(a: Float64Array, n: number): Float64Array {
+  if (n <= a.length) return a
+  let size = Math.max(a.length * 2, 64)
+  while (size < n) size *= 2
+  const b = new Float64Array(size)
+  b.set(a)
+  return b
+}
+
+function grownU8(a: Uint8Array, n: number): Uint8Array {
+  if (n <= a.length) return a
+  let size = Math.max(a.length * 2, 64)
+  while (size < n) size *= 2
+  const b = new Uint8Array(size)
+  b.set(a)
+  return b
+}
+
+function storedColumn(v: Vector): StoredColumn {
+  if (v.kind === 'number')
+    return { numbers: v.values.slice(), nulls: v.validity?.slice() ?? null, values: null }
+  const values = new Array<unknown>(v.length)
+  for (let i = 0; i < v.length; i++) values[i] = valueAt(v, i)
+  return { numbers: null, nulls: null, values }
+}
+
+function storedValue(c: StoredColumn, j: number): unknown {
+  if (c.numbers !== null) return c.nulls !== null && c.nulls[j] === 0 ? null : c.numbers[j]
+  return c.values![j]
+}
+
+export class DedupTable {
+  private index: GroupIndex
+  private live: Uint8Array = new Uint8Array(64)
+  private expiry: Float64Array = new Float64Array(64)
+  private liveKeys = 0
+  /** Chunks changed since the last flush. */
+  private readonly dirty = new Set<number>()
+  /** Chunks the store holds. */
+  private readonly stored = new Set<number>()
+  /** The state version this table holds, or -1 while a batch is changing it. */
+  version: number
+
+  constructor(
+    private readonly keyTypes: readonly DataType[],
+    /** Whether keys expire (an event-time column among the keys, or within the watermark). */
+    private readonly expires: boolean,
+    version: number,
+  ) {
+    this.index = new GroupIndex(keyTypes)
+    this.version = version
+  }
+
+  /** Live keys. */
+  get size(): number {
+    return this.liveKeys
+  }
+
+  /**
+   * Adds the rows' keys; returns the positions of the rows whose key was not live (the
+   * first row of each such key), which the operator keeps. `expiryOf(i)` is row i's expiry.
+   */
+  admit(keys: readonly Vector[], numRows: number, expiryOf: ((i: number) => number) | null): number[] {
+    const ids = this.index.assign(keys, numRows)
+    const groups = this.index.numGroups
+    this.live = grownU8(this.live, groups)
+    const live = this.live
+    if (this.expires) this.expiry = grownF64(this.expiry, groups)
+    const expiry = this.expiry
+    const kept: number[] = []
+    for (let i = 0; i < numRows; i++) {
+      const g = ids[i]
+      if (live[g] === 1) continue
+      live[g] = 1
+      this.liveKeys++
+      if (expiryOf !== null) expiry[g] = expiryOf(i)
+      this.dirty.add(g >> CHUNK_BITS)
+      kept.push(i)
+    }
+    return kept
+  }
+
+  /** Drops the keys whose expiry the watermark has reached; returns how many. */
+  evict(watermark: number): number {
+    if (!this.expires) return 0
+    const live = this.live
+    const expiry = this.expiry
+    let removed = 0
+    for (let g = 0; g < this.index.numGroups; g++) {
+      if (live[g] === 1 && expiry[g] > 0 && expiry[g] <= watermark) {
+        live[g] = 0
+        removed++
+        this.dirty.add(g >> CHUNK_BITS)
+      }
+    }
+    this.liveKeys -= removed
+    return removed
+  }
+
+  /** Ids no key uses any more: once they outnumber the live keys (and a floor), renumber. */
+  compactIfSparse(): void {
+    const unused = this.index.numGroups - this.liveKeys
+    if (unused <= Math.max(4 * DEDUP_CHUNK, this.liveKeys)) return
+    const ids: number[] = []
+    for (let g = 0; g < this.index.numGroups; g++) if (this.live[g] === 1) ids.push(g)
+    const keys = ids.length === 0 ? [] : this.index.keyVectorsAt(ids)
+    const expiry = Float64Array.from(ids, (g) => this.expiry[g])
+    this.reset()
+    this.load(keys, expiry, ids.length)
+  }
+
+  private reset(): void {
+    this.index = new GroupIndex(this.keyTypes)
+    this.live = new Uint8Array(64)
+    this.expiry = new Float64Array(64)
+    this.liveKeys = 0
+    // Every chunk the store holds is rewritten or removed by the next flush.
+    for (const c of this.stored) this.dirty.add(c)
+  }
+
+  /** Adds n distinct keys with their expiries. */
+  private load(keys: readonly Vector[], expiry: Float64Array, n: number): void {
+    if (n === 0) return
+    const before = this.index.numGroups
+    const kept = this.admit(keys, n, this.expires ? (i) => expiry[i] : null)
+    if (kept.length !== n || this.index.numGroups - before !== n)
+      throw new Error('deduplication state holds the same key twice: the state store is damaged')
+  }
+
+  /** Writes the changed chunks to the store (removing chunks left without keys). */
+  flush(state: OperatorState): void {
+    const groups = this.index.numGroups
+    for (const c of this.dirty) {
+      const from = c << CHUNK_BITS
+      const to = Math.min(from + DEDUP_CHUNK, groups)
+      let any = false
+      for (let g = from; g < to; g++) if (this.live[g] === 1) any = true
+      const key = `${DEDUP_CHUNK_PREFIX}${c}`
+      if (!any) {
+        if (this.stored.delete(c)) state.remove(key)
+        continue
+      }
+      const ids = Array.from({ length: to - from }, (_, j) => from + j)
+      const chunk: StoredDedupChunk = {
+        live: this.live.slice(from, to),
+        keys: this.index.keyVectorsAt(ids).map(storedColumn),
+        expiry: this.expires ? this.expiry.slice(from, to) : null,
+      }
+      state.put(key, chunk)
+      this.stored.add(c)
+    }
+    this.dirty.clear()
+  }
+
+  /** The table of what the store holds at `version`: chunks, and keys stored one entry each. */
+  static async restore(
+    state: OperatorState,
+    keyTypes: readonly DataType[],
+    expires: boolean,
+    version: number,
+  ): Promise<DedupTable> {
+    const table = new DedupTable(keyTypes, expires, version)
+    const builders = keyTypes.map((t) => new VectorBuilder(t))
+    const expiry: number[] = []
+    const perKey: string[] = []
+    for await (const [key, value] of state.entriesAsync()) {
+      if (key.startsWith(DEDUP_CHUNK_PREFIX)) {
+        const chunk = value as StoredDedupChunk
+        table.stored.add(Number(key.slice(DEDUP_CHUNK_PREFIX.length)))
+        for (let j = 0; j < chunk.live.length; j++) {
+          if (chunk.live[j] !== 1) continue
+          for (let k = 0; k < builders.length; k++) builders[k].append(storedValue(chunk.keys[k], j))
+          expiry.push(chunk.expiry === null ? 0 : chunk.expiry[j])
+        }
+      } else {
+        // One entry per key: the key's JSON text (dedup-key.ts), the expiry as value.
+        const values = JSON.parse(key) as unknown[]
+        perKey.push(key)
+        for (let k = 0; k < builders.length; k++) {
+          const v = values[k] ?? null
+          builders[k].append(isFloat64Backed(keyTypes[k]) ? numberFromKeyText(v) : v)
+        }
+        expiry.push(value as number)
+      }
+    }
+    for (const key of perKey) state.remove(key)
+    table.reset()
+    table.load(
+      builders.map((b) => b.finish()),
+      Float64Array.from(expiry),
+      expiry.length,
+    )
+    table.version = version
+    return table
+  }
+}
