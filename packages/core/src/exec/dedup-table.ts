@@ -17,6 +17,8 @@
 import { type Vector, VectorBuilder, valueAt } from '../batch/vector.js'
 import type { OperatorState } from '../state/state-manager.js'
 import { type DataType, isFloat64Backed } from '../types/data-types.js'
+import { GrowableF64, GrowableU8 } from './aggregate/accumulator.js'
+import { ChunkLedger } from './chunk-ledger.js'
 import { numberFromKeyText } from './dedup-key.js'
 import { GroupIndex } from './group-index.js'
 
@@ -24,7 +26,7 @@ const CHUNK_BITS = 12
 /** Keys per store entry. */
 export const DEDUP_CHUNK = 1 << CHUNK_BITS
 /** Store keys of chunks; any other key is one key in the one-entry-per-key format (its JSON text). */
-export const DEDUP_CHUNK_PREFIX = 'chunk:'
+export { CHUNK_KEY_PREFIX as DEDUP_CHUNK_PREFIX } from './chunk-ledger.js'
 
 /** One key column of a chunk: engine values, numbers in a Float64Array (nulls where `nulls` is 0). */
 interface StoredColumn {
@@ -42,24 +44,6 @@ export interface StoredDedupChunk {
   readonly expiry: Float64Array | null
 }
 
-function grownF64(a: Float64Array, n: number): Float64Array {
-  if (n <= a.length) return a
-  let size = Math.max(a.length * 2, 64)
-  while (size < n) size *= 2
-  const b = new Float64Array(size)
-  b.set(a)
-  return b
-}
-
-function grownU8(a: Uint8Array, n: number): Uint8Array {
-  if (n <= a.length) return a
-  let size = Math.max(a.length * 2, 64)
-  while (size < n) size *= 2
-  const b = new Uint8Array(size)
-  b.set(a)
-  return b
-}
-
 function storedColumn(v: Vector): StoredColumn {
   if (v.kind === 'number')
     return { numbers: v.values.slice(), nulls: v.validity?.slice() ?? null, values: null }
@@ -75,13 +59,10 @@ function storedValue(c: StoredColumn, j: number): unknown {
 
 export class DedupTable {
   private index: GroupIndex
-  private live: Uint8Array = new Uint8Array(64)
-  private expiry: Float64Array = new Float64Array(64)
+  private live = new GrowableU8()
+  private expiry = new GrowableF64()
   private liveKeys = 0
-  /** Chunks changed since the last flush. */
-  private readonly dirty = new Set<number>()
-  /** Chunks the store holds. */
-  private readonly stored = new Set<number>()
+  private readonly chunks = new ChunkLedger(CHUNK_BITS)
   /** The state version this table holds, or -1 while a batch is changing it. */
   version: number
 
@@ -107,10 +88,8 @@ export class DedupTable {
   admit(keys: readonly Vector[], numRows: number, expiryOf: ((i: number) => number) | null): number[] {
     const ids = this.index.assign(keys, numRows)
     const groups = this.index.numGroups
-    this.live = grownU8(this.live, groups)
-    const live = this.live
-    if (this.expires) this.expiry = grownF64(this.expiry, groups)
-    const expiry = this.expiry
+    const live = this.live.ensure(groups)
+    const expiry = this.expires ? this.expiry.ensure(groups) : this.expiry.data
     const kept: number[] = []
     for (let i = 0; i < numRows; i++) {
       const g = ids[i]
@@ -118,7 +97,7 @@ export class DedupTable {
       live[g] = 1
       this.liveKeys++
       if (expiryOf !== null) expiry[g] = expiryOf(i)
-      this.dirty.add(g >> CHUNK_BITS)
+      this.chunks.touch(g)
       kept.push(i)
     }
     return kept
@@ -127,14 +106,14 @@ export class DedupTable {
   /** Drops the keys whose expiry the watermark has reached; returns how many. */
   evict(watermark: number): number {
     if (!this.expires) return 0
-    const live = this.live
-    const expiry = this.expiry
+    const live = this.live.data
+    const expiry = this.expiry.data
     let removed = 0
     for (let g = 0; g < this.index.numGroups; g++) {
       if (live[g] === 1 && expiry[g] > 0 && expiry[g] <= watermark) {
         live[g] = 0
         removed++
-        this.dirty.add(g >> CHUNK_BITS)
+        this.chunks.touch(g)
       }
     }
     this.liveKeys -= removed
@@ -146,20 +125,20 @@ export class DedupTable {
     const unused = this.index.numGroups - this.liveKeys
     if (unused <= Math.max(4 * DEDUP_CHUNK, this.liveKeys)) return
     const ids: number[] = []
-    for (let g = 0; g < this.index.numGroups; g++) if (this.live[g] === 1) ids.push(g)
+    const live = this.live.data
+    for (let g = 0; g < this.index.numGroups; g++) if (live[g] === 1) ids.push(g)
     const keys = ids.length === 0 ? [] : this.index.keyVectorsAt(ids)
-    const expiry = Float64Array.from(ids, (g) => this.expiry[g])
+    const expiry = Float64Array.from(ids, (g) => this.expiry.data[g])
     this.reset()
     this.load(keys, expiry, ids.length)
   }
 
   private reset(): void {
     this.index = new GroupIndex(this.keyTypes)
-    this.live = new Uint8Array(64)
-    this.expiry = new Float64Array(64)
+    this.live = new GrowableU8()
+    this.expiry = new GrowableF64()
     this.liveKeys = 0
-    // Every chunk the store holds is rewritten or removed by the next flush.
-    for (const c of this.stored) this.dirty.add(c)
+    this.chunks.rewriteAll()
   }
 
   /** Adds n distinct keys with their expiries. */
@@ -174,26 +153,19 @@ export class DedupTable {
   /** Writes the changed chunks to the store (removing chunks left without keys). */
   flush(state: OperatorState): void {
     const groups = this.index.numGroups
-    for (const c of this.dirty) {
-      const from = c << CHUNK_BITS
-      const to = Math.min(from + DEDUP_CHUNK, groups)
-      let any = false
-      for (let g = from; g < to; g++) if (this.live[g] === 1) any = true
-      const key = `${DEDUP_CHUNK_PREFIX}${c}`
-      if (!any) {
-        if (this.stored.delete(c)) state.remove(key)
-        continue
-      }
-      const ids = Array.from({ length: to - from }, (_, j) => from + j)
-      const chunk: StoredDedupChunk = {
-        live: this.live.slice(from, to),
-        keys: this.index.keyVectorsAt(ids).map(storedColumn),
-        expiry: this.expires ? this.expiry.slice(from, to) : null,
-      }
-      state.put(key, chunk)
-      this.stored.add(c)
-    }
-    this.dirty.clear()
+    const live = this.live.ensure(groups)
+    this.chunks.flush(
+      state,
+      groups,
+      live,
+      (from, to): StoredDedupChunk => ({
+        live: live.slice(from, to),
+        keys: this.index
+          .keyVectorsAt(Array.from({ length: to - from }, (_, j) => from + j))
+          .map(storedColumn),
+        expiry: this.expires ? this.expiry.ensure(to).slice(from, to) : null,
+      }),
+    )
   }
 
   /** The table of what the store holds at `version`: chunks, and keys stored one entry each. */
@@ -208,9 +180,8 @@ export class DedupTable {
     const expiry: number[] = []
     const perKey: string[] = []
     for await (const [key, value] of state.entriesAsync()) {
-      if (key.startsWith(DEDUP_CHUNK_PREFIX)) {
+      if (table.chunks.noteStored(key) !== null) {
         const chunk = value as StoredDedupChunk
-        table.stored.add(Number(key.slice(DEDUP_CHUNK_PREFIX.length)))
         for (let j = 0; j < chunk.live.length; j++) {
           if (chunk.live[j] !== 1) continue
           for (let k = 0; k < builders.length; k++) builders[k].append(storedValue(chunk.keys[k], j))

@@ -97,11 +97,7 @@ class NumericKeyTable {
       h = Math.imul(h ^ u32[0], 0x85ebca6b)
       h = Math.imul(((h << 13) | (h >>> 19)) ^ u32[1], 0xc2b2ae35)
     }
-    h ^= h >>> 16
-    h = Math.imul(h, 0x7feb352d)
-    h ^= h >>> 15
-    h = Math.imul(h, 0x846ca68b)
-    return (h ^ (h >>> 16)) >>> 0
+    return NumericKeyTable.finish(h)
   }
 
   /** The group id of row i of `cols`, added with the next id when new. */
@@ -123,18 +119,7 @@ class NumericKeyTable {
       if (same) return id
       s = (s + 1) & this.mask
     }
-    const id = this.size++
-    if (id === keys[0].length) {
-      for (let c = 0; c < keys.length; c++) {
-        const grown = new Float64Array(keys[c].length * 2)
-        grown.set(keys[c])
-        keys[c] = grown
-      }
-    }
-    for (let c = 0; c < cols.length; c++) keys[c][id] = cols[c][i]
-    this.slots[s] = id
-    if (this.size * 2 > this.mask) this.grow()
-    return id
+    return this.insert(s, cols, i)
   }
 
   /**
@@ -155,7 +140,7 @@ class NumericKeyTable {
         if (id < 0 || keys[id] === x || (Number.isNaN(x) && Number.isNaN(keys[id]))) break
         s = (s + 1) & this.mask
       }
-      ids[i] = id >= 0 ? id : this.insert(s, a, null, i)
+      ids[i] = id >= 0 ? id : this.insert(s, [a], i)
     }
   }
 
@@ -185,12 +170,12 @@ class NumericKeyTable {
           break
         s = (s + 1) & this.mask
       }
-      ids[i] = id >= 0 ? id : this.insert(s, a, b, i)
+      ids[i] = id >= 0 ? id : this.insert(s, [a, b], i)
     }
   }
 
-  /** Adds row i of (a, b) at free slot s; returns its id. */
-  private insert(s: number, a: Float64Array, b: Float64Array | null, i: number): number {
+  /** Adds row i of `cols` as a new group at free slot s; returns its id. */
+  private insert(s: number, cols: readonly Float64Array[], i: number): number {
     const keys = this.keys
     const id = this.size++
     if (id === keys[0].length) {
@@ -200,8 +185,7 @@ class NumericKeyTable {
         keys[c] = grown
       }
     }
-    keys[0][id] = a[i]
-    if (b !== null) keys[1][id] = b[i]
+    for (let c = 0; c < cols.length; c++) keys[c][id] = cols[c][i]
     this.slots[s] = id
     if (this.size * 2 > this.mask) this.grow()
     return id

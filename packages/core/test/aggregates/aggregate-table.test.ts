@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { numberVector, objectVector, type Vector, valueAt } from '../../src/batch/vector.js'
-import { AggregateTable, CHUNK, CHUNK_KEY_PREFIX } from '../../src/exec/aggregate/aggregate-table.js'
+import {
+  AggregateTable,
+  CHUNK,
+  CHUNK_KEY_PREFIX,
+  type StoredChunk,
+} from '../../src/exec/aggregate/aggregate-table.js'
 import { accumulatorFor } from '../../src/exec/aggregate/functions.js'
 import { MemoryStateStoreProvider } from '../../src/state/memory-provider.js'
 import { StateManager } from '../../src/state/state-manager.js'
@@ -126,6 +131,12 @@ describe('AggregateTable', () => {
     table.flush(state)
     const keysAfter = () => [...state.entries()].map(([k]) => k).sort()
     expect(keysAfter()).toEqual([0, 1, 2, 3].map((c) => `${CHUNK_KEY_PREFIX}${c}`))
+    // Number columns are stored as Float64Arrays (bytes to serialize), others as arrays.
+    const chunk = state.get(`${CHUNK_KEY_PREFIX}0`) as StoredChunk
+    expect(chunk.keys[0]).toBeInstanceOf(Float64Array)
+    expect(Array.isArray(chunk.keys[1])).toBe(true)
+    expect(chunk.states[0]).toBeInstanceOf(Float64Array)
+    expect(Array.from(chunk.states[0] as Float64Array).slice(0, 3)).toEqual([1, 1, 1])
     await manager.commitAll()
     // Touch one group of chunk 1 only: only that chunk is put.
     state = await openVersion(manager, 1)

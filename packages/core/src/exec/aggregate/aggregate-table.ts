@@ -19,23 +19,38 @@ import type { Vector } from '../../batch/vector.js'
 import { VectorBuilder } from '../../batch/vector.js'
 import type { OperatorState } from '../../state/state-manager.js'
 import type { DataType } from '../../types/data-types.js'
+import { ChunkLedger } from '../chunk-ledger.js'
 import { GroupIndex } from '../group-index.js'
 import { type Accumulator, GrowableU8, resultAt } from './accumulator.js'
 
 const CHUNK_BITS = 10
 /** Groups per store entry. */
 export const CHUNK = 1 << CHUNK_BITS
-/** Store keys of chunks; any other key is a group in the one-entry-per-group format. */
-export const CHUNK_KEY_PREFIX = 'chunk:'
+export { CHUNK_KEY_PREFIX } from '../chunk-ledger.js'
+
+/**
+ * A column of a stored chunk: the groups' values by position, in a Float64Array when every
+ * group's value is a number (window starts, ids, counts: serialized as bytes, not value by
+ * value), else in an array (null where no group).
+ */
+export type StoredColumn = ArrayLike<unknown>
 
 /** One store entry: the groups with ids [c·CHUNK, (c+1)·CHUNK) of the table that wrote it. */
 export interface StoredChunk {
   /** 1 where the id holds a group, 0 where it holds none (evicted, or past the last group). */
   readonly live: Uint8Array
-  /** Per key column, the groups' key values in engine form (null where no group). */
-  readonly keys: unknown[][]
-  /** Per aggregate, the groups' accumulator states (Accumulator.getState; null where no group). */
-  readonly states: unknown[][]
+  /** Per key column, the groups' key values in engine form. */
+  readonly keys: StoredColumn[]
+  /** Per aggregate, the groups' accumulator states (Accumulator.getState). */
+  readonly states: StoredColumn[]
+}
+
+/** The column as a Float64Array when every live group's value is a number; as it is otherwise. */
+function packNumbers(col: unknown[], live: Uint8Array): StoredColumn {
+  for (let j = 0; j < col.length; j++) if (live[j] === 1 && typeof col[j] !== 'number') return col
+  const out = new Float64Array(col.length)
+  for (let j = 0; j < col.length; j++) out[j] = live[j] === 1 ? (col[j] as number) : 0
+  return out
 }
 
 /** A group in the format of stores written one entry per group. */
@@ -67,10 +82,7 @@ export class AggregateTable {
   /** The batch that last touched each group: the touched list without a Set. */
   private stamp = new Int32Array(64)
   private stampNo = 0
-  /** Chunks changed since the last flush. */
-  private readonly dirty = new Set<number>()
-  /** Chunks the store holds. */
-  private readonly stored = new Set<number>()
+  private readonly chunks = new ChunkLedger(CHUNK_BITS)
   /** Live groups by the end of their event-time range: eviction visits only those the watermark closes. */
   private byEnd = new Map<number, number[]>()
   /** Each accumulator's state of a group with no rows: what a group reused after eviction starts from. */
@@ -119,7 +131,7 @@ export class AggregateTable {
       if (stamp[g] === no) continue
       stamp[g] = no
       touched.push(g)
-      this.dirty.add(g >> CHUNK_BITS)
+      this.chunks.touch(g)
       if (live[g] === 0) this.revive(g, g >= before)
     }
     return { ids, touched: Int32Array.from(touched) }
@@ -178,7 +190,7 @@ export class AggregateTable {
         if (live[g] === 0) continue
         live[g] = 0
         this.liveGroups--
-        this.dirty.add(g >> CHUNK_BITS)
+        this.chunks.touch(g)
         out.push(g)
       }
       this.byEnd.delete(end)
@@ -211,8 +223,7 @@ export class AggregateTable {
     this.liveGroups = 0
     this.stamp = new Int32Array(64)
     this.byEnd = new Map()
-    // Every chunk the store holds is rewritten or removed by the next flush.
-    for (const c of this.stored) this.dirty.add(c)
+    this.chunks.rewriteAll()
   }
 
   /** Adds n groups with these key columns and accumulator states (per aggregate, per group). */
@@ -230,35 +241,22 @@ export class AggregateTable {
 
   /** Writes the changed chunks to the store (removing chunks left without groups). */
   flush(state: OperatorState): void {
-    const live = this.live.ensure(this.index.numGroups)
     const groups = this.index.numGroups
-    for (const c of this.dirty) {
-      const from = c << CHUNK_BITS
-      const to = Math.min(from + CHUNK, groups)
-      let any = false
-      for (let g = from; g < to; g++) if (live[g] === 1) any = true
-      const key = `${CHUNK_KEY_PREFIX}${c}`
-      if (!any) {
-        if (this.stored.delete(c)) state.remove(key)
-        continue
-      }
-      const n = to - from
+    const live = this.live.ensure(groups)
+    this.chunks.flush(state, groups, live, (from, to): StoredChunk => {
       const chunkLive = live.slice(from, to)
-      const keys = this.keyTypes.map((_, k) => {
+      const n = to - from
+      const column = (value: (g: number) => unknown) => {
         const col = new Array<unknown>(n)
-        for (let j = 0; j < n; j++) col[j] = chunkLive[j] === 1 ? this.index.keyValue(k, from + j) : null
-        return col
-      })
-      const states = this.accs.map((acc) => {
-        const col = new Array<unknown>(n)
-        for (let j = 0; j < n; j++) col[j] = chunkLive[j] === 1 ? detached(acc.getState(from + j)) : null
-        return col
-      })
-      const chunk: StoredChunk = { live: chunkLive, keys, states }
-      state.put(key, chunk)
-      this.stored.add(c)
-    }
-    this.dirty.clear()
+        for (let j = 0; j < n; j++) col[j] = chunkLive[j] === 1 ? value(from + j) : null
+        return packNumbers(col, chunkLive)
+      }
+      return {
+        live: chunkLive,
+        keys: this.keyTypes.map((_, k) => column((g) => this.index.keyValue(k, g))),
+        states: this.accs.map((acc) => column((g) => detached(acc.getState(g)))),
+      }
+    })
   }
 
   /**
@@ -278,9 +276,8 @@ export class AggregateTable {
     const perGroupKeys: string[] = []
     let n = 0
     for await (const [key, value] of state.entriesAsync()) {
-      if (key.startsWith(CHUNK_KEY_PREFIX)) {
+      if (table.chunks.noteStored(key) !== null) {
         const chunk = value as StoredChunk
-        table.stored.add(Number(key.slice(CHUNK_KEY_PREFIX.length)))
         for (let j = 0; j < chunk.live.length; j++) {
           if (chunk.live[j] !== 1) continue
           for (let k = 0; k < keyBuilders.length; k++) keyBuilders[k].append(chunk.keys[k][j])

@@ -12,7 +12,7 @@
  */
 
 import type { ColumnarBatch } from '../../batch/columnar-batch.js'
-import { valueAt } from '../../batch/vector.js'
+import { type Vector, valueAt } from '../../batch/vector.js'
 import type { Compiled } from '../../expr/compiled.js'
 import type { Side, StateEviction } from '../../plan/join-analysis.js'
 import { type JoinType, joinTypeName, keepsUnmatchedLeft, keepsUnmatchedRight } from '../../plan/join-type.js'
@@ -21,6 +21,8 @@ import type { StateOperatorProgress } from '../../streaming/progress.js'
 import { typeToString } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
+import { EvictionIndex } from './eviction-index.js'
+import { joinKeyTextOf } from './join-key.js'
 import { columnsOfRows, type JoinOutput } from './join-output.js'
 import {
   type JoinWatermarkProducer,
@@ -101,10 +103,45 @@ function keyTime(v: unknown): number | null {
   return end instanceof Date ? end.getTime() : typeof end === 'number' ? end : null
 }
 
+/**
+ * Whether a key's text means a null key value (which matches nothing): a null in any of
+ * the key columns.
+ */
+function nullKeyMask(keys: readonly Vector[], n: number): Uint8Array | null {
+  let mask: Uint8Array | null = null
+  for (const k of keys) {
+    if (k.kind === 'object') {
+      const values = k.values
+      for (let i = 0; i < n; i++) {
+        if (values[i] == null) {
+          mask ??= new Uint8Array(n)
+          mask[i] = 1
+        }
+      }
+    } else if (k.validity !== null) {
+      const valid = k.validity
+      for (let i = 0; i < n; i++) {
+        if (valid[i] === 0) {
+          mask ??= new Uint8Array(n)
+          mask[i] = 1
+        }
+      }
+    }
+  }
+  return mask
+}
+
 /** The buckets a batch touches, loaded once and written back once. */
 class Buckets {
   private readonly cache = new Map<string, { bucket: Bucket; dirty: boolean }>()
-  constructor(private readonly state: OperatorState) {}
+  /**
+   * `tracked[p]`: whether the matched flags of side prefix p's rows are ever read (outer
+   * sides, a semi join's left): only then are they set, and the stored rows copied first.
+   */
+  constructor(
+    private readonly state: OperatorState,
+    private readonly tracked: { readonly L: boolean; readonly R: boolean },
+  ) {}
 
   get(key: string): Bucket | undefined {
     const hit = this.cache.get(key)
@@ -112,17 +149,20 @@ class Buckets {
     const stored = this.state.get(key) as Bucket | undefined
     if (!stored) return undefined
     // Stored rows are shared with the committed version: copy before flags change.
-    const bucket: Bucket = { rows: stored.rows.map((r) => ({ v: r.v, m: r.m })), t: stored.t }
+    const bucket: Bucket = this.tracked[key[0] as 'L' | 'R']
+      ? { rows: stored.rows.map((r) => ({ v: r.v, m: r.m })), t: stored.t }
+      : { rows: stored.rows.slice(), t: stored.t }
     this.cache.set(key, { bucket, dirty: false })
     return bucket
   }
 
-  getOrCreate(key: string, t: number | null): Bucket {
+  /** The bucket of `key`, and whether it is new. */
+  getOrCreate(key: string, t: number | null): { bucket: Bucket; created: boolean } {
     const found = this.get(key)
-    if (found) return found
+    if (found) return { bucket: found, created: false }
     const bucket: Bucket = { rows: [], t }
     this.cache.set(key, { bucket, dirty: true })
-    return bucket
+    return { bucket, created: true }
   }
 
   touch(key: string): void {
@@ -146,6 +186,13 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
   private laggingConsumer = false
   /** The watermarks of the last batch run, to know whether a lagging consumer needs one more. */
   private lastRun: { previous: number; query: number } | null = null
+  /**
+   * Per side, the buckets holding rows the watermark will remove (see EvictionIndex), as
+   * of state version `version`: rebuilt from the store when a batch other than the one it
+   * expects comes (a restart, or a batch run again after a failure); -1 while a batch
+   * changes it.
+   */
+  private index: { left: EvictionIndex; right: EvictionIndex; version: number } | null = null
 
   constructor(
     private readonly spec: SymmetricJoinSpec,
@@ -172,6 +219,39 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     return s === 'left' ? keepsUnmatchedLeft(this.spec.joinType) : keepsUnmatchedRight(this.spec.joinType)
   }
 
+  /** Whether the matched flags of side s's stored rows are read: an outer side, a semi join's left. */
+  private tracksMatches(s: Side): boolean {
+    return this.keepsUnmatched(s) || (s === 'left' && this.spec.joinType === 'left_semi')
+  }
+
+  /** The eviction index of what the store holds at `version`: every bucket's eviction times. */
+  private async buildIndex(
+    state: OperatorState,
+    version: number,
+  ): Promise<{ left: EvictionIndex; right: EvictionIndex; version: number }> {
+    const index = { left: new EvictionIndex(), right: new EvictionIndex(), version }
+    const l = this.spec.left.eviction
+    const r = this.spec.right.eviction
+    if (l === null && r === null) return index
+    for await (const [key, value] of state.entriesAsync()) {
+      const s: Side | null = key[0] === 'L' ? 'left' : key[0] === 'R' ? 'right' : null
+      const e = s === 'left' ? l : s === 'right' ? r : null
+      if (s === null || e === null) continue
+      const bucket = value as Bucket
+      if (e.kind === 'key') {
+        if (bucket.t !== null) index[s].add(key, bucket.t)
+        continue
+      }
+      for (const row of bucket.rows) {
+        const t = row.v[e.column] as number | null
+        if (t !== null) index[s].add(key, t)
+      }
+    }
+    index.left.seal(true)
+    index.right.seal(true)
+    return index
+  }
+
   /** The time at or below which a side's stored rows can match nothing more; null before any watermark. */
   private stateWatermark(s: Side, watermarkMs: number): number | null {
     const e = this.side(s).eviction
@@ -195,7 +275,12 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const rightIn = await this.spec.right.op.execute(childCtx)
 
     const meta = { ...((state.get(META) as Meta | undefined) ?? { l: 0, r: 0, el: 0, er: 0 }) }
-    const buckets = new Buckets(state)
+    let index = this.index
+    if (index === null || index.version !== ctx.batchId) index = await this.buildIndex(state, ctx.batchId)
+    // Until the batch has evicted, the index matches no stored version.
+    index.version = -1
+    this.index = index
+    const buckets = new Buckets(state, { L: this.tracksMatches('left'), R: this.tracksMatches('right') })
     const out: OutRow[] = []
     const stats = { updated: 0, removed: 0, dropped: 0 }
     const newRows = {
@@ -204,7 +289,7 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     }
     for (const s of ['left', 'right'] as const) {
       this.joinWithState(s, newRows[s], buckets, out, ctx)
-      const stored = this.store(s, newRows[s], buckets, out, lateAt)
+      const stored = this.store(s, newRows[s], buckets, out, lateAt, index[s])
       stats.updated += stored
       if (s === 'left') meta.l += stored
       else meta.r += stored
@@ -217,12 +302,13 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       // Rows stored this batch lie above the state watermark they were judged by: unless it
       // moved, or a chained join judged them by the previous batch's, there is nothing to remove.
       if (at <= done && (offset === null || stats.updated === 0)) continue
-      const removed = await this.evict(s, at, state, out)
+      const removed = this.evict(s, at, state, out, index[s])
       stats.removed += removed
       if (s === 'left') Object.assign(meta, { l: meta.l - removed, el: at })
       else Object.assign(meta, { r: meta.r - removed, er: at })
     }
     state.put(META, meta)
+    index.version = ctx.batchId + 1
     this.last = { ...stats, total: meta.l + meta.r }
 
     const left = columnsOfRows(
@@ -249,7 +335,13 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const time = side.eventTime >= 0 ? batch.columns[side.eventTime] : null
     const late: number[] = []
     const keys = side.keys.map((k) => k.evaluate(batch, ctx.eval))
+    const keyText = joinKeyTextOf(keys)
+    const nullKey = nullKeyMask(keys, n)
     const pass = passMask(side.filter, batch, ctx.eval)
+    const e = side.eviction
+    const evictColumn = e === null ? null : e.kind === 'key' ? keys[e.keyIndex] : batch.columns[e.column]
+    const columns = batch.columns
+    const width = columns.length
     const rows: NewRow[] = []
     for (let i = 0; i < n; i++) {
       const t = time ? (valueAt(time, i) as number | null) : null
@@ -257,21 +349,16 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
         late.push(i)
         continue
       }
-      const keyValues = keys.map((k) => valueAt(k, i))
-      const key = keyValues.includes(null) ? null : JSON.stringify(keyValues)
-      const e = side.eviction
+      const key = nullKey !== null && nullKey[i] === 1 ? null : keyText(i)
       const evictTime =
-        e === null
+        evictColumn === null
           ? null
-          : e.kind === 'key'
-            ? keyTime(keyValues[e.keyIndex])
-            : (valueAt(batch.columns[e.column], i) as number | null)
-      rows.push({
-        row: { v: batch.columns.map((c) => valueAt(c, i)), m: false },
-        key,
-        pass: pass === null || pass[i] === 1,
-        t: evictTime,
-      })
+          : e!.kind === 'key'
+            ? keyTime(valueAt(evictColumn, i))
+            : (valueAt(evictColumn, i) as number | null)
+      const v = new Array<unknown>(width)
+      for (let c = 0; c < width; c++) v[c] = valueAt(columns[c], i)
+      rows.push({ row: { v, m: false }, key, pass: pass === null || pass[i] === 1, t: evictTime })
     }
     stats.dropped += late.length
     if (late.length > 0 && ctx.lateRows) ctx.lateRows(`${this.name} ${s} side`, batch.take(late))
@@ -288,6 +375,8 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
   ): void {
     const semi = this.spec.joinType === 'left_semi'
     const otherPrefix = prefixOf(other(s))
+    // A stored row's flag is set (and its bucket rewritten) only when something reads it.
+    const tracksStored = this.tracksMatches(other(s))
     let pairs: { l: StoredRow; r: StoredRow; bucketKey: string }[] = []
     const flush = (): void => {
       if (pairs.length === 0) return
@@ -316,9 +405,12 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
         if (semi) {
           if (!p.l.m) out.push({ l: p.l.v, r: null })
         } else out.push({ l: p.l.v, r: p.r.v })
-        p.l.m = true
-        p.r.m = true
-        buckets.touch(p.bucketKey)
+        const [fresh, stored] = s === 'left' ? [p.l, p.r] : [p.r, p.l]
+        fresh.m = true
+        if (tracksStored && !stored.m) {
+          stored.m = true
+          buckets.touch(p.bucketKey)
+        }
       }
       pairs = []
     }
@@ -339,9 +431,17 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
    * Stores the new rows of side s that a later row of the other side may still match.
    * The others can never match again: an outer join outputs them now if they did not match.
    */
-  private store(s: Side, rows: readonly NewRow[], buckets: Buckets, out: OutRow[], lateAt: number): number {
+  private store(
+    s: Side,
+    rows: readonly NewRow[],
+    buckets: Buckets,
+    out: OutRow[],
+    lateAt: number,
+    index: EvictionIndex,
+  ): number {
     const at = this.stateWatermark(s, lateAt)
-    const evicts = this.side(s).eviction !== null
+    const e = this.side(s).eviction
+    const evicts = e !== null
     const semiLeft = this.spec.joinType === 'left_semi' && s === 'left'
     const prefix = prefixOf(s)
     let stored = 0
@@ -351,8 +451,11 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       // A semi join's matched left row is done: it is output once and never needed again.
       if (mayMatchLater && !(semiLeft && r.row.m)) {
         const key = prefix + r.key
-        buckets.getOrCreate(key, r.t).rows.push(r.row)
+        const { bucket, created } = buckets.getOrCreate(key, r.t)
+        bucket.rows.push(r.row)
         buckets.touch(key)
+        // Key eviction removes a bucket at its time; value eviction each row at its own.
+        if (e !== null && (e.kind === 'value' || created)) index.add(key, r.t!)
         stored++
       } else if (!mayMatchLater && !r.row.m && this.keepsUnmatched(s)) {
         out.push(s === 'left' ? { l: r.row.v, r: null } : { l: null, r: r.row.v })
@@ -361,8 +464,11 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     return stored
   }
 
-  /** Removes side s's rows at or below its state watermark; outputs the unmatched ones of an outer side. */
-  private async evict(s: Side, at: number, state: OperatorState, out: OutRow[]): Promise<number> {
+  /**
+   * Removes side s's rows at or below its state watermark; outputs the unmatched ones of an
+   * outer side. Visits only the buckets the index has at or below it.
+   */
+  private evict(s: Side, at: number, state: OperatorState, out: OutRow[], index: EvictionIndex): number {
     const e = this.side(s).eviction!
     const prefix = prefixOf(s)
     const changes: [string, Bucket | null][] = []
@@ -372,10 +478,9 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       if (!row.m && this.keepsUnmatched(s))
         out.push(s === 'left' ? { l: row.v, r: null } : { l: null, r: row.v })
     }
-    // Asynchronously: providers whose range reads are asynchronous only offer entriesAsync.
-    for await (const [key, value] of state.entriesAsync()) {
-      if (key[0] !== prefix) continue
-      const bucket = value as Bucket
+    for (const key of index.take(at)) {
+      const bucket = state.get(key) as Bucket | undefined
+      if (bucket === undefined || key[0] !== prefix) continue
       if (e.kind === 'key') {
         if (bucket.t !== null && bucket.t <= at) {
           bucket.rows.forEach(gone)
