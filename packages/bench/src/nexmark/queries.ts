@@ -23,7 +23,7 @@ import {
   when,
 } from '@tributary/core'
 import type { EventKind } from './generator.js'
-import type { Bid } from './source.js'
+import { AUCTION_FIELDS, type Bid } from './source.js'
 
 /** Flink 1.13's throughput per core, K events/s (nexmark/nexmark README, 8 × 4-core TaskManagers). */
 export const FLINK_PER_CORE_K: Readonly<Record<string, number>> = {
@@ -331,16 +331,7 @@ function categoryAverage(
 }
 
 const Q9_SCHEMA = schema({
-  id: 'long',
-  itemName: 'string',
-  description: 'string',
-  initialBid: 'long',
-  reserve: 'long',
-  dateTime: 'timestamp',
-  expires: 'timestamp',
-  seller: 'long',
-  category: 'long',
-  extra: 'string',
+  ...AUCTION_FIELDS,
   auction: 'long',
   bidder: 'long',
   price: 'long',

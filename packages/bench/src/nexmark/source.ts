@@ -46,7 +46,8 @@ export const BID_SCHEMA = schema({
   extra: 'string',
 })
 
-export const AUCTION_SCHEMA = schema({
+/** The auction columns, for schemas that extend them (q9's output). */
+export const AUCTION_FIELDS = {
   id: 'long',
   itemName: 'string',
   description: 'string',
@@ -57,7 +58,9 @@ export const AUCTION_SCHEMA = schema({
   seller: 'long',
   category: 'long',
   extra: 'string',
-})
+} as const
+
+export const AUCTION_SCHEMA = schema(AUCTION_FIELDS)
 
 export const PERSON_SCHEMA = schema({
   id: 'long',

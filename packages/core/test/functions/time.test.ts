@@ -505,3 +505,30 @@ describe('current_timestamp in a stream', () => {
     expect(new Set(rows.map((r) => r.ts.getTime()))).toEqual(new Set([42_000]))
   })
 })
+
+describe('date patterns of date fields only', () => {
+  it('give, row after row, the text a fresh formatter gives (the per-day memo)', async () => {
+    const { compileDateTimePattern } = await import('../../src/expr/functions/datetime-pattern.js')
+    const { sessionZone } = await import('../../src/expr/functions/zones.js')
+    const fc = (await import('fast-check')).default
+    const zones = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe']
+    const patterns = ['yyyy-MM-dd', 'EEE d MMM yyyy', "D 'day' G", 'yyyy-MM-dd HH:mm']
+    // Times around DST changes and day boundaries, in runs that stay within a day and jump.
+    const start = Date.UTC(2026, 2, 6)
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 40 * 86_400_000 }), { minLength: 1, maxLength: 60 }),
+        fc.constantFrom(...zones),
+        fc.constantFrom(...patterns),
+        (offsets, zoneId, pattern) => {
+          const zone = sessionZone(zoneId)
+          const shared = compileDateTimePattern(pattern, 'date_format', false)
+          for (const o of [...offsets].sort((a, b) => a - b).concat(offsets)) {
+            const fresh = compileDateTimePattern(pattern, 'date_format', false)
+            expect(shared.format(start + o, zone)).toBe(fresh.format(start + o, zone))
+          }
+        },
+      ),
+    )
+  })
+})

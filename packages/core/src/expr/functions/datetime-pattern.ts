@@ -510,6 +510,9 @@ function parseTokens(c: Compiled, text: string, at: number, p: Parsed): number {
   return at
 }
 
+/** Letters whose text depends only on the local date (era, years, months, days, day of week, quarters). */
+const DATE_ONLY_LETTERS = new Set(['G', 'y', 'u', 'M', 'L', 'd', 'D', 'E', 'F', 'Q', 'q'])
+
 export function compileDateTimePattern(pattern: string, fn: string, parsing: boolean): DateTimePattern {
   const fail = (why: string): never => {
     throw patternError(fn, pattern, why)
@@ -537,10 +540,16 @@ export function compileDateTimePattern(pattern: string, fn: string, parsing: boo
     }
     return out
   }
+  // A pattern of date fields only gives one text per local day: rows of a column mostly
+  // fall on the day of the row before (date_format(t, 'yyyy-MM-dd') in a daily report).
+  const dayOnly = fieldTokens(tokens).every((t) => DATE_ONLY_LETTERS.has(t.letter))
+  let lastDays = Number.NaN
+  let lastText = ''
   const format = (ms: number, zone: Zone): string => {
     const offset = zone.offsetMs(ms)
     const local = ms + offset
     const days = Math.floor(local / MS_PER_DAY)
+    if (dayOnly && days === lastDays) return lastText
     civilFromDays(days, ymd)
     f.year = ymd[0]
     f.month = ymd[1]
@@ -548,7 +557,12 @@ export function compileDateTimePattern(pattern: string, fn: string, parsing: boo
     f.doy = days - daysFromCivil(ymd[0], 1, 1) + 1
     f.dow = (((days + 4) % 7) + 7) % 7
     f.msOfDay = local - days * MS_PER_DAY
-    return write(tokens, offset, zone, ms)
+    const text = write(tokens, offset, zone, ms)
+    if (dayOnly) {
+      lastDays = days
+      lastText = text
+    }
+    return text
   }
 
   const parse = (text: string, zone: Zone): number | null => {
