@@ -71,6 +71,19 @@ export class WindowAssign implements PhysicalOperator {
     const n = input.numRows
     const { sizeMs, slideMs } = this.spec
     const perRow = Math.ceil(sizeMs / slideMs)
+    if (perRow === 1 && tv.kind === 'number' && tv.validity === null) {
+      // Tumbling windows over event times without nulls: one window per row, the rows as they are.
+      const t = tv.values
+      const starts = new Float64Array(n)
+      for (let i = 0; i < n; i++) starts[i] = lastWindowStart(t[i], this.spec)
+      this.lastInput = input
+      this.lastRows = null
+      return new ColumnarBatch(
+        this.schema,
+        [...this.kept.map((c) => input.columns[c]), numberVector(TimestampType, starts)],
+        n,
+      )
+    }
     const rows = new Int32Array(n * perRow)
     const starts = new Float64Array(n * perRow)
     let k = 0
