@@ -11,6 +11,7 @@ import {
   isNullAt,
   numberVector,
   objectVector,
+  storageOf,
   take,
   type Vector,
   VectorBuilder,
@@ -51,8 +52,29 @@ export function columnsOfRows(
   schema: Schema<unknown>,
   rows: readonly (readonly unknown[] | null)[],
 ): Vector[] {
+  const n = rows.length
   return schema.fields.map((f, c) => {
-    const b = new VectorBuilder(f.type, rows.length)
+    const storage = storageOf(f.type)
+    if (storage === 'number') {
+      // Directly into the typed arrays: this runs once per value of every joined row.
+      const values = new Float64Array(n)
+      let validity: Uint8Array | null = null
+      for (let i = 0; i < n; i++) {
+        const x = rows[i]?.[c]
+        if (x == null) {
+          values[i] = Number.NaN
+          validity ??= new Uint8Array(n).fill(1)
+          validity[i] = 0
+        } else values[i] = x as number
+      }
+      return numberVector(f.type, values, validity)
+    }
+    if (storage === 'object') {
+      const values = new Array<unknown>(n)
+      for (let i = 0; i < n; i++) values[i] = rows[i]?.[c] ?? null
+      return objectVector(f.type, values)
+    }
+    const b = new VectorBuilder(f.type, n)
     for (const r of rows) b.append(r === null ? null : r[c])
     return b.finish()
   })

@@ -25,6 +25,14 @@ import { EvictionIndex } from './eviction-index.js'
 import { joinKeyTextOf } from './join-key.js'
 import { columnsOfRows, type JoinOutput } from './join-output.js'
 import {
+  type Bucket,
+  type BucketView,
+  LiveJoinState,
+  newStoredRow,
+  StoreBuckets,
+  type StoredRow,
+} from './join-state.js'
+import {
   type JoinWatermarkProducer,
   queryWatermark,
   shiftWatermark,
@@ -57,18 +65,6 @@ export interface SymmetricJoinSpec {
   readonly text: string
 }
 
-/** A stored row: the side's column values (engine form) and whether it ever matched. */
-interface StoredRow {
-  readonly v: readonly unknown[]
-  m: boolean
-}
-
-/** The rows of one side with one join key. `t` is the key's event time (window end) for key eviction. */
-interface Bucket {
-  readonly rows: StoredRow[]
-  readonly t: number | null
-}
-
 /** Row counts per side, and the state watermarks state was last cleaned up to. */
 interface Meta {
   readonly l: number
@@ -77,19 +73,25 @@ interface Meta {
   readonly er: number
 }
 
-interface NewRow {
-  readonly row: StoredRow
+/** A side's new rows of a batch (late ones dropped), as parallel arrays. */
+interface NewRows {
+  readonly rows: StoredRow[]
   /** The state key without the side prefix; null when a key column is null (matches nothing). */
-  readonly key: string | null
+  readonly keys: (string | null)[]
   /** Whether the row passes its side's filter. */
-  readonly pass: boolean
+  readonly pass: boolean[]
   /** The time the side's eviction compares with the state watermark. */
-  readonly t: number | null
+  readonly times: (number | null)[]
 }
 
-interface OutRow {
-  readonly l: readonly unknown[] | null
-  readonly r: readonly unknown[] | null
+/** The output rows of a batch: each a left and a right row of values, either null (an unmatched row). */
+class OutRows {
+  readonly l: (readonly unknown[] | null)[] = []
+  readonly r: (readonly unknown[] | null)[] = []
+  push(l: readonly unknown[] | null, r: readonly unknown[] | null): void {
+    this.l.push(l)
+    this.r.push(r)
+  }
 }
 
 const META = '#meta'
@@ -131,51 +133,6 @@ function nullKeyMask(keys: readonly Vector[], n: number): Uint8Array | null {
   return mask
 }
 
-/** The buckets a batch touches, loaded once and written back once. */
-class Buckets {
-  private readonly cache = new Map<string, { bucket: Bucket; dirty: boolean }>()
-  /**
-   * `tracked[p]`: whether the matched flags of side prefix p's rows are ever read (outer
-   * sides, a semi join's left): only then are they set, and the stored rows copied first.
-   */
-  constructor(
-    private readonly state: OperatorState,
-    private readonly tracked: { readonly L: boolean; readonly R: boolean },
-  ) {}
-
-  get(key: string): Bucket | undefined {
-    const hit = this.cache.get(key)
-    if (hit) return hit.bucket
-    const stored = this.state.get(key) as Bucket | undefined
-    if (!stored) return undefined
-    // Stored rows are shared with the committed version: copy before flags change.
-    const bucket: Bucket = this.tracked[key[0] as 'L' | 'R']
-      ? { rows: stored.rows.map((r) => ({ v: r.v, m: r.m })), t: stored.t }
-      : { rows: stored.rows.slice(), t: stored.t }
-    this.cache.set(key, { bucket, dirty: false })
-    return bucket
-  }
-
-  /** The bucket of `key`, and whether it is new. */
-  getOrCreate(key: string, t: number | null): { bucket: Bucket; created: boolean } {
-    const found = this.get(key)
-    if (found) return { bucket: found, created: false }
-    const bucket: Bucket = { rows: [], t }
-    this.cache.set(key, { bucket, dirty: true })
-    return { bucket, created: true }
-  }
-
-  touch(key: string): void {
-    const hit = this.cache.get(key)
-    if (hit) hit.dirty = true
-  }
-
-  flush(): void {
-    for (const [key, { bucket, dirty }] of this.cache) if (dirty) this.state.put(key, bucket)
-    this.cache.clear()
-  }
-}
-
 export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWatermarkProducer {
   readonly name = 'StreamingSymmetricHashJoin'
   readonly children: readonly PhysicalOperator[]
@@ -193,6 +150,8 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
    * changes it.
    */
   private index: { left: EvictionIndex; right: EvictionIndex; version: number } | null = null
+  /** The buckets kept between batches when the provider holds state in memory (see join-state.ts). */
+  private live: LiveJoinState | null = null
 
   constructor(
     private readonly spec: SymmetricJoinSpec,
@@ -226,14 +185,14 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
 
   /** The eviction index of what the store holds at `version`: every bucket's eviction times. */
   private async buildIndex(
-    state: OperatorState,
+    buckets: AsyncIterable<[string, unknown]> | Iterable<[string, unknown]>,
     version: number,
   ): Promise<{ left: EvictionIndex; right: EvictionIndex; version: number }> {
     const index = { left: new EvictionIndex(), right: new EvictionIndex(), version }
     const l = this.spec.left.eviction
     const r = this.spec.right.eviction
     if (l === null && r === null) return index
-    for await (const [key, value] of state.entriesAsync()) {
+    for await (const [key, value] of buckets) {
       const s: Side | null = key[0] === 'L' ? 'left' : key[0] === 'R' ? 'right' : null
       const e = s === 'left' ? l : s === 'right' ? r : null
       if (s === null || e === null) continue
@@ -242,10 +201,13 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
         if (bucket.t !== null) index[s].add(key, bucket.t)
         continue
       }
+      // One entry at the bucket's earliest row (evict adds one for the rows it leaves).
+      let low = Number.POSITIVE_INFINITY
       for (const row of bucket.rows) {
         const t = row.v[e.column] as number | null
-        if (t !== null) index[s].add(key, t)
+        if (t !== null && t < low) low = t
       }
+      if (low !== Number.POSITIVE_INFINITY) index[s].add(key, low)
     }
     index.left.seal(true)
     index.right.seal(true)
@@ -275,13 +237,32 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const rightIn = await this.spec.right.op.execute(childCtx)
 
     const meta = { ...((state.get(META) as Meta | undefined) ?? { l: 0, r: 0, el: 0, er: 0 }) }
+    let buckets: BucketView
     let index = this.index
-    if (index === null || index.version !== ctx.batchId) index = await this.buildIndex(state, ctx.batchId)
+    if (ctx.state.provider.holdsStateInMemory) {
+      let live = this.live
+      if (live === null || live.version !== ctx.batchId || index === null || index.version !== ctx.batchId) {
+        live = await LiveJoinState.restore(state, ctx.batchId, {
+          L: this.spec.left.op.schema.fields.length,
+          R: this.spec.right.op.schema.fields.length,
+        })
+        index = await this.buildIndex(live.buckets, ctx.batchId)
+      }
+      // Until the batch has written its changes, the live state matches no stored version.
+      live.version = -1
+      live.batchId = ctx.batchId
+      this.live = live
+      buckets = live
+    } else {
+      this.live = null
+      if (index === null || index.version !== ctx.batchId)
+        index = await this.buildIndex(state.entriesAsync(), ctx.batchId)
+      buckets = new StoreBuckets(state, { L: this.tracksMatches('left'), R: this.tracksMatches('right') })
+    }
     // Until the batch has evicted, the index matches no stored version.
     index.version = -1
     this.index = index
-    const buckets = new Buckets(state, { L: this.tracksMatches('left'), R: this.tracksMatches('right') })
-    const out: OutRow[] = []
+    const out = new OutRows()
     const stats = { updated: 0, removed: 0, dropped: 0 }
     const newRows = {
       left: this.prepare('left', leftIn, lateAt, ctx, stats),
@@ -294,7 +275,6 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       if (s === 'left') meta.l += stored
       else meta.r += stored
     }
-    buckets.flush()
     for (const s of ['left', 'right'] as const) {
       const at = this.stateWatermark(s, evictAt)
       if (at === null) continue
@@ -302,24 +282,20 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       // Rows stored this batch lie above the state watermark they were judged by: unless it
       // moved, or a chained join judged them by the previous batch's, there is nothing to remove.
       if (at <= done && (offset === null || stats.updated === 0)) continue
-      const removed = this.evict(s, at, state, out, index[s])
+      const removed = this.evict(s, at, buckets, out, index[s])
       stats.removed += removed
       if (s === 'left') Object.assign(meta, { l: meta.l - removed, el: at })
       else Object.assign(meta, { r: meta.r - removed, er: at })
     }
+    buckets.flush(state)
     state.put(META, meta)
     index.version = ctx.batchId + 1
+    if (this.live) this.live.version = ctx.batchId + 1
     this.last = { ...stats, total: meta.l + meta.r }
 
-    const left = columnsOfRows(
-      this.spec.left.op.schema,
-      out.map((o) => o.l),
-    )
-    const right = columnsOfRows(
-      this.spec.right.op.schema,
-      out.map((o) => o.r),
-    )
-    return this.spec.output.build(left, right, out.length)
+    const left = columnsOfRows(this.spec.left.op.schema, out.l)
+    const right = columnsOfRows(this.spec.right.op.schema, out.r)
+    return this.spec.output.build(left, right, out.l.length)
   }
 
   /** A side's new rows: late ones dropped, each with its key, filter result and eviction time. */
@@ -329,8 +305,9 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     lateAt: number,
     ctx: ExecContext,
     stats: { dropped: number },
-  ): NewRow[] {
+  ): NewRows {
     const side = this.side(s)
+    const live = this.live !== null
     const n = batch.numRows
     const time = side.eventTime >= 0 ? batch.columns[side.eventTime] : null
     const late: number[] = []
@@ -342,7 +319,7 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const evictColumn = e === null ? null : e.kind === 'key' ? keys[e.keyIndex] : batch.columns[e.column]
     const columns = batch.columns
     const width = columns.length
-    const rows: NewRow[] = []
+    const rows: NewRows = { rows: [], keys: [], pass: [], times: [] }
     for (let i = 0; i < n; i++) {
       const t = time ? (valueAt(time, i) as number | null) : null
       if (lateAt > 0 && t !== null && t <= lateAt) {
@@ -358,7 +335,10 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
             : (valueAt(evictColumn, i) as number | null)
       const v = new Array<unknown>(width)
       for (let c = 0; c < width; c++) v[c] = valueAt(columns[c], i)
-      rows.push({ row: { v, m: false }, key, pass: pass === null || pass[i] === 1, t: evictTime })
+      rows.rows.push(newStoredRow(v, live))
+      rows.keys.push(key)
+      rows.pass.push(pass === null || pass[i] === 1)
+      rows.times.push(evictTime)
     }
     stats.dropped += late.length
     if (late.length > 0 && ctx.lateRows) ctx.lateRows(`${this.name} ${s} side`, batch.take(late))
@@ -366,63 +346,69 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
   }
 
   /** Joins new rows of side s with the other side's stored rows; marks both matched. */
-  private joinWithState(
-    s: Side,
-    rows: readonly NewRow[],
-    buckets: Buckets,
-    out: OutRow[],
-    ctx: ExecContext,
-  ): void {
+  private joinWithState(s: Side, rows: NewRows, buckets: BucketView, out: OutRows, ctx: ExecContext): void {
     const semi = this.spec.joinType === 'left_semi'
     const otherPrefix = prefixOf(other(s))
     // A stored row's flag is set (and its bucket rewritten) only when something reads it.
     const tracksStored = this.tracksMatches(other(s))
-    let pairs: { l: StoredRow; r: StoredRow; bucketKey: string }[] = []
+    // Candidate pairs: the new row, the stored row and its bucket, as parallel arrays.
+    const fresh: StoredRow[] = []
+    const stored: StoredRow[] = []
+    const bucketKeys: string[] = []
     const flush = (): void => {
-      if (pairs.length === 0) return
+      const count = fresh.length
+      if (count === 0) return
+      const [ls, rs] = s === 'left' ? [fresh, stored] : [stored, fresh]
       const sel = residualSelection(
         this.spec.residual,
         this.spec.pairSchema,
         this.spec.residual
           ? columnsOfRows(
               this.spec.left.op.schema,
-              pairs.map((p) => p.l.v),
+              ls.map((r) => r.v),
             )
           : [],
         this.spec.residual
           ? columnsOfRows(
               this.spec.right.op.schema,
-              pairs.map((p) => p.r.v),
+              rs.map((r) => r.v),
             )
           : [],
-        pairs.length,
+        count,
         ctx.eval,
       )
-      const n = sel ? sel.length : pairs.length
+      const n = sel ? sel.length : count
       for (let k = 0; k < n; k++) {
-        const p = pairs[sel ? sel[k] : k]
+        const j = sel ? sel[k] : k
+        const l = ls[j]
         // A semi join outputs a left row once, at its first match.
         if (semi) {
-          if (!p.l.m) out.push({ l: p.l.v, r: null })
-        } else out.push({ l: p.l.v, r: p.r.v })
-        const [fresh, stored] = s === 'left' ? [p.l, p.r] : [p.r, p.l]
-        fresh.m = true
-        if (tracksStored && !stored.m) {
-          stored.m = true
-          buckets.touch(p.bucketKey)
+          if (!l.m) out.push(l.v, null)
+        } else out.push(l.v, rs[j].v)
+        fresh[j].m = true
+        const st = stored[j]
+        if (tracksStored && !st.m) {
+          st.m = true
+          buckets.matched(bucketKeys[j], st)
         }
       }
-      pairs = []
+      fresh.length = 0
+      stored.length = 0
+      bucketKeys.length = 0
     }
-    for (const row of rows) {
-      if (row.key === null || !row.pass) continue
-      const bucketKey = otherPrefix + row.key
+    for (let i = 0; i < rows.rows.length; i++) {
+      const rowKey = rows.keys[i]
+      if (rowKey === null || !rows.pass[i]) continue
+      const row = rows.rows[i]
+      const bucketKey = otherPrefix + rowKey
       const bucket = buckets.get(bucketKey)
       if (!bucket) continue
-      for (const stored of bucket.rows) {
-        pairs.push(s === 'left' ? { l: row.row, r: stored, bucketKey } : { l: stored, r: row.row, bucketKey })
+      for (const st of bucket.rows) {
+        fresh.push(row)
+        stored.push(st)
+        bucketKeys.push(bucketKey)
       }
-      if (pairs.length >= PAIR_CHUNK) flush()
+      if (fresh.length >= PAIR_CHUNK) flush()
     }
     flush()
   }
@@ -433,9 +419,9 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
    */
   private store(
     s: Side,
-    rows: readonly NewRow[],
-    buckets: Buckets,
-    out: OutRow[],
+    rows: NewRows,
+    buckets: BucketView,
+    out: OutRows,
     lateAt: number,
     index: EvictionIndex,
   ): number {
@@ -444,21 +430,31 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const evicts = e !== null
     const semiLeft = this.spec.joinType === 'left_semi' && s === 'left'
     const prefix = prefixOf(s)
+    // The smallest time indexed for each bucket this batch: a row at or above it is covered.
+    const indexed = new Map<string, number>()
     let stored = 0
-    for (const r of rows) {
+    for (let i = 0; i < rows.rows.length; i++) {
+      const row = rows.rows[i]
+      const rowKey = rows.keys[i]
+      const t = rows.times[i]
       const mayMatchLater =
-        r.key !== null && r.pass && (!evicts || (r.t !== null && (at === null || r.t > at)))
+        rowKey !== null && rows.pass[i] && (!evicts || (t !== null && (at === null || t > at)))
       // A semi join's matched left row is done: it is output once and never needed again.
-      if (mayMatchLater && !(semiLeft && r.row.m)) {
-        const key = prefix + r.key
-        const { bucket, created } = buckets.getOrCreate(key, r.t)
-        bucket.rows.push(r.row)
-        buckets.touch(key)
-        // Key eviction removes a bucket at its time; value eviction each row at its own.
-        if (e !== null && (e.kind === 'value' || created)) index.add(key, r.t!)
+      if (mayMatchLater && !(semiLeft && row.m)) {
+        const key = prefix + rowKey
+        const created = buckets.add(key, t, row)
+        // Key eviction removes a bucket at its time. Value eviction visits a bucket once the
+        // watermark reaches the earliest of its rows: each row has an entry at or below its time.
+        if (e !== null && (created || e.kind === 'value')) {
+          const low = indexed.get(key)
+          if (low === undefined || t! < low) {
+            index.add(key, t!)
+            indexed.set(key, t!)
+          }
+        }
         stored++
-      } else if (!mayMatchLater && !r.row.m && this.keepsUnmatched(s)) {
-        out.push(s === 'left' ? { l: r.row.v, r: null } : { l: null, r: r.row.v })
+      } else if (!mayMatchLater && !row.m && this.keepsUnmatched(s)) {
+        out.push(s === 'left' ? row.v : null, s === 'left' ? null : row.v)
       }
     }
     return stored
@@ -468,40 +464,32 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
    * Removes side s's rows at or below its state watermark; outputs the unmatched ones of an
    * outer side. Visits only the buckets the index has at or below it.
    */
-  private evict(s: Side, at: number, state: OperatorState, out: OutRow[], index: EvictionIndex): number {
+  private evict(s: Side, at: number, buckets: BucketView, out: OutRows, index: EvictionIndex): number {
     const e = this.side(s).eviction!
     const prefix = prefixOf(s)
-    const changes: [string, Bucket | null][] = []
+    const outer = this.keepsUnmatched(s)
+    const gone =
+      e.kind === 'key'
+        ? (_row: StoredRow, bucket: Bucket): boolean => bucket.t !== null && bucket.t <= at
+        : (row: StoredRow): boolean => {
+            const t = row.v[e.column] as number | null
+            return t !== null && t <= at
+          }
     let removed = 0
-    const gone = (row: StoredRow): void => {
-      removed++
-      if (!row.m && this.keepsUnmatched(s))
-        out.push(s === 'left' ? { l: row.v, r: null } : { l: null, r: row.v })
-    }
     for (const key of index.take(at)) {
-      const bucket = state.get(key) as Bucket | undefined
-      if (bucket === undefined || key[0] !== prefix) continue
-      if (e.kind === 'key') {
-        if (bucket.t !== null && bucket.t <= at) {
-          bucket.rows.forEach(gone)
-          changes.push([key, null])
-        }
-        continue
-      }
-      const kept = bucket.rows.filter((r) => {
-        const t = r.v[e.column] as number | null
-        if (t !== null && t <= at) {
-          gone(r)
+      if (key[0] !== prefix) continue
+      // The entries of the rows that stay may have been taken with the others: one at the earliest again.
+      let low = Number.POSITIVE_INFINITY
+      removed += buckets.removeWhere(key, (row, bucket) => {
+        if (!gone(row, bucket)) {
+          const t = e.kind === 'value' ? (row.v[e.column] as number | null) : bucket.t
+          if (t !== null && t < low) low = t
           return false
         }
+        if (!row.m && outer) out.push(s === 'left' ? row.v : null, s === 'left' ? null : row.v)
         return true
       })
-      if (kept.length < bucket.rows.length)
-        changes.push([key, kept.length ? { rows: kept, t: bucket.t } : null])
-    }
-    for (const [key, bucket] of changes) {
-      if (bucket) state.put(key, bucket)
-      else state.remove(key)
+      if (low !== Number.POSITIVE_INFINITY) index.add(key, low)
     }
     return removed
   }
