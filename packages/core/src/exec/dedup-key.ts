@@ -23,9 +23,11 @@ export function numberFromKeyText(v: unknown): unknown {
   return typeof v === 'string' ? Number(v) : v
 }
 
-type Part = (i: number) => string
+/** One column's text in a key, by row. */
+export type Part = (i: number) => string
 
-function partOf(v: Vector): Part {
+/** One column's part of the key text. */
+export function partOf(v: Vector): Part {
   if (v.kind === 'number') {
     const values = v.values
     const valid = v.validity
@@ -46,7 +48,11 @@ function partOf(v: Vector): Part {
 
 /** A function from row index to the key text of the row's values in `columns`. */
 export function keyTextOf(columns: readonly Vector[]): (i: number) => string {
-  const parts = columns.map(partOf)
+  return keyTextOfParts(columns.map(partOf))
+}
+
+/** The key text `[a,b,...]` of the columns' parts. */
+export function keyTextOfParts(parts: readonly Part[]): (i: number) => string {
   if (parts.length === 1) {
     const [a] = parts
     return (i) => `[${a(i)}]`

@@ -7,9 +7,7 @@
  * within a batch.
  */
 import type { Vector } from '../../batch/vector.js'
-import { keyTextOf, numberKeyText } from '../dedup-key.js'
-
-type Part = (i: number) => string
+import { keyTextOf, keyTextOfParts, type Part, partOf } from '../dedup-key.js'
 
 /** Whether x is a plain object with exactly `names` as its own keys, in order, each a Date. */
 function isDateRecord(x: object, names: readonly string[]): boolean {
@@ -53,30 +51,9 @@ function dateStructPart(v: Vector): Part | null {
   }
 }
 
-/** One column's part of the key text: as keyTextOf writes it. */
-function genericPart(v: Vector): Part {
-  if (v.kind === 'number') {
-    const values = v.values
-    const valid = v.validity
-    if (valid === null) return (i) => numberKeyText(values[i])
-    return (i) => (valid[i] === 0 ? 'null' : numberKeyText(values[i]))
-  }
-  const whole = keyTextOf([v])
-  return (i) => whole(i).slice(1, -1)
-}
-
 /** A function from row index to the key text of the row's values in `columns`. */
 export function joinKeyTextOf(columns: readonly Vector[]): (i: number) => string {
   const special = columns.map(dateStructPart)
   if (special.every((p) => p === null)) return keyTextOf(columns)
-  const parts = columns.map((c, k) => special[k] ?? genericPart(c))
-  if (parts.length === 2) {
-    const [a, b] = parts
-    return (i) => `[${a(i)},${b(i)}]`
-  }
-  return (i) => {
-    let s = '['
-    for (let c = 0; c < parts.length; c++) s += c === 0 ? parts[c](i) : `,${parts[c](i)}`
-    return `${s}]`
-  }
+  return keyTextOfParts(columns.map((c, k) => special[k] ?? partOf(c)))
 }
