@@ -4,6 +4,7 @@
  * plan is analyzed eagerly, so a bad column name fails at the call that names it.
  */
 import type { Table } from 'apache-arrow'
+import { loadArrow } from '../batch/arrow.js'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { Expr } from '../expr/expr.js'
 import { explainLogical } from '../plan/explain.js'
@@ -335,6 +336,7 @@ export class DataFrame<in out R = Record<string, unknown>> {
   }
 
   async toArrow(): Promise<Table> {
+    await loadArrow()
     return (await this.collectBatch()).toArrow()
   }
 

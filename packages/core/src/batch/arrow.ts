@@ -3,30 +3,18 @@
  * arrive from Arrow (sources that produce it). Numeric columns without nulls move as typed
  * arrays; other columns go through Arrow's builders once per batch.
  */
-import {
-  Field as ArrowField,
-  Schema as ArrowSchema,
-  type DataType as ArrowType,
-  type Vector as ArrowVector,
-  Binary,
-  Bool,
-  DateDay,
+import type * as ArrowModule from 'apache-arrow'
+import type {
+  DataType as ArrowType,
+  Vector as ArrowVector,
   Float32,
-  Float64,
-  Int32,
-  Int64,
   List,
   Map_,
-  makeData,
-  makeVector,
-  Null,
   Struct,
   Table,
-  TimestampMillisecond,
-  Type,
-  Utf8,
-  vectorFromArray,
 } from 'apache-arrow'
+// The enum module alone: plain constants, no module code with side effects.
+import { Type } from 'apache-arrow/enum'
 import {
   arrayOf,
   BinaryType,
@@ -49,7 +37,48 @@ import { TributaryError } from '../util/errors.js'
 import { ColumnarBatch } from './columnar-batch.js'
 import { externalAt, numberVector, objectVector, type Vector, VectorBuilder } from './vector.js'
 
+let arrowModule: typeof ArrowModule | null = null
+
+/**
+ * Loads apache-arrow, which writing Arrow tables needs. Not at start-up: apache-arrow's
+ * module code sets `constructor` on objects that inherit from typed-array prototypes and
+ * `Symbol.isConcatSpreadable` on its prototypes, which turns V8's fast paths for
+ * Array.prototype.slice, concat, map and filter off in the whole process (a slice of a
+ * 920 000-element array measured 9× slower per element after the import). Reading Arrow
+ * tables needs only its type enum. `DataFrame.toArrow()` loads it by itself; call this once
+ * before the synchronous `ColumnarBatch.toArrow()`.
+ */
+export async function loadArrow(): Promise<void> {
+  arrowModule ??= await import('apache-arrow')
+}
+
+function arrow(): typeof ArrowModule {
+  if (arrowModule === null) {
+    throw new TributaryError(
+      'ARROW_NOT_LOADED: apache-arrow is loaded on first use, and ColumnarBatch.toArrow() is synchronous. Call `await loadArrow()` (from @tributary/core) once before it, or use `await df.toArrow()`, which loads it.',
+      'ARROW_NOT_LOADED',
+    )
+  }
+  return arrowModule
+}
+
 export function toArrowType(t: DataType): ArrowType {
+  const {
+    Binary,
+    Bool,
+    DateDay,
+    Field: ArrowField,
+    Float32,
+    Float64,
+    Int32,
+    Int64,
+    List,
+    Map_,
+    Null,
+    Struct,
+    TimestampMillisecond,
+    Utf8,
+  } = arrow()
   switch (t.kind) {
     case 'string':
       return new Utf8()
@@ -150,6 +179,7 @@ function packValidity(validity: Uint8Array): { bitmap: Uint8Array; nullCount: nu
 }
 
 function vectorToArrow(v: Vector): ArrowVector {
+  const { makeData, makeVector, vectorFromArray } = arrow()
   const type = toArrowType(v.type)
   if (v.kind === 'number') {
     const n = v.length
@@ -191,6 +221,7 @@ function vectorToArrow(v: Vector): ArrowVector {
 }
 
 export function batchToArrow(batch: ColumnarBatch<unknown>): Table {
+  const { Field: ArrowField, Schema: ArrowSchema, Table } = arrow()
   const fields = batch.schema.fields.map((f) => new ArrowField(f.name, toArrowType(f.type), f.nullable))
   const columns: Record<string, ArrowVector> = {}
   batch.schema.fields.forEach((f, i) => {
