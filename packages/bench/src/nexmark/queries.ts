@@ -88,6 +88,25 @@ const needsJoin = (what: string) => (): string | null =>
     ? `needs ${what}: DataFrame.join now exists, but this query is not written against it yet`
     : `needs ${what}: DataFrame.join does not exist in Tributary yet`
 
+/**
+ * q15's and q16's twelve FILTER (WHERE …) counts: bids, distinct bidders and distinct
+ * auctions, in all and per price rank (below 10 000; to 1 000 000; above).
+ */
+function biddingStatistics() {
+  const p = col('price')
+  const ranks = [p.lt(10_000), p.geq(10_000).and(p.lt(1_000_000)), p.geq(1_000_000)]
+  const perRank = (what: string, of: (rank: (typeof ranks)[number]) => ReturnType<typeof count>) =>
+    ranks.map((r, i) => of(r).alias(`rank${i + 1}_${what}`))
+  return [
+    count().alias('total_bids'),
+    ...perRank('bids', (r) => count(when(r, 1))),
+    F.countDistinct(col('bidder')).alias('total_bidders'),
+    ...perRank('bidders', (r) => F.countDistinct(when(r, col('bidder')))),
+    F.countDistinct(col('auction')).alias('total_auctions'),
+    ...perRank('auctions', (r) => F.countDistinct(when(r, col('auction')))),
+  ]
+}
+
 const hotItems = async (batch: DataFrame<unknown>): Promise<ColumnarBatch<unknown>> => {
   // The windows of one output batch are complete (append mode emits a window once, with all
   // its groups), so the maximum per window can be taken batch by batch, and joined back as
@@ -588,28 +607,11 @@ export const QUERIES: readonly NexmarkQuery[] = [
     title: 'bidding statistics report',
     note: 'FILTER (WHERE …) as count(when(…)) / countDistinct(when(…)); update mode',
     build: (c) => {
-      const p = col('price')
-      const r1 = p.lt(10_000)
-      const r2 = p.geq(10_000).and(p.lt(1_000_000))
-      const r3 = p.geq(1_000_000)
       return {
         df: c
           .bids()
           .groupBy(F.date_format(col('dateTime'), 'yyyy-MM-dd').alias('day'))
-          .agg(
-            count().alias('total_bids'),
-            count(when(r1, 1)).alias('rank1_bids'),
-            count(when(r2, 1)).alias('rank2_bids'),
-            count(when(r3, 1)).alias('rank3_bids'),
-            F.countDistinct(col('bidder')).alias('total_bidders'),
-            F.countDistinct(when(r1, col('bidder'))).alias('rank1_bidders'),
-            F.countDistinct(when(r2, col('bidder'))).alias('rank2_bidders'),
-            F.countDistinct(when(r3, col('bidder'))).alias('rank3_bidders'),
-            F.countDistinct(col('auction')).alias('total_auctions'),
-            F.countDistinct(when(r1, col('auction'))).alias('rank1_auctions'),
-            F.countDistinct(when(r2, col('auction'))).alias('rank2_auctions'),
-            F.countDistinct(when(r3, col('auction'))).alias('rank3_auctions'),
-          ) as DataFrame<unknown>,
+          .agg(...biddingStatistics()) as DataFrame<unknown>,
         outputMode: 'update',
       }
     },
@@ -619,28 +621,13 @@ export const QUERIES: readonly NexmarkQuery[] = [
     title: 'channel statistics report',
     note: 'as q15 per channel; update mode',
     build: (c) => {
-      const p = col('price')
-      const r1 = p.lt(10_000)
-      const r2 = p.geq(10_000).and(p.lt(1_000_000))
-      const r3 = p.geq(1_000_000)
       return {
         df: c
           .bids()
           .groupBy(col('channel'), F.date_format(col('dateTime'), 'yyyy-MM-dd').alias('day'))
           .agg(
             max(F.date_format(col('dateTime'), 'HH:mm')).alias('minute'),
-            count().alias('total_bids'),
-            count(when(r1, 1)).alias('rank1_bids'),
-            count(when(r2, 1)).alias('rank2_bids'),
-            count(when(r3, 1)).alias('rank3_bids'),
-            F.countDistinct(col('bidder')).alias('total_bidders'),
-            F.countDistinct(when(r1, col('bidder'))).alias('rank1_bidders'),
-            F.countDistinct(when(r2, col('bidder'))).alias('rank2_bidders'),
-            F.countDistinct(when(r3, col('bidder'))).alias('rank3_bidders'),
-            F.countDistinct(col('auction')).alias('total_auctions'),
-            F.countDistinct(when(r1, col('auction'))).alias('rank1_auctions'),
-            F.countDistinct(when(r2, col('auction'))).alias('rank2_auctions'),
-            F.countDistinct(when(r3, col('auction'))).alias('rank3_auctions'),
+            ...biddingStatistics(),
           ) as DataFrame<unknown>,
         outputMode: 'update',
       }
