@@ -438,6 +438,13 @@ interface Piece {
   readonly b: number
 }
 
+/** The three event tables of a tape. */
+type EventTable = 'bids' | 'auctions' | 'persons'
+const kindEvent = { bids: 'bid', auctions: 'auction', persons: 'person' } as const
+
+/** How a number column moves when events are replayed from a later block. */
+type NumberReplay = 'none' | 'persons' | 'auctions' | 'sinceDateTime'
+
 /** Replay blocks by configuration (base time excluded: the tapes hold relative times). */
 const blockCache = new Map<string, ReplayBlock>()
 const BLOCK_CACHE_SIZE = 4
@@ -875,6 +882,55 @@ export class NexmarkGenerator {
     }
   }
 
+  /**
+   * Events [start, end) of one kind from the replay tapes: `numbers` says how each number
+   * column other than dateTime moves with the blocks (copied; shifted by the persons or the
+   * auctions a block creates; or, for an auction's expiry, kept at the same distance from
+   * its shifted dateTime); dateTime is shifted by shiftTimes; string columns are copied.
+   */
+  private replayColumns(
+    start: number,
+    end: number,
+    kind: EventTable,
+    numbers: Readonly<Record<string, NumberReplay>>,
+  ): Record<string, unknown> {
+    const pieces = this.pieces(start, end)
+    const before = (t: Tape) => t[`${kind}Before`]
+    let n = 0
+    for (const p of pieces) n += before(p.tape)[p.b] - before(p.tape)[p.a]
+    const shiftPerBlock = { none: 0, persons: this.personsPerBlock, auctions: this.auctionsPerBlock }
+    const sample = this.replay!.block[kind] as unknown as Record<string, unknown>
+    const stringNames = Object.keys(sample).filter((k) => Array.isArray(sample[k]))
+    const out: Record<string, unknown> = { n, dateTime: new Float64Array(n) }
+    for (const name of Object.keys(numbers)) out[name] = new Float64Array(n)
+    for (const name of stringNames) out[name] = []
+    const dateTime = out.dateTime as Float64Array
+    let o = 0
+    for (const p of pieces) {
+      const t = p.tape[kind] as unknown as Record<string, Float64Array | string[]>
+      const i0 = before(p.tape)[p.a]
+      const i1 = before(p.tape)[p.b]
+      const tapeTimes = t.dateTime as Float64Array
+      this.shiftTimes(dateTime, o, p.tape, tapeTimes, p.tape[`${kindEvent[kind]}Event`], i0, i1, p.m)
+      for (const [name, how] of Object.entries(numbers)) {
+        const src = t[name] as Float64Array
+        const dst = out[name] as Float64Array
+        if (how === 'sinceDateTime') {
+          for (let i = i0, x = o; i < i1; i++, x++) dst[x] = dateTime[x] + (src[i] - tapeTimes[i])
+        } else if (how === 'none') {
+          dst.set(src.subarray(i0, i1), o)
+        } else {
+          const d = p.m * shiftPerBlock[how]
+          for (let i = i0, x = o; i < i1; i++, x++) dst[x] = src[i] + d
+        }
+      }
+      for (const name of stringNames)
+        out[name] = joinSlice(out[name] as string[], t[name] as string[], i0, i1)
+      o += i1 - i0
+    }
+    return out
+  }
+
   /** The bids among events [start, end), in emission order. */
   bids(start: number, end: number): BidColumns {
     if (!this.replaying(end)) {
@@ -882,37 +938,11 @@ export class NexmarkGenerator {
       this.generate(start, end, o, null, null)
       return o.columns()
     }
-    const pieces = this.pieces(start, end)
-    let n = 0
-    for (const p of pieces) n += p.tape.bidsBefore[p.b] - p.tape.bidsBefore[p.a]
-    const auction = new Float64Array(n)
-    const bidder = new Float64Array(n)
-    const price = new Float64Array(n)
-    const dateTime = new Float64Array(n)
-    let channel: string[] = []
-    let url: string[] = []
-    let extra: string[] = []
-    let o = 0
-    for (const p of pieces) {
-      const t = p.tape.bids
-      const i0 = p.tape.bidsBefore[p.a]
-      const i1 = p.tape.bidsBefore[p.b]
-      const da = p.m * this.auctionsPerBlock
-      const db = p.m * this.personsPerBlock
-      const ta = t.auction
-      const tb = t.bidder
-      for (let i = i0, x = o; i < i1; i++, x++) {
-        auction[x] = ta[i] + da
-        bidder[x] = tb[i] + db
-      }
-      price.set(t.price.subarray(i0, i1), o)
-      this.shiftTimes(dateTime, o, p.tape, t.dateTime, p.tape.bidEvent, i0, i1, p.m)
-      channel = joinSlice(channel, t.channel, i0, i1)
-      url = joinSlice(url, t.url, i0, i1)
-      extra = joinSlice(extra, t.extra, i0, i1)
-      o += i1 - i0
-    }
-    return { n, auction, bidder, price, channel, url, dateTime, extra }
+    return this.replayColumns(start, end, 'bids', {
+      auction: 'auctions',
+      bidder: 'persons',
+      price: 'none',
+    }) as unknown as BidColumns
   }
 
   /** The auctions among events [start, end), in emission order. */
@@ -922,41 +952,14 @@ export class NexmarkGenerator {
       this.generate(start, end, null, o, null)
       return o.columns()
     }
-    const pieces = this.pieces(start, end)
-    let n = 0
-    for (const p of pieces) n += p.tape.auctionsBefore[p.b] - p.tape.auctionsBefore[p.a]
-    const id = new Float64Array(n)
-    const initialBid = new Float64Array(n)
-    const reserve = new Float64Array(n)
-    const dateTime = new Float64Array(n)
-    const expires = new Float64Array(n)
-    const seller = new Float64Array(n)
-    const category = new Float64Array(n)
-    let itemName: string[] = []
-    let description: string[] = []
-    let extra: string[] = []
-    let o = 0
-    for (const p of pieces) {
-      const t = p.tape.auctions
-      const i0 = p.tape.auctionsBefore[p.a]
-      const i1 = p.tape.auctionsBefore[p.b]
-      const da = p.m * this.auctionsPerBlock
-      const ds = p.m * this.personsPerBlock
-      this.shiftTimes(dateTime, o, p.tape, t.dateTime, p.tape.auctionEvent, i0, i1, p.m)
-      for (let i = i0, x = o; i < i1; i++, x++) {
-        id[x] = t.id[i] + da
-        seller[x] = t.seller[i] + ds
-        expires[x] = dateTime[x] + (t.expires[i] - t.dateTime[i])
-      }
-      initialBid.set(t.initialBid.subarray(i0, i1), o)
-      reserve.set(t.reserve.subarray(i0, i1), o)
-      category.set(t.category.subarray(i0, i1), o)
-      itemName = joinSlice(itemName, t.itemName, i0, i1)
-      description = joinSlice(description, t.description, i0, i1)
-      extra = joinSlice(extra, t.extra, i0, i1)
-      o += i1 - i0
-    }
-    return { n, id, itemName, description, initialBid, reserve, dateTime, expires, seller, category, extra }
+    return this.replayColumns(start, end, 'auctions', {
+      id: 'auctions',
+      seller: 'persons',
+      initialBid: 'none',
+      reserve: 'none',
+      category: 'none',
+      expires: 'sinceDateTime',
+    }) as unknown as AuctionColumns
   }
 
   /** The people among events [start, end), in emission order. */
@@ -966,34 +969,7 @@ export class NexmarkGenerator {
       this.generate(start, end, null, null, o)
       return o.columns()
     }
-    const pieces = this.pieces(start, end)
-    let n = 0
-    for (const p of pieces) n += p.tape.personsBefore[p.b] - p.tape.personsBefore[p.a]
-    const id = new Float64Array(n)
-    const dateTime = new Float64Array(n)
-    let name: string[] = []
-    let emailAddress: string[] = []
-    let creditCard: string[] = []
-    let city: string[] = []
-    let state: string[] = []
-    let extra: string[] = []
-    let o = 0
-    for (const p of pieces) {
-      const t = p.tape.persons
-      const i0 = p.tape.personsBefore[p.a]
-      const i1 = p.tape.personsBefore[p.b]
-      const dp = p.m * this.personsPerBlock
-      for (let i = i0, x = o; i < i1; i++, x++) id[x] = t.id[i] + dp
-      this.shiftTimes(dateTime, o, p.tape, t.dateTime, p.tape.personEvent, i0, i1, p.m)
-      name = joinSlice(name, t.name, i0, i1)
-      emailAddress = joinSlice(emailAddress, t.emailAddress, i0, i1)
-      creditCard = joinSlice(creditCard, t.creditCard, i0, i1)
-      city = joinSlice(city, t.city, i0, i1)
-      state = joinSlice(state, t.state, i0, i1)
-      extra = joinSlice(extra, t.extra, i0, i1)
-      o += i1 - i0
-    }
-    return { n, id, name, emailAddress, creditCard, city, state, dateTime, extra }
+    return this.replayColumns(start, end, 'persons', { id: 'persons' }) as unknown as PersonColumns
   }
 
   /**
