@@ -4,6 +4,7 @@
  */
 import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
+import { MASTER_CONF, threadsOfMaster } from '../executor/threads.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
 import { StreamingQueryManager } from '../streaming/query-manager.js'
 import { schema as makeSchema, type Schema } from '../types/schema.js'
@@ -22,6 +23,17 @@ export class SessionBuilder {
 
   appName(name: string): this {
     this.name = name
+    return this
+  }
+
+  /**
+   * Spark's master URL, for one machine: 'local' (one thread), 'local[N]' (N worker
+   * threads) or 'local[*]' (one per core, the default). Same as
+   * config('tributary.executor.threads', N); see docs/parallelism.md.
+   */
+  master(url: string): this {
+    threadsOfMaster(url)
+    this.settings[MASTER_CONF] = url
     return this
   }
 

@@ -46,6 +46,13 @@ export interface StatefulOperator extends PhysicalOperator {
    * the checkpoint: a restart with a different signature is refused. Absent: describe().
    */
   stateSignature?(): string
+  /**
+   * The state key of each row of the operator's input (its child's output), for the
+   * executor's shuffle: a row goes to state partition partitionOf(key, partitions), the
+   * partition the operator's own per-key state puts that key in, so that a checkpoint
+   * restores with any thread count. Absent: the operator cannot run in worker threads yet.
+   */
+  shuffleKeys?(input: ColumnarBatch<unknown>, ctx: EvalContext): (row: number) => string
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

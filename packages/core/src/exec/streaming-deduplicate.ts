@@ -134,6 +134,10 @@ export class StreamingDeduplicate implements StatefulOperator {
     return keep.length === input.numRows ? input : input.take(keep)
   }
 
+  shuffleKeys(input: ColumnarBatch<unknown>): (row: number) => string {
+    return keyTextOf(this.keyIndices.map((i) => input.columns[i]))
+  }
+
   progress(): StateOperatorProgress {
     const progress = stateOperatorProgress('dedupe', this.state, this.last)
     // The store counts chunks; the table knows the keys.

@@ -11,12 +11,12 @@ import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
+import { createExecutor } from '../executor/create-executor.js'
+import type { BatchExecutor } from '../executor/executor.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { OutputMode, Sink } from '../sinks/sink.js'
 import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
-import { stateStoreProvider } from '../state/providers.js'
-import { StateManager } from '../state/state-manager.js'
 import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
@@ -93,7 +93,8 @@ export class MicroBatchExecution {
   private sources: Source[] = []
   private sink: Sink | null = null
   private operator: PhysicalOperator | null = null
-  private state: StateManager | null = null
+  /** Runs step 4 and owns the state (steps 4 and 6): on this thread or on worker threads. */
+  private executor: BatchExecutor | null = null
   private watermarks: WatermarkTracker | null = null
   /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
   private lastBatchWatermarkMs = 0
@@ -138,6 +139,10 @@ export class MicroBatchExecution {
   get physicalPlan(): PhysicalOperator | null {
     return this.operator
   }
+  /** Where the plan runs, for explain(). */
+  get executorDescription(): string | null {
+    return this.executor?.describe() ?? null
+  }
 
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
   async initialize(): Promise<void> {
@@ -153,12 +158,16 @@ export class MicroBatchExecution {
     }
     const meta = await this.checkpoint.openMetadata(fingerprint)
     this.id = meta.id
-    if (stateful.length > 0) {
-      const provider = stateStoreProvider(this.config.conf)
-      this.state = new StateManager(provider, path.join(this.checkpoint.dir, 'state'), partitions)
-    }
     this.sources = []
     try {
+      this.executor = await createExecutor({
+        plan: this.config.plan,
+        operator: this.operator,
+        conf: this.config.conf,
+        stateDir: path.join(this.checkpoint.dir, 'state'),
+        partitions,
+        lateRows: this.config.lateRows !== undefined,
+      })
       for (let i = 0; i < sourcePlans.length; i++) {
         this.sources.push(
           await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
@@ -170,7 +179,7 @@ export class MicroBatchExecution {
       this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
-      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.()])
+      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.(), this.executor?.close()])
       throw e
     }
   }
@@ -270,7 +279,7 @@ export class MicroBatchExecution {
         }
       }
     } catch (e) {
-      this.state?.abortAll()
+      this.executor?.abort()
       this.exception =
         e instanceof StreamingQueryException
           ? e
@@ -348,7 +357,7 @@ export class MicroBatchExecution {
    * the watermark closed to emit and evict, or timeouts that are due.
    */
   private needsNoDataBatch(): boolean {
-    if (!this.state || !this.operator) return false
+    if (!this.executor?.stateful || !this.operator) return false
     const now = this.config.clock.now()
     return statefulOperators(this.operator).some((op) =>
       op.needsNoDataBatch
@@ -386,7 +395,7 @@ export class MicroBatchExecution {
     const t1 = performance.now()
     // Step 4: run the incremental plan.
     const late: (void | Promise<void>)[] = []
-    const output = await this.operator!.execute({
+    const output = await this.executor!.execute({
       batchId: batch.id,
       eval: {
         batchTimestampMs: batch.metadata.batchTimestampMs,
@@ -396,7 +405,6 @@ export class MicroBatchExecution {
       watermarkMs: batch.metadata.batchWatermarkMs,
       previousWatermarkMs: this.lastBatchWatermarkMs,
       outputMode: this.config.outputMode,
-      state: this.state,
       watermarks: this.watermarks,
       lateRows: this.config.lateRows
         ? (op, rows) => late.push(this.config.lateRows!(batch.id, op, rows))
@@ -409,7 +417,7 @@ export class MicroBatchExecution {
     killPoint('afterSink', batch.id)
     const t3 = performance.now()
     // Step 6: commit state version N.
-    await this.state?.commitAll()
+    await this.executor!.commit()
     // Step 8 comes before the commit log, which records the watermark for batch N+1.
     this.lastBatchWatermarkMs = batch.metadata.batchWatermarkMs
     const eventTime = this.watermarks?.advance()
@@ -438,7 +446,7 @@ export class MicroBatchExecution {
     if (keepFrom <= 0 || batchId % 10 !== 0) return
     await this.checkpoint.offsets.purgeBefore(keepFrom)
     await this.checkpoint.commits.purgeBefore(keepFrom)
-    await this.state?.maintain(keepFrom)
+    await this.executor?.maintain(keepFrom)
   }
 
   private reportProgress(
@@ -487,7 +495,7 @@ export class MicroBatchExecution {
       processedRowsPerSecond: totalIn / processingSec,
       durationMs: full,
       eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.watermarks !== null),
-      stateOperators: this.operator ? statefulOperators(this.operator).map((op) => op.progress()) : [],
+      stateOperators: this.executor?.stateOperators() ?? [],
       sources,
       sink: {
         description: this.sink!.description,
@@ -495,6 +503,7 @@ export class MicroBatchExecution {
         metrics: this.sink!.metrics?.() ?? {},
       },
       numDroppedMalformedRows: dropped,
+      executor: this.executor?.progress(),
     }
     this.progressHistory.push(progress)
     if (this.progressHistory.length > 100) this.progressHistory.shift()
@@ -526,7 +535,7 @@ export class MicroBatchExecution {
     const errors: unknown[] = []
     for (const s of this.sources) await s.stop().catch((e) => errors.push(e))
     await this.sink?.stop?.().catch((e: unknown) => errors.push(e))
-    await this.state?.close().catch((e: unknown) => errors.push(e))
+    await this.executor?.close().catch((e: unknown) => errors.push(e))
     if (this.config.deleteCheckpointOnStop && !this.exception) {
       await fs.rm(this.config.checkpointDir, { recursive: true, force: true })
     }

@@ -77,7 +77,9 @@ export class StreamingQuery {
   /** The physical plan as text. */
   explain(): string {
     const op = this.execution.physicalPlan
-    return op ? `== Physical Plan ==\n${explainPhysical(op)}` : '== Physical Plan ==\n(not started)'
+    if (!op) return '== Physical Plan ==\n(not started)'
+    const executor = this.execution.executorDescription
+    return `== Physical Plan ==\n${explainPhysical(op)}${executor ? `\n\n== ${executor} ==` : ''}`
   }
 }
 

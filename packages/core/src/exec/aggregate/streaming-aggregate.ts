@@ -8,7 +8,7 @@
 
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { boolVector, objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
-import type { Compiled } from '../../expr/compiled.js'
+import type { Compiled, EvalContext } from '../../expr/compiled.js'
 import { selection } from '../../expr/kernels.js'
 import type { OperatorState } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
@@ -306,6 +306,15 @@ export class StreamingAggregate implements StatefulOperator {
     })
     const keyCols = keyBuilders.map((b, i) => this.keyOutput[i](b.finish()))
     return new ColumnarBatch(this.schema, [...keyCols, ...accs.map((acc) => acc.result(n))], n)
+  }
+
+  shuffleKeys(input: ColumnarBatch<unknown>, ctx: EvalContext): (row: number) => string {
+    const keyVecs = this.keys.map((k) => k.evaluate(input, ctx))
+    const values: unknown[] = new Array(keyVecs.length)
+    return (row) => {
+      for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
+      return stateKeyOf(values)
+    }
   }
 
   progress(): StateOperatorProgress {
