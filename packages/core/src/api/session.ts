@@ -5,6 +5,7 @@
 import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { MASTER_CONF, threadsOfMaster } from '../executor/threads.js'
+import { closeIdlePools } from '../executor/worker-pool.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
 import { StreamingQueryManager } from '../streaming/query-manager.js'
 import { schema as makeSchema, type Schema } from '../types/schema.js'
@@ -142,6 +143,7 @@ export class Session {
   /** Stops every active query and releases the session. */
   async stop(): Promise<void> {
     await this.streams.stopAll()
+    await closeIdlePools()
     this.stopped = true
     if (activeSession === this) activeSession = undefined
   }

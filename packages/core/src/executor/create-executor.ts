@@ -57,13 +57,18 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
         'INCOMPATIBLE_CHECKPOINT',
       )
     }
-    const state = stateful
-      ? new StateManager(stateStoreProvider(o.conf), o.stateDir, o.partitions)
-      : null
+    const state = stateful ? new StateManager(stateStoreProvider(o.conf), o.stateDir, o.partitions) : null
     return new InThreadExecutor(o.operator, state, reason, threads)
   }
   // One thread: the coordinating thread, unless the state was written by workers (then one worker).
   if (threads === 1 && layout !== 'perPartition') return inThread(null)
+  let plan: unknown
+  try {
+    plan = encodePlan(o.plan)
+  } catch (e) {
+    if (e instanceof UntransferablePlan) return inThread(e.message)
+    throw e
+  }
   const split = splitStages(o.operator)
   if (split.kind === 'inThread') return inThread(split.reason)
   if (o.lateRows && stateful) return inThread('withLateRows delivers late rows on the coordinating thread')
@@ -75,13 +80,6 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
     return inThread(
       'the checkpoint holds state written on the coordinating thread in the memory provider’s shared chunks',
     )
-  }
-  let plan: unknown
-  try {
-    plan = encodePlan(o.plan)
-  } catch (e) {
-    if (e instanceof UntransferablePlan) return inThread(e.message)
-    throw e
   }
   if (inMemory && layout === 'none') {
     await fs.mkdir(o.stateDir, { recursive: true })

@@ -7,14 +7,20 @@
  * come back in partition order and go to the sink as one batch. State commits (step 6)
  * happen in the workers, before the micro-batch loop writes commits/N.
  */
+
+import { randomUUID } from 'node:crypto'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
-import type { StateOperatorProgress } from '../streaming/progress.js'
-import type { ExecutorProgress, PartitionProgress, TaskProgress } from '../streaming/progress.js'
+import type {
+  ExecutorProgress,
+  PartitionProgress,
+  StateOperatorProgress,
+  TaskProgress,
+} from '../streaming/progress.js'
 import type { Schema } from '../types/schema.js'
 import { decodeBatch, type EncodedBatch, encodeBatch, transferList } from './batch-codec.js'
 import type { BatchContext, BatchExecutor } from './executor.js'
 import type { BatchParams, MapResult, ReduceResult, WorkerSetup } from './protocol.js'
-import { WorkerPool } from './worker-pool.js'
+import { acquirePool, type WorkerPool } from './worker-pool.js'
 
 /** Below this many rows per slice, fewer slices: a message round trip costs more than the rows. */
 const MIN_SLICE_ROWS = 4096
@@ -31,15 +37,19 @@ export interface ParallelPlan {
 
 export class ParallelExecutor implements BatchExecutor {
   private readonly pool: WorkerPool
+  /** This run's name in the workers (they serve every query of the process). */
+  private readonly query = randomUUID()
+  private closed = false
   private ready: Promise<unknown>
   private lastTasks: TaskProgress[] = []
   private lastPartitions: PartitionProgress[] = []
   private lastState: StateOperatorProgress[]
 
   constructor(private readonly plan: ParallelPlan) {
-    this.pool = new WorkerPool(plan.threads)
+    this.pool = acquirePool(plan.threads)
     this.lastState = [...plan.initialStateProgress]
     this.ready = this.pool.all(
+      this.query,
       (worker) => ({ type: 'setup', setup: { ...plan.setup, worker, threads: plan.threads } }),
       'setup',
     )
@@ -75,6 +85,7 @@ export class ParallelExecutor implements BatchExecutor {
       slices.map((inputs, w) =>
         this.pool.call<MapResult>(
           w,
+          this.query,
           { type: 'map', params, inputs },
           `batch ${ctx.batchId} (stage 1, slice ${w})`,
           transferList(inputs.map(([, b]) => b)),
@@ -125,6 +136,7 @@ export class ParallelExecutor implements BatchExecutor {
         const parts = owned.map((p) => [p, byPartition[p]] as const)
         return this.pool.call<ReduceResult>(
           w,
+          this.query,
           { type: 'reduce', params, parts },
           `batch ${params.batchId} (stage 2, partitions ${owned.join(', ')})`,
           transferList(parts.flatMap(([, b]) => b)),
@@ -139,7 +151,13 @@ export class ParallelExecutor implements BatchExecutor {
       numOutputRows: r.output.numRows,
       durationMs: r.durationMs,
     }))
-    if (all.length > 0) this.lastState = [combineStateProgress(all.map((r) => r.state), this.plan.partitions)]
+    if (all.length > 0)
+      this.lastState = [
+        combineStateProgress(
+          all.map((r) => r.state),
+          this.plan.partitions,
+        ),
+      ]
     return ColumnarBatch.concat(
       this.plan.schema,
       all.map((r) => decodeBatch(r.output, this.plan.schema)),
@@ -147,15 +165,16 @@ export class ParallelExecutor implements BatchExecutor {
   }
 
   async commit(): Promise<void> {
-    if (this.stateful) await this.pool.all({ type: 'commit' }, 'state commit')
+    if (this.stateful) await this.pool.all(this.query, { type: 'commit' }, 'state commit')
   }
 
   abort(): void {
-    if (this.stateful) this.pool.all({ type: 'abort' }, 'state abort').catch(() => undefined)
+    if (this.stateful) this.pool.all(this.query, { type: 'abort' }, 'state abort').catch(() => undefined)
   }
 
   async maintain(minVersion: number): Promise<void> {
-    if (this.stateful && minVersion > 0) await this.pool.all({ type: 'maintain', minVersion }, 'state maintenance')
+    if (this.stateful && minVersion > 0)
+      await this.pool.all(this.query, { type: 'maintain', minVersion }, 'state maintenance')
   }
 
   stateOperators(): StateOperatorProgress[] {
@@ -172,8 +191,15 @@ export class ParallelExecutor implements BatchExecutor {
     }
   }
 
+  /** Releases the query's state in the workers; the pool's idle workers end later (worker-pool.ts). */
   async close(): Promise<void> {
-    await this.pool.close()
+    if (this.closed) return
+    this.closed = true
+    if (!this.pool.isBroken) {
+      await this.ready.catch(() => undefined)
+      await this.pool.all(this.query, { type: 'close' }, 'close').catch(() => undefined)
+    }
+    await this.pool.release()
   }
 }
 
@@ -181,7 +207,10 @@ export class ParallelExecutor implements BatchExecutor {
  * One operator's progress from its partitions' progress: counts add up; the shuffle
  * partition count is the query's; nested metric objects add up key by key.
  */
-function combineStateProgress(parts: readonly StateOperatorProgress[], partitions: number): StateOperatorProgress {
+function combineStateProgress(
+  parts: readonly StateOperatorProgress[],
+  partitions: number,
+): StateOperatorProgress {
   const out: Record<string, unknown> = { ...parts[0] }
   for (const [k, v] of Object.entries(parts[0])) {
     if (k === 'numShufflePartitions') out[k] = partitions

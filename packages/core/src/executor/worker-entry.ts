@@ -1,6 +1,6 @@
 /**
  * The worker thread's main module: answers the coordinating thread's requests, one at a
- * time, in the order they came. An error is returned with the partition it came from; a
+ * time, in the order they came, for every query that uses the worker. An error is returned with the partition it came from; a
  * crash (an uncaught error, the thread exiting) is seen by the pool.
  */
 import { parentPort } from 'node:worker_threads'
@@ -12,18 +12,19 @@ import { PartitionTaskError, WorkerRuntime } from './worker-runtime.js'
 const port = parentPort
 if (!port) throw new Error('worker-entry.ts runs only as a worker thread')
 
-let runtime: WorkerRuntime | null = null
+/** Each running query's plan and state partitions on this worker, by the query's run. */
+const runtimes = new Map<string, WorkerRuntime>()
 let queue: Promise<void> = Promise.resolve()
 
-function need(): WorkerRuntime {
-  if (!runtime) throw new Error('the worker was not set up')
-  return runtime
-}
-
-async function handle(req: Request): Promise<{ value: unknown; batches: EncodedBatch[] }> {
+async function handle(query: string, req: Request): Promise<{ value: unknown; batches: EncodedBatch[] }> {
+  const runtime = runtimes.get(query) ?? null
+  const need = (): WorkerRuntime => {
+    if (!runtime) throw new Error(`the query run ${query} was not set up on this worker`)
+    return runtime
+  }
   switch (req.type) {
     case 'setup':
-      runtime = new WorkerRuntime(req.setup)
+      runtimes.set(query, new WorkerRuntime(req.setup))
       return { value: null, batches: [] }
     case 'map': {
       const r: MapResult = await need().map(req.params, req.inputs)
@@ -43,17 +44,18 @@ async function handle(req: Request): Promise<{ value: unknown; batches: EncodedB
       await need().maintain(req.minVersion)
       return { value: null, batches: [] }
     case 'close':
+      runtimes.delete(query)
       await runtime?.close()
       return { value: null, batches: [] }
   }
 }
 
-port.on('message', (msg: { id: number; req: Request }) => {
+port.on('message', (msg: { id: number; query: string; req: Request }) => {
   queue = queue.then(async () => {
     let res: Response
     let transfer: ArrayBuffer[] = []
     try {
-      const { value, batches } = await handle(msg.req)
+      const { value, batches } = await handle(msg.query, msg.req)
       res = { id: msg.id, ok: true, value }
       transfer = transferList(batches)
     } catch (e) {

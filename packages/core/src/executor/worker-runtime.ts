@@ -137,7 +137,8 @@ export class WorkerRuntime {
     for (const [p, encoded] of parts) {
       const t0 = performance.now()
       try {
-        if (!this.ownsPartition(p)) throw new Error(`partition ${p} is not owned by worker ${this.setup.worker}`)
+        if (!this.ownsPartition(p))
+          throw new Error(`partition ${p} is not owned by worker ${this.setup.worker}`)
         const task = await this.task(p)
         const schema = task.input.schema
         const rows = ColumnarBatch.concat(
@@ -218,4 +219,3 @@ export class WorkerRuntime {
     await this.provider?.close?.()
   }
 }
-

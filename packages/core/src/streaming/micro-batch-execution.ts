@@ -179,7 +179,11 @@ export class MicroBatchExecution {
       this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
-      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.(), this.executor?.close()])
+      await Promise.allSettled([
+        ...this.sources.map((s) => s.stop()),
+        this.sink?.stop?.(),
+        this.executor?.close(),
+      ])
       throw e
     }
   }
