@@ -47,12 +47,13 @@ export interface StatefulOperator extends PhysicalOperator {
    */
   stateSignature?(): string
   /**
-   * The state key of each row of the operator's input (its child's output), for the
-   * executor's shuffle: a row goes to state partition partitionOf(key, partitions), the
-   * partition the operator's own per-key state puts that key in, so that a checkpoint
-   * restores with any thread count. Absent: the operator cannot run in worker threads yet.
+   * The state partition of each row of the operator's input (its child's output), for the
+   * executor's shuffle: partitionOf(state key, partitions), with the key text the
+   * operator's own per-key state uses, so that a row reaches the partition whose store
+   * holds its key and a checkpoint restores with any thread count. Absent: the operator
+   * cannot run in worker threads yet.
    */
-  shuffleKeys?(input: ColumnarBatch<unknown>, ctx: EvalContext): (row: number) => string
+  shufflePartitions?(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

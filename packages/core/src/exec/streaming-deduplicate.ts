@@ -12,7 +12,8 @@
 
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { take, valueAt } from '../batch/vector.js'
-import type { OperatorState } from '../state/state-manager.js'
+import type { EvalContext } from '../expr/compiled.js'
+import { type OperatorState, partitionOf } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import { typeToString } from '../types/data-types.js'
 import type { Schema } from '../types/schema.js'
@@ -134,8 +135,11 @@ export class StreamingDeduplicate implements StatefulOperator {
     return keep.length === input.numRows ? input : input.take(keep)
   }
 
-  shuffleKeys(input: ColumnarBatch<unknown>): (row: number) => string {
-    return keyTextOf(this.keyIndices.map((i) => input.columns[i]))
+  shufflePartitions(input: ColumnarBatch<unknown>, _ctx: EvalContext, partitions: number): Int32Array {
+    const keyText = keyTextOf(this.keyIndices.map((i) => input.columns[i]))
+    const out = new Int32Array(input.numRows)
+    for (let i = 0; i < out.length; i++) out[i] = partitionOf(keyText(i), partitions)
+    return out
   }
 
   progress(): StateOperatorProgress {

@@ -49,7 +49,7 @@ export function splitStages(root: PhysicalOperator): StagePlan {
     }
   }
   const op = stateful[0]
-  if (typeof op.shuffleKeys !== 'function') {
+  if (typeof op.shufflePartitions !== 'function') {
     return { kind: 'inThread', reason: `${op.name} has no shuffle key yet` }
   }
   const below = firstNotIn(op.children[0], MAP_SIDE)

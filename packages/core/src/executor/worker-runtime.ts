@@ -9,7 +9,6 @@ import { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../exec/operator.js'
 import { toPhysical } from '../plan/planner.js'
 import { stateStoreProvider } from '../state/providers.js'
-import { partitionOf } from '../state/state-manager.js'
 import type { StateStoreProvider } from '../state/state-store.js'
 import type { EventTimeStats, WatermarkTracker } from '../streaming/watermark.js'
 import { killPoint } from '../util/kill-point.js'
@@ -106,14 +105,9 @@ export class WorkerRuntime {
   private partition(rows: ColumnarBatch<unknown>, params: BatchParams): [number, EncodedBatch][] {
     const n = this.setup.partitions
     if (rows.numRows === 0) return []
-    const keyOf = this.shuffleBy!.shuffleKeys!(rows, params.eval)
-    const of = new Int32Array(rows.numRows)
+    const of = this.shuffleBy!.shufflePartitions!(rows, params.eval, n)
     const counts = new Int32Array(n)
-    for (let i = 0; i < rows.numRows; i++) {
-      const p = partitionOf(keyOf(i), n)
-      of[i] = p
-      counts[p]++
-    }
+    for (let i = 0; i < of.length; i++) counts[of[i]]++
     const out: [number, EncodedBatch][] = []
     for (let p = 0; p < n; p++) {
       if (counts[p] === 0) continue

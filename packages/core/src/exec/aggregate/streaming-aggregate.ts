@@ -10,7 +10,7 @@ import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { boolVector, objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
 import type { Compiled, EvalContext } from '../../expr/compiled.js'
 import { selection } from '../../expr/kernels.js'
-import type { OperatorState } from '../../state/state-manager.js'
+import { type OperatorState, partitionOf } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
 import type { DataType } from '../../types/data-types.js'
 import { BooleanType } from '../../types/data-types.js'
@@ -308,13 +308,21 @@ export class StreamingAggregate implements StatefulOperator {
     return new ColumnarBatch(this.schema, [...keyCols, ...accs.map((acc) => acc.result(n))], n)
   }
 
-  shuffleKeys(input: ColumnarBatch<unknown>, ctx: EvalContext): (row: number) => string {
+  shufflePartitions(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array {
+    // Group first (typed-array hash table), then hash each group's key text once, not each row's.
     const keyVecs = this.keys.map((k) => k.evaluate(input, ctx))
-    const values: unknown[] = new Array(keyVecs.length)
-    return (row) => {
-      for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
-      return stateKeyOf(values)
+    const index = new GroupIndex(keyVecs.map((k) => k.type))
+    const ids = index.assign(keyVecs, input.numRows)
+    const groupKeys = index.keyVectors()
+    const ofGroup = new Int32Array(index.numGroups)
+    const values: unknown[] = new Array(groupKeys.length)
+    for (let g = 0; g < ofGroup.length; g++) {
+      for (let i = 0; i < groupKeys.length; i++) values[i] = valueAt(groupKeys[i], g)
+      ofGroup[g] = partitionOf(stateKeyOf(values), partitions)
     }
+    const out = new Int32Array(input.numRows)
+    for (let i = 0; i < out.length; i++) out[i] = ofGroup[ids[i]]
+    return out
   }
 
   progress(): StateOperatorProgress {
