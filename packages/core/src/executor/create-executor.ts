@@ -16,6 +16,7 @@ import { ParallelExecutor } from './parallel-executor.js'
 import { encodePlan, UntransferablePlan } from './plan-codec.js'
 import { splitStages } from './stage-split.js'
 import { executorThreads } from './threads.js'
+import { workerEntryProblem } from './worker-pool.js'
 
 /** State store providers a worker can make by name (a provider registered in user code is not there). */
 const WORKER_PROVIDERS = new Set(['memory', 'lmdb', 'level'])
@@ -71,6 +72,8 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
   }
   const split = splitStages(o.operator)
   if (split.kind === 'inThread') return inThread(split.reason)
+  const noEntry = workerEntryProblem()
+  if (noEntry) return inThread(noEntry)
   if (o.lateRows && stateful) return inThread('withLateRows delivers late rows on the coordinating thread')
   const providerName = (o.conf('tributary.stateStore.provider') ?? 'memory').toLowerCase()
   if (stateful && !WORKER_PROVIDERS.has(providerName)) {

@@ -30,8 +30,21 @@ function workerStart(): { script: string | URL; eval: boolean } {
   const js = new URL('./worker-entry.js', import.meta.url)
   if (existsSync(fileURLToPath(js))) return { script: js, eval: false }
   const ts = new URL('./worker-entry.ts', import.meta.url)
+  if (!existsSync(fileURLToPath(ts))) throw new Error(workerEntryProblem() ?? 'no worker entry')
   const code = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ts.href)}) })`
   return { script: code, eval: true }
+}
+
+/**
+ * Why workers cannot start here, or null: when the engine was bundled into one file
+ * (esbuild, webpack), the worker's main module is not beside it.
+ */
+export function workerEntryProblem(): string | null {
+  for (const name of ['./worker-entry.js', './worker-entry.ts']) {
+    const url = new URL(name, import.meta.url)
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return null
+  }
+  return `the worker's main module (executor/worker-entry.js) is not beside ${import.meta.url}: a bundled engine runs on the coordinating thread (keep @tributary/core external to the bundle to use worker threads)`
 }
 
 /** The file URL of tsx's ESM API, from its package.json (the require resolver would give the CommonJS one). */
