@@ -194,11 +194,12 @@ export async function main(args: readonly string[]): Promise<void> {
     const header = `${'query'.padEnd(6)} ${threadCounts.map((t) => `${t} thr ev/s`.padStart(14)).join(' ')}  ${threadCounts
       .slice(1)
       .map((t) => `×${t}`.padStart(6))
-      .join(' ')}  executor at ${threadCounts[threadCounts.length - 1]} threads`
+      .join(' ')}  CPU s (all threads)  executor at ${threadCounts[threadCounts.length - 1]} threads`
     scalingLines.push(header)
     for (const q of QUERIES.filter((x) => wanted.includes(x.id))) {
       if (q.cannotRun?.() || !q.build) continue
       const perSecond: number[] = []
+      const cpu: number[] = []
       let mode = ''
       let checksum: string | null = null
       let same = true
@@ -206,18 +207,22 @@ export async function main(args: readonly string[]): Promise<void> {
         try {
           const r = await runChild({ query: q.id, way: 'tributary', events, batch, generator, threads })
           perSecond.push(r.events / r.wallS)
+          cpu.push(r.cpuS)
           mode = r.executor ?? ''
           if (checksum !== null && checksum !== r.checksum) same = false
           checksum = r.checksum
         } catch (e) {
           perSecond.push(Number.NaN)
+          cpu.push(Number.NaN)
           mode = `failed: ${(e as Error).message.split('\n')[0]}`
         }
       }
       const line = `${q.id.padEnd(6)} ${perSecond.map((v) => v.toFixed(0).padStart(14)).join(' ')}  ${perSecond
         .slice(1)
         .map((v) => `${(v / perSecond[0]).toFixed(2)}`.padStart(6))
-        .join(' ')}  ${mode}${same ? '' : '  ✗ ANSWERS DIFFER'}`
+        .join(
+          ' ',
+        )}  CPU s ${cpu.map((c) => c.toFixed(2)).join(' / ')}  ${mode}${same ? '' : '  ✗ ANSWERS DIFFER'}`
       scalingLines.push(line)
       log(line)
     }

@@ -13,12 +13,13 @@
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { take, valueAt } from '../batch/vector.js'
 import type { EvalContext } from '../expr/compiled.js'
-import { type OperatorState, partitionOf } from '../state/state-manager.js'
+import type { OperatorState } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import { typeToString } from '../types/data-types.js'
 import type { Schema } from '../types/schema.js'
 import { keyTextOf } from './dedup-key.js'
 import { DedupTable } from './dedup-table.js'
+import { keyPartitions } from './key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
 
@@ -136,10 +137,8 @@ export class StreamingDeduplicate implements StatefulOperator {
   }
 
   shufflePartitions(input: ColumnarBatch<unknown>, _ctx: EvalContext, partitions: number): Int32Array {
-    const keyText = keyTextOf(this.keyIndices.map((i) => input.columns[i]))
-    const out = new Int32Array(input.numRows)
-    for (let i = 0; i < out.length; i++) out[i] = partitionOf(keyText(i), partitions)
-    return out
+    const keyCols = this.keyIndices.map((i) => input.columns[i])
+    return keyPartitions(keyCols, input.numRows, partitions, keyTextOf(keyCols))
   }
 
   progress(): StateOperatorProgress {

@@ -10,12 +10,13 @@ import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { boolVector, objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
 import type { Compiled, EvalContext } from '../../expr/compiled.js'
 import { selection } from '../../expr/kernels.js'
-import { type OperatorState, partitionOf } from '../../state/state-manager.js'
+import type { OperatorState } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
 import type { DataType } from '../../types/data-types.js'
 import { BooleanType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
+import { keyPartitions } from '../key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
 import { aggregatesText, keysText } from '../state-signature.js'
@@ -309,20 +310,12 @@ export class StreamingAggregate implements StatefulOperator {
   }
 
   shufflePartitions(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array {
-    // Group first (typed-array hash table), then hash each group's key text once, not each row's.
     const keyVecs = this.keys.map((k) => k.evaluate(input, ctx))
-    const index = new GroupIndex(keyVecs.map((k) => k.type))
-    const ids = index.assign(keyVecs, input.numRows)
-    const groupKeys = index.keyVectors()
-    const ofGroup = new Int32Array(index.numGroups)
-    const values: unknown[] = new Array(groupKeys.length)
-    for (let g = 0; g < ofGroup.length; g++) {
-      for (let i = 0; i < groupKeys.length; i++) values[i] = valueAt(groupKeys[i], g)
-      ofGroup[g] = partitionOf(stateKeyOf(values), partitions)
-    }
-    const out = new Int32Array(input.numRows)
-    for (let i = 0; i < out.length; i++) out[i] = ofGroup[ids[i]]
-    return out
+    const values: unknown[] = new Array(keyVecs.length)
+    return keyPartitions(keyVecs, input.numRows, partitions, (row) => {
+      for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
+      return stateKeyOf(values)
+    })
   }
 
   progress(): StateOperatorProgress {
@@ -345,7 +338,7 @@ export class StreamingAggregate implements StatefulOperator {
  * The state key of a group: JSON of its key values. Finite numbers print the same in JSON
  * and in a template string, so keys that are all finite numbers skip JSON.stringify.
  */
-function stateKeyOf(keyValues: readonly unknown[]): string {
+export function stateKeyOf(keyValues: readonly unknown[]): string {
   let out = '['
   for (let i = 0; i < keyValues.length; i++) {
     const v = keyValues[i]
