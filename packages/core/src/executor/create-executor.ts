@@ -4,6 +4,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { atomicWrite } from '../checkpoint/atomic-file.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
 import type { LogicalPlan } from '../plan/logical-plan.js'
@@ -42,7 +43,8 @@ export interface ExecutorOptions {
 
 async function storedLayout(stateDir: string): Promise<'perPartition' | 'shared' | 'none'> {
   if (existsSync(path.join(stateDir, LAYOUT_FILE))) return 'perPartition'
-  const entries = await fs.readdir(stateDir).catch(() => [] as string[])
+  // Temporary files (.name.uuid.tmp) are what a crash in the middle of atomicWrite leaves.
+  const entries = (await fs.readdir(stateDir).catch(() => [] as string[])).filter((e) => !e.startsWith('.'))
   return entries.length > 0 ? 'shared' : 'none'
 }
 
@@ -85,8 +87,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
     )
   }
   if (inMemory && layout === 'none') {
-    await fs.mkdir(o.stateDir, { recursive: true })
-    await fs.writeFile(path.join(o.stateDir, LAYOUT_FILE), `${PER_PARTITION}\n`)
+    await atomicWrite(path.join(o.stateDir, LAYOUT_FILE), `${PER_PARTITION}\n`)
   }
   const stateConf: Record<string, string> = {}
   for (const k of ['tributary.stateStore.provider', 'tributary.stateStore.minDeltasForSnapshot']) {

@@ -82,7 +82,13 @@ export type Response =
   | {
       readonly id: number
       readonly ok: false
-      readonly error: { readonly message: string; readonly code?: string; readonly stack?: string }
+      readonly error: {
+        readonly message: string
+        readonly code?: string
+        /** The error's class name (CheckpointError, ...), so that the coordinator raises the same class. */
+        readonly name?: string
+        readonly stack?: string
+      }
       /** The state partition the error came from, when it came from one. */
       readonly partition?: number
     }

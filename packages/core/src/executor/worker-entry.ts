@@ -68,6 +68,7 @@ port.on('message', (msg: { id: number; query: string; req: Request }) => {
         error: {
           message: err.message,
           code: cause instanceof TributaryError ? cause.code : undefined,
+          name: cause instanceof TributaryError ? cause.constructor.name : undefined,
           stack: err.stack,
         },
         partition,

@@ -9,7 +9,13 @@ import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { TributaryError } from '../util/errors.js'
+import {
+  AnalysisError,
+  CheckpointError,
+  MalformedRecordError,
+  OptionError,
+  TributaryError,
+} from '../util/errors.js'
 import type { Request, Response } from './protocol.js'
 
 interface Pending {
@@ -205,12 +211,22 @@ export class WorkerPool {
   }
 }
 
+/** The error classes a worker's error keeps across the thread boundary (matched on by callers). */
+const ERROR_CLASSES: Record<string, new (message: string, code: string) => TributaryError> = {
+  AnalysisError,
+  CheckpointError,
+  MalformedRecordError,
+  OptionError,
+  TributaryError,
+}
+
 function taskError(w: number, what: string, res: Extract<Response, { ok: false }>): TributaryError {
   const where =
     res.partition === undefined
       ? `worker thread ${w}`
       : `state partition ${res.partition} (worker thread ${w})`
-  const error = new TributaryError(
+  const Class = (res.error.name && ERROR_CLASSES[res.error.name]) || TributaryError
+  const error = new Class(
     `${res.error.message} [in ${where}, ${what}]`,
     res.error.code ?? 'EXECUTOR_TASK_FAILED',
   )
