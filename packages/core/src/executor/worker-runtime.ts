@@ -110,15 +110,17 @@ export class WorkerRuntime {
     for (let i = 0; i < of.length; i++) counts[of[i]]++
     const out: [number, EncodedBatch][] = []
     for (let p = 0; p < n; p++) {
-      if (counts[p] === 0) continue
-      if (counts[p] === rows.numRows) {
-        out.push([p, encodeBatch(rows)])
-        continue
-      }
-      const idx = new Int32Array(counts[p])
-      let k = 0
-      for (let i = 0; i < of.length; i++) if (of[i] === p) idx[k++] = i
-      out.push([p, encodeBatch(rows.take(idx))])
+      if (counts[p] === rows.numRows) return [[p, encodeBatch(rows)]]
+    }
+    // One counting sort by partition and one take, then each partition is a range of it.
+    const starts = new Int32Array(n + 1)
+    for (let p = 0; p < n; p++) starts[p + 1] = starts[p] + counts[p]
+    const next = starts.slice(0, n)
+    const order = new Int32Array(of.length)
+    for (let i = 0; i < of.length; i++) order[next[of[i]]++] = i
+    const sorted = rows.take(order)
+    for (let p = 0; p < n; p++) {
+      if (counts[p] > 0) out.push([p, encodeBatch(sorted.slice(starts[p], starts[p + 1]))])
     }
     return out
   }
