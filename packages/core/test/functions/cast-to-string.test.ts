@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { col, functions as F, lit } from '../../src/index.js'
 import { doubleToString, floatToString } from '../../src/expr/cast.js'
+import { col, functions as F, lit } from '../../src/index.js'
 import { newSession } from '../helpers.js'
 import { frame, values } from './eval.js'
 
@@ -20,7 +20,11 @@ const doubles = (xs: (number | null)[]) =>
 
 describe('numbers to strings', () => {
   it("concat('a', x) of a double column gives a1.0, as Spark does", async () => {
-    expect(await values(doubles([1, 2.5, null]), F.concat(lit('a'), col('x')))).toEqual(['a1.0', 'a2.5', null])
+    expect(await values(doubles([1, 2.5, null]), F.concat(lit('a'), col('x')))).toEqual([
+      'a1.0',
+      'a2.5',
+      null,
+    ])
   })
 
   it("cast(double AS string) follows Java's Double.toString", async () => {
