@@ -107,5 +107,6 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
       stateConf,
     },
     initialStateProgress: operators.map((op) => op.progress()),
+    local: o.operator,
   })
 }

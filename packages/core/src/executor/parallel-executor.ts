@@ -10,6 +10,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { PhysicalOperator } from '../exec/operator.js'
 import type {
   ExecutorProgress,
   PartitionProgress,
@@ -33,6 +34,11 @@ export interface ParallelPlan {
   readonly setup: Omit<WorkerSetup, 'worker' | 'threads'>
   /** The stateful operator's progress before any batch ran (names and zeros). */
   readonly initialStateProgress: readonly StateOperatorProgress[]
+  /**
+   * The physical plan on the coordinating thread: a stateless plan runs a batch too small to
+   * cut into slices here, which gives the same rows without a round trip to a worker.
+   */
+  readonly local: PhysicalOperator
 }
 
 export class ParallelExecutor implements BatchExecutor {
@@ -80,6 +86,11 @@ export class ParallelExecutor implements BatchExecutor {
       previousWatermarkMs: ctx.previousWatermarkMs,
       outputMode: ctx.outputMode,
     }
+    if (!this.stateful && this.rowsOf(ctx.inputs) < MIN_SLICE_ROWS) {
+      this.lastTasks = []
+      this.lastPartitions = []
+      return this.plan.local.execute({ ...ctx, state: null })
+    }
     const slices = this.slices(ctx.inputs)
     const maps = await Promise.all(
       slices.map((inputs, w) =>
@@ -106,10 +117,15 @@ export class ParallelExecutor implements BatchExecutor {
     return this.reduce(params, maps)
   }
 
-  /** One slice per worker of every source's rows (fewer when the batch is small). */
-  private slices(inputs: BatchContext['inputs']): [number, EncodedBatch][][] {
+  private rowsOf(inputs: BatchContext['inputs']): number {
     let rows = 0
     for (const b of inputs.values()) rows += b.numRows
+    return rows
+  }
+
+  /** One slice per worker of every source's rows (fewer when the batch is small). */
+  private slices(inputs: BatchContext['inputs']): [number, EncodedBatch][][] {
+    const rows = this.rowsOf(inputs)
     const n = Math.max(0, Math.min(this.threads, Math.ceil(rows / MIN_SLICE_ROWS)))
     const out: [number, EncodedBatch][][] = []
     for (let k = 0; k < n; k++) {

@@ -107,6 +107,8 @@ async function run(
   threads: readonly number[],
   partitions: number,
   provider = 'memory',
+  /** Every batch must have been cut into slices for the workers. */
+  sliced = false,
 ): Promise<string[][]> {
   const checkpoint = tempDir()
   const batches = new Map<number, string[]>()
@@ -133,6 +135,7 @@ async function run(
     input.addData(chunks[i])
     await query.processAllAvailable()
     modes.add(`${threads[t]}:${query.lastProgress?.executor?.mode}`)
+    if (sliced) expect(query.lastProgress?.executor?.tasks.length).toBeGreaterThan(1)
     if (threads.length > 1 && i % 2 === 1) {
       await query.stop()
       t = (t + 1) % threads.length
@@ -165,6 +168,28 @@ describe('the same results on any number of threads', () => {
       )
     })
   }
+
+  it('stateless, batches large enough to be cut into slices for the workers', async () => {
+    const shape = SHAPES[0]
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 4_096, max: 12_000 }), { minLength: 1, maxLength: 3 }),
+        fc.integer(),
+        async (sizes, seed) => {
+          const chunks = sizes.map((n, c) =>
+            Array.from({ length: n }, (_, i) => ({
+              key: ['a', 'é', '', '"q"', '\ud83d'][Math.abs(i * 31 + seed + c) % 5],
+              ts: new Date(T0 + i * 1000),
+              v: ((i * 7 + seed) % 11) - 5,
+            })),
+          )
+          const one = await run(shape, chunks, [1], 4)
+          for (const t of [2, 4]) expect(await run(shape, chunks, [t], 4, 'memory', true)).toEqual(one)
+        },
+      ),
+      { numRuns: 2 },
+    )
+  })
 
   it('a restart may change the thread count (2, 4, 3 threads in turn)', async () => {
     const shape = SHAPES[2]
