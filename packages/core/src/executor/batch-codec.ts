@@ -17,7 +17,7 @@
  * is zero copy), and transferring a shared buffer would empty it for its other holder.
  */
 import { ColumnarBatch } from '../batch/columnar-batch.js'
-import { boolVector, numberVector, objectVector, type Vector } from '../batch/vector.js'
+import { boolVector, constantVector, numberVector, objectVector, type Vector } from '../batch/vector.js'
 import type { DataType, StructField } from '../types/data-types.js'
 import { Schema } from '../types/schema.js'
 
@@ -45,6 +45,8 @@ export type EncodedColumn =
       readonly validity: Uint8Array | null
     }
   | { readonly kind: 'object'; readonly type: DataType; readonly values: readonly unknown[] }
+  /** A column the receiving stage never reads (see columns-read.ts): sent as its length only, read as nulls. */
+  | { readonly kind: 'absent'; readonly type: DataType; readonly length: number }
 
 export interface EncodedBatch {
   readonly fields: readonly StructField[]
@@ -96,6 +98,8 @@ export function encodeVector(v: Vector): EncodedColumn {
 
 export function decodeVector(c: EncodedColumn): Vector {
   switch (c.kind) {
+    case 'absent':
+      return constantVector(c.type, null, c.length)
     case 'number':
       return numberVector(c.type, c.values, c.validity)
     case 'bool':
@@ -117,11 +121,16 @@ export function decodeVector(c: EncodedColumn): Vector {
   }
 }
 
-export function encodeBatch(batch: ColumnarBatch<unknown>): EncodedBatch {
+/** The batch's columns, those not in `read` (when given) as absent. */
+export function encodeBatch(batch: ColumnarBatch<unknown>, read?: ReadonlySet<string> | null): EncodedBatch {
   return {
     fields: batch.schema.fields,
     numRows: batch.numRows,
-    columns: batch.columns.map(encodeVector),
+    columns: batch.columns.map((v, i) =>
+      read && !read.has(batch.schema.fields[i].name)
+        ? { kind: 'absent', type: v.type, length: batch.numRows }
+        : encodeVector(v),
+    ),
   }
 }
 

@@ -11,6 +11,7 @@ import type { LogicalPlan } from '../plan/logical-plan.js'
 import { stateStoreProvider } from '../state/providers.js'
 import { StateManager } from '../state/state-manager.js'
 import { CheckpointError } from '../util/errors.js'
+import { columnsRead } from './columns-read.js'
 import type { BatchExecutor } from './executor.js'
 import { InThreadExecutor } from './executor.js'
 import { ParallelExecutor } from './parallel-executor.js'
@@ -108,5 +109,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
     },
     initialStateProgress: operators.map((op) => op.progress()),
     local: o.operator,
+    sourceColumnsRead:
+      split.kind === 'shuffle' && split.operator.name === 'StreamingAggregate' ? columnsRead(o.plan) : null,
   })
 }

@@ -39,6 +39,8 @@ export interface ParallelPlan {
    * cut into slices here, which gives the same rows without a round trip to a worker.
    */
   readonly local: PhysicalOperator
+  /** The source columns stage 1 reads (columns-read.ts); null = all. */
+  readonly sourceColumnsRead: ReadonlySet<string> | null
 }
 
 export class ParallelExecutor implements BatchExecutor {
@@ -133,7 +135,7 @@ export class ParallelExecutor implements BatchExecutor {
       for (const [source, b] of inputs) {
         const from = Math.floor((k * b.numRows) / n)
         const to = Math.floor(((k + 1) * b.numRows) / n)
-        if (to > from) slice.push([source, encodeBatch(b.slice(from, to))])
+        if (to > from) slice.push([source, encodeBatch(b.slice(from, to), this.plan.sourceColumnsRead)])
       }
       out.push(slice)
     }
