@@ -3,10 +3,10 @@
  * given a transactional id (its first transaction fences older producers with that id).
  */
 import { type MessageToProduce, Producer } from '@platformatic/kafka'
-import { hardenClient } from './harden-client.js'
 import type { KafkaProducer, KafkaProducerConfig, KafkaTransaction, ProducerRecord } from '../adapter.js'
 import { baseOptions, intProperty } from './client-options.js'
 import { translateError } from './errors.js'
+import { hardenClient } from './harden-client.js'
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>
 
