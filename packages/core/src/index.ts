@@ -112,3 +112,4 @@ export {
   TributaryError,
 } from './util/errors.js'
 export { Options } from './util/options.js'
+export { isSecretOption, REDACTED, redactOptions, redactText, showOnly } from './util/redact.js'

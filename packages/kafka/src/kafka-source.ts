@@ -12,6 +12,7 @@ import {
   type Schema,
   type Source,
   type SourceBatch,
+  showOnly,
   TributaryError,
 } from '@tributary/core'
 import type { KafkaAdmin, OffsetMap, TopicPartition } from './adapter.js'
@@ -224,3 +225,6 @@ export class KafkaSource implements Source {
     return out
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(KafkaSource, (x) => ({ description: x.description }))

@@ -24,6 +24,7 @@ import {
   type SourceBatch,
   type SourceProvider,
   StringType,
+  showOnly,
   TimestampType,
   TributaryError,
   type Vector,
@@ -252,3 +253,6 @@ export const mqttSourceProvider: SourceProvider = {
     return MqttSource.open(readSourceOptions(ctx.options, defaultClientId(ctx.metadataDir)))
   },
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(MqttSource, (x) => ({ description: x.description }))
