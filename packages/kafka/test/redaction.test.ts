@@ -1,6 +1,5 @@
 /** Secrets never printed: SASL passwords and JAAS configs in readers, DataFrames, writers, queries, sources and sinks. */
 import { inspect } from 'node:util'
-import { MemoryStream, schema } from '@tributary/core'
 import { KafkaSink, KafkaSource } from '@tributary/kafka'
 import { describe, expect, it } from 'vitest'
 import { BOOTSTRAP, context, newSession, simSink, simSource, tempDir } from './helpers.js'
