@@ -519,6 +519,7 @@ export class MicroBatchExecution {
   async stop(): Promise<void> {
     this.stopRequested = true
     this.abort.abort()
+    for (const s of this.sources) s.interrupt?.()
     await this.terminated
   }
 
