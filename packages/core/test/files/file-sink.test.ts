@@ -296,7 +296,22 @@ describe('file sink: partitionBy', () => {
 
   it('long-value folder names fit 255 bytes and differ for different values', () => {
     // Characters of every width in UTF-8, and ones that must be escaped.
-    const char = fc.constantFrom('a', 'Z', '7', 'é', 'ß', '中', '😀', '/', '%', '=', ':', ' ', '\u0001', '\u007f')
+    const char = fc.constantFrom(
+      'a',
+      'Z',
+      '7',
+      'é',
+      'ß',
+      '中',
+      '😀',
+      '/',
+      '%',
+      '=',
+      ':',
+      ' ',
+      '\u0001',
+      '\u007f',
+    )
     const value = fc.array(char, { maxLength: 300 }).map((cs) => cs.join(''))
     fc.assert(
       fc.property(value, value, (a, b) => {
@@ -307,7 +322,7 @@ describe('file sink: partitionBy', () => {
         // Short values keep Spark's name; long ones end in %% and 32 hex digits of their hash.
         const spark = `country=${a === '' ? '__HIVE_DEFAULT_PARTITION__' : escapePathName(a)}`
         if (Buffer.byteLength(spark) <= 255) expect(na).toBe(spark)
-        else expect(na).toMatch(/^country=[^]*%%[0-9a-f]{32}$/)
+        else expect(na).toMatch(/^country=[\s\S]*%%[0-9a-f]{32}$/)
       }),
       { numRuns: 60 },
     )

@@ -68,7 +68,8 @@ function longValueOf(dir: string): string | null {
 }
 
 /** The contents of LONG_VALUE_FILE for a value. */
-export const longValueFile = (column: string, value: string): string => `${JSON.stringify({ column, value })}\n`
+export const longValueFile = (column: string, value: string): string =>
+  `${JSON.stringify({ column, value })}\n`
 
 /** One `col=value` folder on a file's path; `raw` is still escaped. */
 export interface PartitionSegment {
