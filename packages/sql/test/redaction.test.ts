@@ -29,7 +29,7 @@ describe.skipIf(!pg.check.available)('postgres: nothing prints the password', ()
     const writer = input
       .toDF()
       .writeStream.format('postgres')
-      .options({ ...urlOptions, table })
+      .options({ ...urlOptions, table, autoCreate: true })
     const query = await writer.option('checkpointLocation', tempDir()).start()
     input.addData([{ id: 1, name: 'a' }])
     await query.processAllAvailable()
