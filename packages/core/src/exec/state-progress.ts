@@ -22,7 +22,11 @@ export const LIVE_TABLE_HEAP_FACTOR = 1.45
 
 /** The progress of an operator whose live table holds the state too: see LIVE_TABLE_HEAP_FACTOR. */
 export function withLiveTable(p: StateOperatorProgress, liveKeys: number): StateOperatorProgress {
-  return { ...p, numRowsTotal: liveKeys, memoryUsedBytes: Math.round(p.memoryUsedBytes * LIVE_TABLE_HEAP_FACTOR) }
+  return {
+    ...p,
+    numRowsTotal: liveKeys,
+    memoryUsedBytes: Math.round(p.memoryUsedBytes * LIVE_TABLE_HEAP_FACTOR),
+  }
 }
 
 /** Spark's StateOperatorProgress from an operator's state and its counts of the last batch. */

@@ -21,17 +21,10 @@ import { CheckpointError, StreamingQueryException, TributaryError } from '../uti
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
-import type { Trigger } from './trigger.js'
+import { effectiveConf } from './recorded-conf.js'
 import { checkStateBudget, MEMORY_BUDGET_CONF, readMemoryBudget } from './state-budget.js'
+import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
-
-/** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
-export const RECORDED_CONF = [
-  'tributary.sql.shuffle.partitions',
-  'tributary.sql.session.timeZone',
-  'tributary.streaming.multipleWatermarkPolicy',
-  'tributary.stateStore.provider',
-] as const
 
 export interface ExecutionEvents {
   onStarted(): void
@@ -102,6 +95,8 @@ export class MicroBatchExecution {
   private nextBatchId = 0
   private pendingReplay: PlannedBatch | null = null
   private watermarkMs = 0
+  /** The settings of the newest offset log entry: on restart they win over the session's. */
+  private recordedConf: Readonly<Record<string, string>> | null = null
   private readonly abort = new AbortController()
   private readonly stateBudget: number
   private stopRequested = false
@@ -142,6 +137,11 @@ export class MicroBatchExecution {
     return this.operator
   }
 
+  /** A setting as this query runs with it: recorded in the checkpoint, else the session's. */
+  private conf(key: string): string | undefined {
+    return effectiveConf(this.recordedConf, this.config.conf)[key]
+  }
+
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
   async initialize(): Promise<void> {
     const sourcePlans = uniqueSources(this.config.plan)
@@ -169,7 +169,7 @@ export class MicroBatchExecution {
       }
       this.sink = await this.config.createSink()
       await this.recover()
-      const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
+      const policy = this.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
       this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
@@ -195,6 +195,7 @@ export class MicroBatchExecution {
       return
     }
     const { batchId: n, value } = lastOffsets
+    this.recordedConf = value.metadata.conf
     if (value.offsets.length !== this.sources.length) {
       throw new CheckpointError(
         `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
@@ -315,11 +316,7 @@ export class MicroBatchExecution {
     const t1 = performance.now()
     const noNewData = ends.every((e, i) => sameOffset(e, this.committed[i]))
     if (noNewData && !this.needsNoDataBatch()) return null
-    const conf: Record<string, string> = {}
-    for (const k of RECORDED_CONF) {
-      const v = this.config.conf(k)
-      if (v !== undefined) conf[k] = v
-    }
+    const conf = effectiveConf(this.recordedConf, this.config.conf)
     const metadata: BatchMetadata = {
       batchTimestampMs: this.config.clock.now(),
       batchWatermarkMs: this.watermarkMs,
@@ -415,7 +412,11 @@ export class MicroBatchExecution {
     await this.state?.commitAll()
     // Before commits/N: over the budget, a restart re-runs batch N from the state before it.
     if (this.state?.provider.holdsStateInMemory && this.operator)
-      checkStateBudget(statefulOperators(this.operator).map((op) => op.progress()), this.stateBudget, batch.id)
+      checkStateBudget(
+        statefulOperators(this.operator).map((op) => op.progress()),
+        this.stateBudget,
+        batch.id,
+      )
     // Step 8 comes before the commit log, which records the watermark for batch N+1.
     this.lastBatchWatermarkMs = batch.metadata.batchWatermarkMs
     const eventTime = this.watermarks?.advance()

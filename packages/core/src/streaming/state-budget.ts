@@ -40,7 +40,11 @@ export function readMemoryBudget(value: string | undefined): number {
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 /** Throws STATE_MEMORY_BUDGET_EXCEEDED when the operators' state together is over `budget`. */
-export function checkStateBudget(operators: readonly StateOperatorProgress[], budget: number, batchId: number): void {
+export function checkStateBudget(
+  operators: readonly StateOperatorProgress[],
+  budget: number,
+  batchId: number,
+): void {
   const total = operators.reduce((n, op) => n + op.memoryUsedBytes, 0)
   if (total <= budget) return
   const largest = operators.reduce((a, b) => (b.memoryUsedBytes > a.memoryUsedBytes ? b : a))
