@@ -19,13 +19,19 @@ mkdirSync(out, { recursive: true })
 
 // Core first: the connectors compile against its declarations.
 const order = [...published].sort((a, b) => (a.dir === 'core' ? -1 : b.dir === 'core' ? 1 : 0))
-for (const { pkg } of order) execFileSync(npm, ['run', 'build', '-w', pkg.name], { cwd: root, stdio: 'inherit' })
+for (const { pkg } of order)
+  execFileSync(npm, ['run', 'build', '-w', pkg.name], { cwd: root, stdio: 'inherit' })
 
 const packed = JSON.parse(
-  execFileSync(npm, ['pack', '--json', '--pack-destination', out, ...published.flatMap(({ pkg }) => ['-w', pkg.name])], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }),
+  execFileSync(
+    npm,
+    ['pack', '--json', '--pack-destination', out, ...published.flatMap(({ pkg }) => ['-w', pkg.name])],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  ),
 )
-for (const p of packed) console.log(`${join('.tmp/packs', p.filename)}  ${p.entryCount} files, ${(p.size / 1024).toFixed(0)} kB`)
+for (const p of packed)
+  console.log(`${join('.tmp/packs', p.filename)}  ${p.entryCount} files, ${(p.size / 1024).toFixed(0)} kB`)

@@ -3,7 +3,16 @@
 // a typed job against them with `skipLibCheck: false`, run it, and check what ships: README,
 // LICENSE, declarations, and source maps whose sources exist (stack traces name real files).
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 
@@ -20,7 +29,8 @@ const tarballs = readdirSync(packs).filter((f) => f.endsWith('.tgz'))
 if (tarballs.length === 0) fail(`no tarballs in ${packs}: run \`npm run pack\` first`)
 
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const installedVersion = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
+const installedVersion = (name) =>
+  JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
 const project = mkdtempSync(join(tmpdir(), 'tributary-package-smoke-'))
 const keep = process.argv.includes('--keep')
 try {
@@ -32,10 +42,16 @@ try {
         private: true,
         type: 'module',
         dependencies: Object.fromEntries(
-          tarballs.map((t) => [`@tributary/${t.replace(/^tributary-|-\d.*$/g, '')}`, `file:${join(packs, t)}`]),
+          tarballs.map((t) => [
+            `@tributary/${t.replace(/^tributary-|-\d.*$/g, '')}`,
+            `file:${join(packs, t)}`,
+          ]),
         ),
         // The same compiler and Node types as the workspace, so the npm cache answers.
-        devDependencies: { typescript: installedVersion('typescript'), '@types/node': installedVersion('@types/node') },
+        devDependencies: {
+          typescript: installedVersion('typescript'),
+          '@types/node': installedVersion('@types/node'),
+        },
         allowScripts: rootPkg.allowScripts,
       },
       null,
@@ -82,20 +98,24 @@ try {
   run(join(project, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'])
   const output = run(process.execPath, ['--enable-source-maps', 'out/job.js'])
   process.stdout.write(output)
-  if (!output.includes('package smoke: typed job ran against the packed tarballs')) fail('the job did not finish')
+  if (!output.includes('package smoke: typed job ran against the packed tarballs'))
+    fail('the job did not finish')
 
   // A user's mistake: its stack trace must name source files that exist in node_modules.
   writeFileSync(
     join(project, 'mistake.mjs'),
     "import { MemoryStream, Session, schema } from '@tributary/core'\n" +
-      "const s = Session.builder().getOrCreate()\n" +
+      'const s = Session.builder().getOrCreate()\n' +
       "try { new MemoryStream(s, schema({ a: 'int' })).toDF().select('b') } catch (e) { console.log(e.stack) }\n",
   )
   const stack = run(process.execPath, ['--enable-source-maps', 'mistake.mjs'])
-  const frames = [...stack.matchAll(/\((\/[^)]+?):\d+:\d+\)/g)].map((m) => m[1]).filter((f) => f.includes('@tributary'))
+  const frames = [...stack.matchAll(/\((\/[^)]+?):\d+:\d+\)/g)]
+    .map((m) => m[1])
+    .filter((f) => f.includes('@tributary'))
   if (frames.length === 0) fail(`the stack trace names no @tributary frame:\n${stack}`)
   for (const f of frames) {
-    if (!f.endsWith('.ts')) fail(`a stack frame names ${f}, not a TypeScript source: source maps did not apply`)
+    if (!f.endsWith('.ts'))
+      fail(`a stack frame names ${f}, not a TypeScript source: source maps did not apply`)
     if (!existsSync(f)) fail(`a stack frame names ${f}, which does not exist`)
   }
   console.log(`package smoke: ${tarballs.length} packages installed from tarballs, job type-checked and ran`)
@@ -118,7 +138,8 @@ function checkSourceMaps(name, dir) {
     const { sources, sourceRoot = '' } = JSON.parse(readFileSync(map, 'utf8'))
     for (const s of sources) {
       const file = resolve(dirname(map), sourceRoot, s)
-      if (!existsSync(file)) fail(`${relative(dir, map)} of ${name} points at ${relative(dir, file)}, which is not in the package`)
+      if (!existsSync(file))
+        fail(`${relative(dir, map)} of ${name} points at ${relative(dir, file)}, which is not in the package`)
     }
   }
 }

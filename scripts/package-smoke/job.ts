@@ -40,7 +40,9 @@ await testStream(
   CheckAnswer(...expected),
 )
 
-const batch = await session.createDataFrame(expected, schema({ user: 'string', slowest: 'double', n: 'long' })).collect()
+const batch = await session
+  .createDataFrame(expected, schema({ user: 'string', slowest: 'double', n: 'long' }))
+  .collect()
 const first: string = batch[0].user
 assert.equal(first, 'ada')
 console.log('package smoke: typed job ran against the packed tarballs')
