@@ -4,7 +4,7 @@
  */
 import { call, type Expr, literal } from '../expr/expr.js'
 import type { DataType } from '../types/data-types.js'
-import type { JsOf } from '../types/row-types.js'
+import type { JsOf, LastSegment } from '../types/row-types.js'
 import type { Schema } from '../types/schema.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
 import { parseDuration } from '../util/duration.js'
@@ -17,6 +17,7 @@ import {
   type TypedColumnLike,
   toExpr,
 } from './column.js'
+import type { ColumnOf } from './column-of.js'
 import type { DataFrame } from './dataframe.js'
 
 /** A column, or a column's name. `T` documents the expected value type; untyped `col()` columns are accepted too. */
@@ -218,16 +219,53 @@ export const count = (c?: ColumnRef): Column<number> =>
 export const sum = (c: ColumnRef<number>): Column<number> => fn('sum', c)
 export const avg = (c: ColumnRef<number>): Column<number> => fn('avg', c)
 export const mean = avg
-export const min = <T>(c: ColumnRef<T>): Column<T> => fn('min', c)
-export const max = <T>(c: ColumnRef<T>): Column<T> => fn('max', c)
+/**
+ * By name (`F.max('speed')`), the value type is the column's, read from the row by `agg()`
+ * and `select()`, and the unaliased output name is Spark's (`max(speed)`).
+ */
+export function min<P extends string>(c: P): ColumnOf<`min(${LastSegment<P>})`, P, 'value'>
+export function min<T>(c: ColumnRef<T>): Column<T>
+export function min(c: ColumnRef): Column<unknown> {
+  return fn('min', c)
+}
+/** By name, typed from the column as `min` is. */
+export function max<P extends string>(c: P): ColumnOf<`max(${LastSegment<P>})`, P, 'value'>
+export function max<T>(c: ColumnRef<T>): Column<T>
+export function max(c: ColumnRef): Column<unknown> {
+  return fn('max', c)
+}
 export const countDistinct = (...cols: ColumnRef[]): Column<number> => fn('count_distinct', ...cols)
 export const count_distinct = countDistinct
-export const first = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
-  new Column(call('first', [ref(c)], { ignoreNulls }))
-export const last = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
-  new Column(call('last', [ref(c)], { ignoreNulls }))
-export const collect_list = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_list', c)
-export const collect_set = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_set', c)
+/** The first value of the group (the first non-null one with `ignoreNulls`); by name, typed from the column. */
+export function first<P extends string>(
+  c: P,
+  ignoreNulls?: boolean,
+): ColumnOf<`first(${LastSegment<P>})`, P, 'value'>
+export function first<T>(c: ColumnRef<T>, ignoreNulls?: boolean): Column<T>
+export function first(c: ColumnRef, ignoreNulls = false): Column<unknown> {
+  return new Column(call('first', [ref(c)], { ignoreNulls }))
+}
+/** The last value of the group (the last non-null one with `ignoreNulls`); by name, typed from the column. */
+export function last<P extends string>(
+  c: P,
+  ignoreNulls?: boolean,
+): ColumnOf<`last(${LastSegment<P>})`, P, 'value'>
+export function last<T>(c: ColumnRef<T>, ignoreNulls?: boolean): Column<T>
+export function last(c: ColumnRef, ignoreNulls = false): Column<unknown> {
+  return new Column(call('last', [ref(c)], { ignoreNulls }))
+}
+/** The group's non-null values as a list; by name, a list of the column's type. */
+export function collect_list<P extends string>(c: P): ColumnOf<`collect_list(${LastSegment<P>})`, P, 'list'>
+export function collect_list<T>(c: ColumnRef<T>): Column<T[]>
+export function collect_list(c: ColumnRef): Column<unknown> {
+  return fn('collect_list', c)
+}
+/** The group's distinct non-null values as a list; by name, a list of the column's type. */
+export function collect_set<P extends string>(c: P): ColumnOf<`collect_set(${LastSegment<P>})`, P, 'list'>
+export function collect_set<T>(c: ColumnRef<T>): Column<T[]>
+export function collect_set(c: ColumnRef): Column<unknown> {
+  return fn('collect_set', c)
+}
 
 // Event time
 /**
