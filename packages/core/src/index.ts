@@ -6,6 +6,7 @@
 export { Column, type ColumnOrValue, NamedColumn } from './api/column.js'
 export { ColumnOf, type ColumnOfShape } from './api/column-of.js'
 export { DataFrame } from './api/dataframe.js'
+export type { AvroOptions } from './api/functions.js'
 export * as functions from './api/functions.js'
 export {
   avg,

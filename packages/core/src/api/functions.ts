@@ -193,6 +193,58 @@ export const to_json = (c: ColumnRef): Column<string> => fn('to_json', c)
 export const get_json_object = (c: ColumnRef<string>, path: string): Column<string> =>
   fnLit('get_json_object', c, path)
 
+/** Options of from_avro and to_avro beyond the schema (spark-avro's, plus Confluent's wire format). */
+export interface AvroOptions {
+  /** from_avro: 'FAILFAST' (default: a record that cannot be decoded stops the query) or 'PERMISSIVE' (null). */
+  readonly mode?: 'FAILFAST' | 'PERMISSIVE'
+  /** 'avro' (default): the bytes are the Avro body. 'confluent': a magic byte 0 and a 4-byte schema id come first. */
+  readonly wireFormat?: 'avro' | 'confluent'
+  /** from_avro, Confluent: the writer schema of each schema id, e.g. `{ 1: v1Json, 2: v2Json }`. */
+  readonly schemas?: Readonly<Record<number, string | object>>
+  /** Confluent: a Schema Registry (`http://host:8081`, credentials as `https://user:secret@host`). */
+  readonly schemaRegistryUrl?: string
+  /** With the registry: from_avro reads with the subject's latest schema when none is given; to_avro registers its schema under it. */
+  readonly subject?: string
+  /** to_avro, Confluent: the schema id to write before each body (else registered under `subject`). */
+  readonly schemaId?: number
+}
+
+const schemaText = (s: string | object): string => (typeof s === 'string' ? s : JSON.stringify(s))
+
+/**
+ * Decodes Avro binary with `jsonSchema` (JSON text or an object) into a column of the
+ * matching type (records → structs, ...), as spark-avro's from_avro. `T` names the row type
+ * the schema gives, e.g. `from_avro<{ id: number; amount: number }>(col('value'), schema)`.
+ */
+export function from_avro<T = Record<string, unknown>>(
+  c: ColumnRef,
+  jsonSchema?: string | object | null,
+  options: AvroOptions = {},
+): Column<T> {
+  const { schemas, ...rest } = options
+  return new Column<T>(
+    call('from_avro', [ref(c)], {
+      ...rest,
+      ...(jsonSchema == null ? {} : { schema: schemaText(jsonSchema) }),
+      ...(schemas
+        ? { schemas: Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, schemaText(s)])) }
+        : {}),
+    }),
+  )
+}
+
+/** Encodes a column as Avro binary, with `jsonSchema` or one derived from the column's type. */
+export function to_avro(
+  c: ColumnRef,
+  jsonSchema?: string | object | null,
+  options: AvroOptions = {},
+): Column<Uint8Array> {
+  const { schemas: _unused, mode: _mode, ...rest } = options
+  return new Column<Uint8Array>(
+    call('to_avro', [ref(c)], { ...rest, ...(jsonSchema == null ? {} : { schema: schemaText(jsonSchema) }) }),
+  )
+}
+
 // Arrays and structs
 export const explode = <T>(c: ColumnRef<T[]>): Column<T> => fn('explode', c)
 export const explode_outer = <T>(c: ColumnRef<T[]>): Column<T> => fn('explode_outer', c)
