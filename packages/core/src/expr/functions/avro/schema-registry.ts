@@ -76,7 +76,7 @@ export class SchemaRegistry {
   latest(subject: string): { id: number; schema: string } {
     return this.cached(`latest:${subject}`, () => {
       const path = `/subjects/${encodeURIComponent(subject)}/versions/latest`
-      const answer = this.call('GET', path, undefined, `the latest schema of subject '${subject}'`)
+      const answer = this.call('GET', path, undefined, `latest schema of subject '${subject}'`)
       return {
         id: Number(answer.id),
         schema: schemaText(answer, `subject '${subject}'`, this.endpoint.where),
@@ -92,7 +92,7 @@ export class SchemaRegistry {
         'POST',
         path,
         JSON.stringify({ schema }),
-        `registering a schema under '${subject}'`,
+        `subject '${subject}' to register a schema under`,
       )
       if (typeof answer.id !== 'number') {
         throw new TributaryError(
