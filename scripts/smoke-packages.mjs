@@ -101,6 +101,14 @@ try {
   if (!output.includes('package smoke: typed job ran against the packed tarballs'))
     fail('the job did not finish')
 
+  // The codegen step for typed batch reads, as the installed command.
+  const printed = run(join(project, 'node_modules', '.bin', 'tributary-schema'), [
+    'out/users',
+    '--name',
+    'usersSchema',
+  ])
+  if (!printed.includes('export const usersSchema = schema({')) fail(`tributary-schema printed:\n${printed}`)
+
   // A user's mistake: its stack trace must name source files that exist in node_modules.
   writeFileSync(
     join(project, 'mistake.mjs'),

@@ -40,9 +40,32 @@ await testStream(
   CheckAnswer(...expected),
 )
 
-const batch = await session
-  .createDataFrame(expected, schema({ user: 'string', slowest: 'double', n: 'long' }))
+const batch = session.createDataFrame(expected, schema({ user: 'string', slowest: 'double', n: 'long' }))
+// Aggregates by column name are typed from the column; Avro round-trips through avsc.
+const top: { user: string; 'max(slowest)': number }[] = await batch
+  .groupBy('user')
+  .agg(F.max('slowest'))
   .collect()
-const first: string = batch[0].user
-assert.equal(first, 'ada')
+assert.equal(top.length, 2)
+const packed = batch.select(F.to_avro(F.struct('user', 'n')).alias('v'))
+const avroSchema = {
+  type: 'record',
+  name: 'topLevelRecord',
+  fields: [
+    { name: 'user', type: ['null', 'string'] },
+    { name: 'n', type: ['null', 'long'] },
+  ],
+}
+const unpacked = await packed
+  .select(F.from_avro<{ user: string; n: number }>(col('v'), avroSchema).alias('r'))
+  .collect()
+assert.deepEqual(
+  unpacked.map((r) => r.r),
+  [
+    { user: 'ada', n: 2 },
+    { user: 'bob', n: 1 },
+  ],
+)
+// A parquet file for `tributary-schema` (the smoke runs the installed command on it).
+await batch.write.mode('overwrite').parquet('out/users')
 console.log('package smoke: typed job ran against the packed tarballs')
