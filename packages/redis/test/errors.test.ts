@@ -63,10 +63,10 @@ describe('redis options', () => {
     await expect(startSink({ mode: 'hash' })).rejects.toThrow(
       /option 'keyColumns' is required\. Mode 'hash' writes one key per row/,
     )
-    await expect(startSink({ mode: 'hash', keyColumns: 'user', recordBatches: false })).rejects.toThrow(
+    await expect(startSink({ mode: 'hash', keyColumns: 'user', recordBatches: 'false' })).rejects.toThrow(
       /option 'recordBatches' applies to mode 'stream', not 'hash'/,
     )
-    await expect(startSink({ stream: 'x', idColumn: 'user', recordBatches: true })).rejects.toThrow(
+    await expect(startSink({ stream: 'x', idColumn: 'user', recordBatches: 'true' })).rejects.toThrow(
       /options 'recordBatches' and 'idColumn' exclude each other/,
     )
     await expect(startSink({ mode: 'hash', keyColumns: 'usr' })).rejects.toThrow(

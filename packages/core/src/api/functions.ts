@@ -286,6 +286,10 @@ export function max<T>(c: ColumnRef<T>): Column<T>
 export function max(c: ColumnRef): Column<unknown> {
   return fn('max', c)
 }
+/** The value of `c` in the row with the largest `ord` of the group (Spark's max_by). */
+export const max_by = <T>(c: ColumnRef<T>, ord: ColumnRef): Column<T> => fn('max_by', c, ord)
+/** The value of `c` in the row with the smallest `ord` of the group (Spark's min_by). */
+export const min_by = <T>(c: ColumnRef<T>, ord: ColumnRef): Column<T> => fn('min_by', c, ord)
 export const countDistinct = (...cols: ColumnRef[]): Column<number> => fn('count_distinct', ...cols)
 export const count_distinct = countDistinct
 /** The first value of the group (the first non-null one with `ignoreNulls`); by name, typed from the column. */
