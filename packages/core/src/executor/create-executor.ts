@@ -109,6 +109,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
     },
     initialStateProgress: operators.map((op) => op.progress()),
     local: o.operator,
+    holdsStateInMemory: inMemory,
     sourceColumnsRead:
       split.kind === 'shuffle' && split.operator.name === 'StreamingAggregate' ? columnsRead(o.plan) : null,
   })

@@ -17,6 +17,8 @@ export interface BatchExecutor {
   readonly threads: number
   /** Whether the plan keeps state (then it may need batches without new data). */
   readonly stateful: boolean
+  /** Whether the state lives in memory (the memory provider): the state memory budget applies. */
+  readonly holdsStateInMemory: boolean
   /** One line for explain(): where the plan runs, and why not on workers when it cannot. */
   describe(): string
   /** Step 4: the batch's output; state version N prepared, not committed. */
@@ -44,6 +46,10 @@ export class InThreadExecutor implements BatchExecutor {
 
   get stateful(): boolean {
     return this.state !== null
+  }
+
+  get holdsStateInMemory(): boolean {
+    return this.state?.provider.holdsStateInMemory === true
   }
 
   describe(): string {

@@ -39,6 +39,8 @@ export interface ParallelPlan {
    * cut into slices here, which gives the same rows without a round trip to a worker.
    */
   readonly local: PhysicalOperator
+  /** The state provider keeps state in memory (the state memory budget applies to its sums). */
+  readonly holdsStateInMemory: boolean
   /** The source columns stage 1 reads (columns-read.ts); null = all. */
   readonly sourceColumnsRead: ReadonlySet<string> | null
 }
@@ -71,6 +73,10 @@ export class ParallelExecutor implements BatchExecutor {
 
   get stateful(): boolean {
     return this.plan.setup.statefulOperatorId !== null
+  }
+
+  get holdsStateInMemory(): boolean {
+    return this.plan.holdsStateInMemory
   }
 
   describe(): string {

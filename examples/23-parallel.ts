@@ -1,5 +1,5 @@
 /**
- * 09 — Every core: a windowed count on worker threads
+ * 23 — Every core: a windowed count on worker threads
  *
  * `master('local[2]')` runs the query on two worker threads ('local[*]', the default, on
  * one per core; 'local' on the coordinating thread only). The code of the query does not
@@ -10,7 +10,7 @@
  * The progress says how the batch ran: threads, slices, and each partition's rows and time.
  * See docs/parallelism.md.
  *
- * Run: npx tsx examples/09-parallel.ts
+ * Run: npx tsx examples/23-parallel.ts
  */
 import assert from 'node:assert/strict'
 import { col, count, functions as F, Session } from '@tributary/core'
