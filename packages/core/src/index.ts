@@ -108,6 +108,7 @@ export {
   CheckpointError,
   MalformedRecordError,
   OptionError,
+  StorageError,
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'

@@ -9,6 +9,8 @@ import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
+import { CheckpointLock } from '../checkpoint/checkpoint-lock.js'
+import { diskError } from '../checkpoint/disk-errors.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
@@ -17,7 +19,7 @@ import type { OutputMode, Sink } from '../sinks/sink.js'
 import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
 import { stateStoreProvider } from '../state/providers.js'
 import { StateManager } from '../state/state-manager.js'
-import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
+import { CheckpointError, OptionError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
@@ -90,6 +92,7 @@ export class MicroBatchExecution {
   readonly runId = randomUUID()
   id = ''
   private readonly checkpoint: Checkpoint
+  private lock: CheckpointLock | null = null
   private sources: Source[] = []
   private sink: Sink | null = null
   private operator: PhysicalOperator | null = null
@@ -141,6 +144,24 @@ export class MicroBatchExecution {
 
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
   async initialize(): Promise<void> {
+    // First of all: no other run may be using this checkpoint (docs/guarantees.md, "Concurrent runs").
+    this.lock = await CheckpointLock.acquire(this.checkpoint.dir, {
+      runId: this.runId,
+      queryName: this.config.name ?? null,
+      leaseMs: confMs(this.config.conf, 'tributary.streaming.checkpointLock.leaseMs'),
+      waitMs: confMs(this.config.conf, 'tributary.streaming.checkpointLock.waitMs'),
+    })
+    try {
+      await this.openEverything()
+    } catch (e) {
+      // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
+      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.(), this.state?.close()])
+      await this.lock.release()
+      throw diskError(e, undefined, 'start the query')
+    }
+  }
+
+  private async openEverything(): Promise<void> {
     const sourcePlans = uniqueSources(this.config.plan)
     this.operator = toPhysical(this.config.plan)
     const stateful = statefulOperators(this.operator)
@@ -158,21 +179,15 @@ export class MicroBatchExecution {
       this.state = new StateManager(provider, path.join(this.checkpoint.dir, 'state'), partitions)
     }
     this.sources = []
-    try {
-      for (let i = 0; i < sourcePlans.length; i++) {
-        this.sources.push(
-          await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
-        )
-      }
-      this.sink = await this.config.createSink()
-      await this.recover()
-      const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
-      this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
-    } catch (e) {
-      // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
-      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.()])
-      throw e
+    for (let i = 0; i < sourcePlans.length; i++) {
+      this.sources.push(
+        await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
+      )
     }
+    this.sink = await this.config.createSink()
+    await this.recover()
+    const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
+    this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
   }
 
   /** Step 0: where to go on from. Offsets N with commit N-1 means batch N must run again. */
@@ -269,8 +284,10 @@ export class MicroBatchExecution {
           await sleep(this.config.pollingDelayMs, this.abort.signal)
         }
       }
-    } catch (e) {
+    } catch (caught) {
       this.state?.abortAll()
+      // A full or failing disk anywhere (a sink's file, a state store) is named as such.
+      const e = diskError(caught, undefined, 'write')
       this.exception =
         e instanceof StreamingQueryException
           ? e
@@ -324,6 +341,7 @@ export class MicroBatchExecution {
     }
     const id = this.nextBatchId
     killPoint('beforeOffsetLog', id)
+    await this.lock!.assertHeld()
     const written = await this.checkpoint.offsets.add(id, { metadata, offsets: ends })
     if (!written) {
       throw new CheckpointError(
@@ -416,7 +434,13 @@ export class MicroBatchExecution {
     if (eventTime) this.watermarkMs = eventTime.watermarkMs
     // Step 7: commits/N, then let sources forget what is committed.
     killPoint('beforeCommitLog', batch.id)
-    await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs })
+    await this.lock!.assertHeld()
+    if (!(await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs }))) {
+      throw new CheckpointError(
+        `CONCURRENT_QUERY: ${this.checkpoint.commits.fileOf(batch.id)} was written by someone else while this query ran batch ${batch.id}. Two runs must not share a checkpointLocation; stop the other one.`,
+        'CONCURRENT_QUERY',
+      )
+    }
     killPoint('afterCommitLog', batch.id)
     for (let i = 0; i < this.sources.length; i++) await this.sources[i].commit(batch.ends[i])
     this.committed = [...batch.ends]
@@ -527,6 +551,7 @@ export class MicroBatchExecution {
     for (const s of this.sources) await s.stop().catch((e) => errors.push(e))
     await this.sink?.stop?.().catch((e: unknown) => errors.push(e))
     await this.state?.close().catch((e: unknown) => errors.push(e))
+    await this.lock?.release()
     if (this.config.deleteCheckpointOnStop && !this.exception) {
       await fs.rm(this.config.checkpointDir, { recursive: true, force: true })
     }
@@ -554,6 +579,20 @@ function eventTimeProgress(
     out.avg = new Date(Math.round(stats.sum / stats.count)).toISOString()
   }
   return out
+}
+
+/** A millisecond setting, or undefined when unset; anything but a non-negative number is refused. */
+function confMs(conf: (key: string) => string | undefined, key: string): number | undefined {
+  const v = conf(key)
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new OptionError(
+      `INVALID_OPTION: ${key} is '${v}'; it takes a number of milliseconds (0 or more). Set it with session.conf.set('${key}', 30000).`,
+      'INVALID_OPTION',
+    )
+  }
+  return n
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
