@@ -3,7 +3,7 @@
  * short sequence of named steps; recovery replays the one batch whose offsets were logged
  * but not committed, with exactly the recorded offsets and metadata.
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -11,6 +11,9 @@ import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
 import { CheckpointLock } from '../checkpoint/checkpoint-lock.js'
 import { diskError } from '../checkpoint/disk-errors.js'
+import { corrupt } from '../checkpoint/metadata-log.js'
+import { wentBack } from '../checkpoint/offset-order.js'
+import { sourceIdentity } from '../checkpoint/source-identity.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
@@ -81,6 +84,8 @@ interface PlannedBatch {
   readonly id: number
   readonly starts: readonly Offset[]
   readonly ends: readonly Offset[]
+  /** The offsets as offsets/N holds them (null for a source without one yet). */
+  readonly logged: readonly (Offset | null)[]
   readonly metadata: BatchMetadata
   readonly durations: Partial<DurationMs>
   readonly latestOffsetMs: number
@@ -168,6 +173,7 @@ export class MicroBatchExecution {
     const partitions = Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4')
     const fingerprint: QueryFingerprint = {
       sources: sourcePlans.map((s) => s.spec.provider.name),
+      sourceIdentities: sourcePlans.map((s) => sourceIdentity(s.spec)),
       statePartitions: partitions,
       stateOperators: stateful.map((op) => op.describe()),
       stateSignatures: stateful.map((op) => op.stateSignature?.() ?? op.describe()),
@@ -208,11 +214,13 @@ export class MicroBatchExecution {
     }
     const { batchId: n, value } = lastOffsets
     if (value.offsets.length !== this.sources.length) {
-      throw new CheckpointError(
-        `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
-        'INCOMPATIBLE_CHECKPOINT',
+      // The metadata file already matched this query's sources, so the entry itself is damaged.
+      throw corrupt(
+        this.checkpoint.offsets.fileOf(n),
+        `has ${value.offsets.length} source offset line(s), but the query and the checkpoint's metadata have ${this.sources.length} source(s): the file was cut short or edited`,
       )
     }
+    await this.checkOffsetsMoveForward()
     const m = lastCommit?.batchId ?? -1
     if (m === n) {
       this.committed = value.offsets.map((o, i) => o ?? initial[i])
@@ -221,12 +229,15 @@ export class MicroBatchExecution {
       this.nextBatchId = n + 1
       return
     }
-    if (m !== n - 1) {
+    if (m > n) {
       throw new CheckpointError(
-        `CORRUPT_CHECKPOINT: the newest offset log entry is batch ${n} but the newest commit is batch ${m}; batches in between are missing from ${this.checkpoint.commits.dir}. Restore the commits folder, or start with a new checkpointLocation.`,
+        `CORRUPT_CHECKPOINT: ${this.checkpoint.commits.fileOf(m)} commits batch ${m}, but the newest offset log entry is batch ${n}: the offsets of the batches after it are missing from ${this.checkpoint.offsets.dir}. Restore the offsets folder, or start with a new checkpointLocation.`,
         'CORRUPT_CHECKPOINT',
       )
     }
+    // m < n: batch n is re-run. When m < n - 1 the commits in between were purged or lost;
+    // as in Spark that is no obstacle: offsets/n is only written once batch n-1 has
+    // committed, so offsets/(n-1) is where batch n starts.
     const previous = n > 0 ? await this.checkpoint.offsets.get(n - 1) : undefined
     if (n > 0 && !previous) {
       throw new CheckpointError(
@@ -242,9 +253,46 @@ export class MicroBatchExecution {
       id: n,
       starts: this.committed,
       ends: value.offsets.map((o, i) => o ?? initial[i]),
+      logged: value.offsets,
       metadata: value.metadata,
       durations: {},
       latestOffsetMs: 0,
+    }
+  }
+
+  /**
+   * Offsets only move forward (offset-order.ts): an entry rewritten to an earlier range
+   * would make this run read rows a second time. Each retained entry is compared with the
+   * one before it.
+   */
+  private async checkOffsetsMoveForward(): Promise<void> {
+    const ids = await this.checkpoint.offsets.batchIds()
+    let before: { id: number; offsets: readonly (Offset | null)[] } | undefined
+    for (const id of ids) {
+      const entry = await this.checkpoint.offsets.get(id)
+      if (!entry) continue
+      if (before && before.id === id - 1) {
+        for (let i = 0; i < Math.min(before.offsets.length, entry.offsets.length); i++) {
+          const a = before.offsets[i]
+          const b = entry.offsets[i]
+          const back = a === null || b === null ? null : wentBack(a, b)
+          if (back) {
+            throw new CheckpointError(
+              `CORRUPT_CHECKPOINT_FILE: ${this.checkpoint.offsets.fileOf(id)} goes back: source ${i} (${this.sources[i]?.description ?? 'unknown'}) ends batch ${id} at ${back.at} = ${back.now}, before the end of batch ${before.id} (${back.was}) in ${this.checkpoint.offsets.fileOf(before.id)}. Offsets only move forward, so the file was rewritten or copied from elsewhere; reading from it would process rows twice. Restore the file from a backup, or start with a new checkpointLocation.`,
+              'CORRUPT_CHECKPOINT_FILE',
+            )
+          }
+        }
+      }
+      // The commit records what the batch read: an entry changed after its commit is caught here.
+      const commit = await this.checkpoint.commits.get(id)
+      if (commit?.offsetsSha256 !== undefined && commit.offsetsSha256 !== offsetsDigest(entry.offsets)) {
+        throw new CheckpointError(
+          `CORRUPT_CHECKPOINT_FILE: ${this.checkpoint.offsets.fileOf(id)} does not hold the offsets batch ${id} read when it committed (${this.checkpoint.commits.fileOf(id)} records their digest): the file was rewritten or copied from elsewhere, and going on from it would skip or repeat rows. Restore the file from a backup, or start with a new checkpointLocation.`,
+          'CORRUPT_CHECKPOINT_FILE',
+        )
+      }
+      before = { id, offsets: entry.offsets }
     }
   }
 
@@ -355,6 +403,7 @@ export class MicroBatchExecution {
       id,
       starts: this.committed,
       ends,
+      logged: ends,
       metadata,
       durations: { latestOffset: t1 - t0, walCommit: t2 - t1 },
       latestOffsetMs: t1 - t0,
@@ -435,7 +484,8 @@ export class MicroBatchExecution {
     // Step 7: commits/N, then let sources forget what is committed.
     killPoint('beforeCommitLog', batch.id)
     await this.lock!.assertHeld()
-    if (!(await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs }))) {
+    const commit = { nextBatchWatermarkMs: this.watermarkMs, offsetsSha256: offsetsDigest(batch.logged) }
+    if (!(await this.checkpoint.commits.add(batch.id, commit))) {
       throw new CheckpointError(
         `CONCURRENT_QUERY: ${this.checkpoint.commits.fileOf(batch.id)} was written by someone else while this query ran batch ${batch.id}. Two runs must not share a checkpointLocation; stop the other one.`,
         'CONCURRENT_QUERY',
@@ -579,6 +629,11 @@ function eventTimeProgress(
     out.avg = new Date(Math.round(stats.sum / stats.count)).toISOString()
   }
   return out
+}
+
+/** What a commit records of the offsets its batch read, to notice a rewritten offset log entry. */
+function offsetsDigest(offsets: readonly (Offset | null)[]): string {
+  return createHash('sha256').update(JSON.stringify(offsets)).digest('hex')
 }
 
 /** A millisecond setting, or undefined when unset; anything but a non-negative number is refused. */
