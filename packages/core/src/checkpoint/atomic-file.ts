@@ -34,7 +34,11 @@ export async function atomicWrite(
   }
 }
 
-async function writeAtomically(file: string, content: string | Uint8Array, exclusive: boolean): Promise<void> {
+async function writeAtomically(
+  file: string,
+  content: string | Uint8Array,
+  exclusive: boolean,
+): Promise<void> {
   const dir = path.dirname(file)
   await fs.mkdir(dir, { recursive: true })
   const tmp = path.join(dir, `.${path.basename(file)}.${randomUUID()}.tmp`)

@@ -42,7 +42,10 @@ export interface LockOptions {
   readonly waitMs?: number
 }
 
-type Probe = { kind: 'free' } | { kind: 'held'; holder: LockHolder | null; why: string } | { kind: 'stale'; text: string }
+type Probe =
+  | { kind: 'free' }
+  | { kind: 'held'; holder: LockHolder | null; why: string }
+  | { kind: 'stale'; text: string }
 
 export class CheckpointLock {
   private timer: NodeJS.Timeout | null = null

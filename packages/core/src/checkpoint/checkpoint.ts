@@ -177,7 +177,9 @@ function checkNumber(file: string, record: object, field: string): void {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw corrupt(
       file,
-      v === undefined ? `has no '${field}'` : `has ${field} ${JSON.stringify(v)}, which is not a number of milliseconds`,
+      v === undefined
+        ? `has no '${field}'`
+        : `has ${field} ${JSON.stringify(v)}, which is not a number of milliseconds`,
     )
   }
 }

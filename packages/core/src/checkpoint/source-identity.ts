@@ -58,8 +58,8 @@ export function identityChanges(
   const changes: string[] = []
   for (const k of keys) {
     if (recorded[k] === now[k]) continue
-    const was = recorded[k] === undefined ? 'no ' + k : `${k} '${recorded[k]}'`
-    const is = now[k] === undefined ? 'no ' + k : `${k} '${now[k]}'`
+    const was = recorded[k] === undefined ? `no ${k}` : `${k} '${recorded[k]}'`
+    const is = now[k] === undefined ? `no ${k}` : `${k} '${now[k]}'`
     changes.push(`source ${index} was written with ${was}, and this query has ${is}`)
   }
   return changes

@@ -160,13 +160,25 @@ export class MicroBatchExecution {
       await this.openEverything()
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
-      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.(), this.state?.close()])
+      await Promise.allSettled([
+        ...this.sources.map((s) => s.stop()),
+        this.sink?.stop?.(),
+        this.state?.close(),
+      ])
       await this.lock.release()
       throw diskError(e, undefined, 'start the query')
     }
   }
 
   private async openEverything(): Promise<void> {
+    const retain = this.config.minBatchesToRetain
+    if (!Number.isInteger(retain) || retain < 1) {
+      // With 0, the purge would delete the entries the next restart starts from.
+      throw new OptionError(
+        `INVALID_OPTION: tributary.sql.streaming.minBatchesToRetain is '${this.config.conf('tributary.sql.streaming.minBatchesToRetain')}'; it must be a whole number of 1 or more (the newest batch's offsets are what a restart goes on from). The default is 100.`,
+        'INVALID_OPTION',
+      )
+    }
     const sourcePlans = uniqueSources(this.config.plan)
     this.operator = toPhysical(this.config.plan)
     const stateful = statefulOperators(this.operator)

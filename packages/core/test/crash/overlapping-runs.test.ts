@@ -19,7 +19,10 @@ function sinkLogBatches(out: string): number[] {
   return readdirSync(dir)
     .filter((n) => /^\d+$/.test(n))
     .sort((a, b) => Number(a) - Number(b))
-    .map((n) => (JSON.parse(readFileSync(path.join(dir, n), 'utf8').split('\n')[1]) as { batchId: number }).batchId)
+    .map(
+      (n) =>
+        (JSON.parse(readFileSync(path.join(dir, n), 'utf8').split('\n')[1]) as { batchId: number }).batchId,
+    )
 }
 
 function outcome(r: Run): 'finished' | 'killed' | 'locked' {

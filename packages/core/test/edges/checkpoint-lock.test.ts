@@ -17,7 +17,9 @@ const opts = (runId: string) => ({ runId, queryName: 'q', leaseMs: 60_000 })
 
 /** A pid that surely belongs to no process: one that has just exited. */
 function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  })
   return Number(r.stdout)
 }
 
@@ -33,7 +35,9 @@ describe('checkpoint lock', () => {
   it('refuses a second holder with CHECKPOINT_LOCKED naming pid and host, and frees on release', async () => {
     const dir = tempDir()
     const first = await CheckpointLock.acquire(dir, opts('run-1'))
-    const err = await CheckpointLock.acquire(dir, opts('run-2')).catch((e: unknown) => e as Error & { code: string })
+    const err = await CheckpointLock.acquire(dir, opts('run-2')).catch(
+      (e: unknown) => e as Error & { code: string },
+    )
     expect(err).toMatchObject({ code: 'CHECKPOINT_LOCKED' })
     expect((err as Error).message).toContain(`pid ${process.pid} on host ${hostname()}`)
     expect((err as Error).message).toContain('runId run-1')
@@ -45,7 +49,11 @@ describe('checkpoint lock', () => {
 
   it('takes over at once a lock whose holder on this host is dead, even with a fresh heartbeat', async () => {
     const dir = tempDir()
-    plantLock(dir, { pid: deadPid(), host: hostname(), runId: 'dead', queryName: null, acquiredAt: 'x', leaseMs: 60_000 }, 0)
+    plantLock(
+      dir,
+      { pid: deadPid(), host: hostname(), runId: 'dead', queryName: null, acquiredAt: 'x', leaseMs: 60_000 },
+      0,
+    )
     const lock = await CheckpointLock.acquire(dir, opts('alive'))
     expect(lock.holder.runId).toBe('alive')
     await lock.release()
@@ -53,10 +61,19 @@ describe('checkpoint lock', () => {
 
   it('waits out the lease of a holder on another host, then takes over', async () => {
     const dir = tempDir()
-    const holder = { pid: 1, host: 'elsewhere.example', runId: 'far', queryName: null, acquiredAt: 'x', leaseMs: 60_000 }
+    const holder = {
+      pid: 1,
+      host: 'elsewhere.example',
+      runId: 'far',
+      queryName: null,
+      acquiredAt: 'x',
+      leaseMs: 60_000,
+    }
     plantLock(dir, holder, 1_000)
     const err = (await CheckpointLock.acquire(dir, opts('near')).catch((e: unknown) => e)) as Error
-    expect(err.message).toMatch(/CHECKPOINT_LOCKED: .*pid 1 on host elsewhere\.example.*last heartbeat was 1 s ago/)
+    expect(err.message).toMatch(
+      /CHECKPOINT_LOCKED: .*pid 1 on host elsewhere\.example.*last heartbeat was 1 s ago/,
+    )
     plantLock(dir, holder, 61_000)
     const lock = await CheckpointLock.acquire(dir, opts('near'))
     expect(lock.holder.runId).toBe('near')
@@ -67,7 +84,11 @@ describe('checkpoint lock', () => {
     const dead = deadPid()
     for (let round = 0; round < 15; round++) {
       const dir = tempDir()
-      plantLock(dir, { pid: dead, host: hostname(), runId: 'dead', queryName: null, acquiredAt: 'x', leaseMs: 60_000 }, 0)
+      plantLock(
+        dir,
+        { pid: dead, host: hostname(), runId: 'dead', queryName: null, acquiredAt: 'x', leaseMs: 60_000 },
+        0,
+      )
       const results = await Promise.allSettled(
         Array.from({ length: 4 }, (_, i) => CheckpointLock.acquire(dir, opts(`racer-${i}`))),
       )
@@ -88,7 +109,10 @@ describe('checkpoint lock', () => {
     const lock = await CheckpointLock.acquire(dir, opts('slow'))
     await lock.assertHeld()
     // What a takeover after a long stall leaves: someone else's lock.
-    writeFileSync(path.join(dir, 'lock'), `${JSON.stringify({ pid: 2, host: 'h', runId: 'new', leaseMs: 1 })}\n`)
+    writeFileSync(
+      path.join(dir, 'lock'),
+      `${JSON.stringify({ pid: 2, host: 'h', runId: 'new', leaseMs: 1 })}\n`,
+    )
     await expect(lock.assertHeld()).rejects.toMatchObject({ code: 'CHECKPOINT_LOCK_LOST' })
     await lock.release()
     // Release leaves the new holder's lock alone.
@@ -98,7 +122,7 @@ describe('checkpoint lock', () => {
   it('a second query on a running query’s checkpoint is refused at start(); after stop() it starts', async () => {
     const dir = tempDir()
     const session = newSession()
-    const input = new MemoryStream(session, schema({ k: "string" }))
+    const input = new MemoryStream(session, schema({ k: 'string' }))
     input.addData([{ k: 'a' }])
     const q = () =>
       input
@@ -125,7 +149,7 @@ describe('checkpoint lock', () => {
   it('refuses an unusable lease setting', async () => {
     const dir = tempDir()
     const session = newSession({ 'tributary.streaming.checkpointLock.leaseMs': 'soon' })
-    const input = new MemoryStream(session, schema({ k: "string" }))
+    const input = new MemoryStream(session, schema({ k: 'string' }))
     const err = (await input
       .toDF()
       .writeStream.format('memory')

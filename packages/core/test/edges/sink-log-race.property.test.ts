@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { FileSinkLog } from '../../src/formats/files/sink-log.js'
 import { MetadataLog } from '../../src/checkpoint/metadata-log.js'
 import type { SinkLogEntry } from '../../src/formats/files/sink-log.js'
+import { FileSinkLog } from '../../src/formats/files/sink-log.js'
 import { tempDir } from '../helpers.js'
 
 /** Lets other promises run for a random number of turns: the interleaving. */

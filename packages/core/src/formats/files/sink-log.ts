@@ -18,8 +18,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import * as path from 'node:path'
 import { isTemporaryFile } from '../../checkpoint/atomic-file.js'
-import { corrupt, LOG_VERSION, MetadataLog } from '../../checkpoint/metadata-log.js'
 import { withFileMutex } from '../../checkpoint/file-mutex.js'
+import { corrupt, LOG_VERSION, MetadataLog } from '../../checkpoint/metadata-log.js'
 import { CheckpointError } from '../../util/errors.js'
 
 export const SINK_METADATA_DIR = '_tributary_metadata'
@@ -90,11 +90,15 @@ export class FileSinkLog {
     if (await this.log.add(batchId, entry)) return true
     const there = await this.log.get(batchId)
     if (there && isStreamingEntryOf(there, batchId)) return false
-    const done = await withFileMutex(path.join(this.log.dir, '.commit-lock'), { waitMs: 30_000 }, async () => {
-      if (await this.isCommitted(batchId)) return false
-      await this.addAtNextFreeId(entry)
-      return true
-    })
+    const done = await withFileMutex(
+      path.join(this.log.dir, '.commit-lock'),
+      { waitMs: 30_000 },
+      async () => {
+        if (await this.isCommitted(batchId)) return false
+        await this.addAtNextFreeId(entry)
+        return true
+      },
+    )
     if (done === undefined) throw this.contention()
     return done.value
   }
