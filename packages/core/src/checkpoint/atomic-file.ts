@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { diskError } from '../util/disk-errors.js'
 import { killPoint } from '../util/kill-point.js'
-import { diskError } from './disk-errors.js'
 
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r')

@@ -18,8 +18,8 @@ import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import { hostname } from 'node:os'
 import * as path from 'node:path'
+import { diskError } from '../util/disk-errors.js'
 import { CheckpointError } from '../util/errors.js'
-import { diskError } from './disk-errors.js'
 
 export const LOCK_FILE = 'lock'
 export const DEFAULT_LOCK_LEASE_MS = 30_000

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs'
 import { hostname } from 'node:os'
-import { diskError } from './disk-errors.js'
+import { diskError } from '../util/disk-errors.js'
 
 export interface MutexOptions {
   /** Give up after this long (the caller names the contention). */

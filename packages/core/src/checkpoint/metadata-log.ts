@@ -5,9 +5,9 @@
  */
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { diskError } from '../util/disk-errors.js'
 import { CheckpointError } from '../util/errors.js'
 import { atomicWrite, isTemporaryFile } from './atomic-file.js'
-import { diskError } from './disk-errors.js'
 
 export const LOG_VERSION = 'v1'
 

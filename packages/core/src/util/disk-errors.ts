@@ -5,21 +5,28 @@
  * it was before it (temporary file then rename; state committed before the commit log),
  * so the way out is always the same: free space (or fix the disk) and restart.
  */
-import { StorageError, TributaryError } from '../util/errors.js'
+
+import { statfsSync } from 'node:fs'
+import * as path from 'node:path'
+import { StorageError, TributaryError } from './errors.js'
 
 const FULL = new Set(['ENOSPC', 'EDQUOT'])
 const IO = new Set(['EIO', 'EROFS'])
+/** Native stores (lmdb) report the errno as a number. */
+const BY_NUMBER: Record<number, string> = { 5: 'EIO', 28: 'ENOSPC', 30: 'EROFS', 122: 'EDQUOT' }
 
 /** The errno code of a Node error, or of the error that caused it. */
 export function errnoOf(e: unknown): string | undefined {
   for (let cur = e, depth = 0; cur && depth < 5; depth++) {
-    const code = (cur as NodeJS.ErrnoException).code
+    const raw = (cur as { code?: unknown }).code
+    const code = typeof raw === 'number' ? BY_NUMBER[raw] : raw
     if (typeof code === 'string' && (FULL.has(code) || IO.has(code))) return code
     const msg = (cur as Error).message
     if (typeof msg === 'string') {
       const m = /\b(ENOSPC|EDQUOT|EIO|EROFS)\b/.exec(msg)
       if (m) return m[1]
-      if (/No space left on device|MDB_MAP_FULL|disk full/i.test(msg)) return 'ENOSPC'
+      if (/No space left on device|disk full|quota exceeded/i.test(msg)) return 'ENOSPC'
+      if (/Input\/output error/i.test(msg)) return 'EIO'
     }
     cur = (cur as { cause?: unknown }).cause
   }
@@ -39,7 +46,8 @@ export function diskError(e: unknown, where: string | undefined, doing: string):
   const code = errnoOf(e)
   if (code === undefined) return e
   const place = (e as NodeJS.ErrnoException).path ?? where ?? 'the checkpoint'
-  const full = FULL.has(code)
+  // LMDB reports a full disk as EIO: an I/O error on a disk with (almost) no space left is that.
+  const full = FULL.has(code) || (code === 'EIO' && nearlyFull(place))
   const tail =
     ' The checkpoint is left as it was before this write: no batch is half committed. ' +
     (full
@@ -50,6 +58,23 @@ export function diskError(e: unknown, where: string | undefined, doing: string):
     full ? 'DISK_FULL' : 'DISK_IO_ERROR',
     { cause: e },
   )
+}
+
+/** Bytes free for this process on the file system of `p` (or its nearest existing parent). */
+export function freeBytes(p: string): number | undefined {
+  for (let dir = p; ; dir = path.dirname(dir)) {
+    try {
+      const s = statfsSync(dir)
+      return s.bavail * s.bsize
+    } catch {
+      if (path.dirname(dir) === dir) return undefined
+    }
+  }
+}
+
+function nearlyFull(p: string): boolean {
+  const free = freeBytes(p)
+  return free !== undefined && free < 4 * 2 ** 20
 }
 
 /** Runs `write`, turning a disk error into DISK_FULL / DISK_IO_ERROR naming `where`. */
