@@ -26,16 +26,9 @@ import { CheckpointError, OptionError, StreamingQueryException, TributaryError }
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
+import { effectiveConf } from './recorded-conf.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
-
-/** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
-export const RECORDED_CONF = [
-  'tributary.sql.shuffle.partitions',
-  'tributary.sql.session.timeZone',
-  'tributary.streaming.multipleWatermarkPolicy',
-  'tributary.stateStore.provider',
-] as const
 
 export interface ExecutionEvents {
   onStarted(): void
@@ -109,6 +102,8 @@ export class MicroBatchExecution {
   private nextBatchId = 0
   private pendingReplay: PlannedBatch | null = null
   private watermarkMs = 0
+  /** The settings of the newest offset log entry: on restart they win over the session's. */
+  private recordedConf: Readonly<Record<string, string>> | null = null
   private readonly abort = new AbortController()
   private stopRequested = false
   private triggerSeq = 0
@@ -145,6 +140,11 @@ export class MicroBatchExecution {
   }
   get physicalPlan(): PhysicalOperator | null {
     return this.operator
+  }
+
+  /** A setting as this query runs with it: recorded in the checkpoint, else the session's. */
+  private conf(key: string): string | undefined {
+    return effectiveConf(this.recordedConf, this.config.conf)[key]
   }
 
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
@@ -204,7 +204,7 @@ export class MicroBatchExecution {
     }
     this.sink = await this.config.createSink()
     await this.recover()
-    const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
+    const policy = this.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
     this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
   }
 
@@ -225,6 +225,7 @@ export class MicroBatchExecution {
       return
     }
     const { batchId: n, value } = lastOffsets
+    this.recordedConf = value.metadata.conf
     if (value.offsets.length !== this.sources.length) {
       // The metadata file already matched this query's sources, so the entry itself is damaged.
       throw corrupt(
@@ -389,11 +390,7 @@ export class MicroBatchExecution {
     const t1 = performance.now()
     const noNewData = ends.every((e, i) => sameOffset(e, this.committed[i]))
     if (noNewData && !this.needsNoDataBatch()) return null
-    const conf: Record<string, string> = {}
-    for (const k of RECORDED_CONF) {
-      const v = this.config.conf(k)
-      if (v !== undefined) conf[k] = v
-    }
+    const conf = effectiveConf(this.recordedConf, this.config.conf)
     const metadata: BatchMetadata = {
       batchTimestampMs: this.config.clock.now(),
       batchWatermarkMs: this.watermarkMs,
