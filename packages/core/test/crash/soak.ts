@@ -31,6 +31,8 @@ export interface SoakOptions {
   readonly log?: (line: string) => void
   /** Rounds on a small tmpfs that fills up (needs root; skipped with a note otherwise). Default true. */
   readonly fullDisks?: boolean
+  /** The share of rounds on the small disk (default 0.15). */
+  readonly fullDiskShare?: number
 }
 
 export interface SoakReport {
@@ -132,8 +134,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   let lockRefusals = 0
   let fullDisks = 0
   let diskFullStops = 0
-  const disk: SmallDisk | string =
-    options.fullDisks === false ? 'turned off' : mountSmallDisk(64)
+  const disk: SmallDisk | string = options.fullDisks === false ? 'turned off' : mountSmallDisk(64)
   const fullDiskNote = typeof disk === 'string' ? disk : ''
 
   const done = () => (options.minutes === undefined ? kills >= options.kills : Date.now() >= deadline)
@@ -143,7 +144,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const sink = pick(combination.sinks)
     const fileSink = sink === 'json' || sink === 'csv' || sink === 'parquet'
     // Some rounds live on the small disk, which fills up before their first run.
-    const onSmallDisk = typeof disk !== 'string' && rnd() < 0.15
+    const onSmallDisk = typeof disk !== 'string' && rnd() < (options.fullDiskShare ?? 0.15)
     const dir = mkdtempSync(path.join(onSmallDisk ? (disk as SmallDisk).dir : tmpdir(), 'tributary-soak-'))
     const source = rnd() < 0.3 ? 'files' : 'counting'
     const q: CrashQuery = {
@@ -192,7 +193,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       let label: string
       if (onSmallDisk && attempt === 0) {
         // The disk fills up: the run stops with DISK_FULL (or finishes if what is left suffices).
-        const leave = int(16, 2048) * 1024
+        const leave = int(4, 160) * 1024
         label = `full disk (${Math.round(leave / 1024)} KiB free)`
         ;(disk as SmallDisk).fill(leave)
         try {
@@ -215,7 +216,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         const kill = rnd() < 0.5 ? { killAfterMs: int(0, Math.ceil(typicalRunMs)) } : {}
         label = `overlap${kill.killAfterMs === undefined ? '' : ` + kill at ${kill.killAfterMs} ms`}`
         const both = await Promise.all([runChild(q, null, kill), runChild(q, null)])
-        const locked = both.filter((r) => r.exitCode !== 0 && r.signal === null && /CHECKPOINT_LOCKED/.test(r.stderr))
+        const locked = both.filter(
+          (r) => r.exitCode !== 0 && r.signal === null && /CHECKPOINT_LOCKED/.test(r.stderr),
+        )
         lockRefusals += locked.length
         const others = both.filter((r) => !locked.includes(r))
         try {
