@@ -38,11 +38,12 @@ export function isDiskError(e: unknown): boolean {
 }
 
 /**
- * `e` as DISK_FULL / DISK_IO_ERROR when it is one, naming `where` and what was being done;
+ * `e` as DISK_FULL / DISK_IO_ERROR when it is a raw disk error, naming `where` and what was being done;
  * any other error unchanged.
  */
 export function diskError(e: unknown, where: string | undefined, doing: string): unknown {
-  if (e instanceof StorageError) return e
+  // Errors of ours already say what happened (a corrupt file, an option); only raw ones are named here.
+  if (e instanceof TributaryError) return e
   const code = errnoOf(e)
   if (code === undefined) return e
   const place = (e as NodeJS.ErrnoException).path ?? where ?? 'the checkpoint'
