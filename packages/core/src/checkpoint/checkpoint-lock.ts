@@ -19,7 +19,7 @@ import { promises as fs } from 'node:fs'
 import { hostname } from 'node:os'
 import * as path from 'node:path'
 import { diskError } from '../util/disk-errors.js'
-import { CheckpointError } from '../util/errors.js'
+import { CheckpointError, OptionError } from '../util/errors.js'
 
 export const LOCK_FILE = 'lock'
 export const DEFAULT_LOCK_LEASE_MS = 30_000
@@ -40,6 +40,31 @@ export interface LockOptions {
   readonly leaseMs?: number
   /** How long to wait for a live holder to let go before failing with CHECKPOINT_LOCKED. */
   readonly waitMs?: number
+}
+
+/** The lock's settings from the session (tributary.streaming.checkpointLock.*), checked. */
+export function lockSettings(conf: (key: string) => string | undefined): {
+  leaseMs?: number
+  waitMs?: number
+} {
+  return {
+    leaseMs: confMs(conf, 'tributary.streaming.checkpointLock.leaseMs'),
+    waitMs: confMs(conf, 'tributary.streaming.checkpointLock.waitMs'),
+  }
+}
+
+/** A millisecond setting, or undefined when unset; anything but a non-negative number is refused. */
+function confMs(conf: (key: string) => string | undefined, key: string): number | undefined {
+  const v = conf(key)
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new OptionError(
+      `INVALID_OPTION: ${key} is '${v}'; it takes a number of milliseconds (0 or more). Set it with session.conf.set('${key}', 30000).`,
+      'INVALID_OPTION',
+    )
+  }
+  return n
 }
 
 type Probe =

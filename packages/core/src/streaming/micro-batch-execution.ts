@@ -3,15 +3,15 @@
  * short sequence of named steps; recovery replays the one batch whose offsets were logged
  * but not committed, with exactly the recorded offsets and metadata.
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
-import { CheckpointLock } from '../checkpoint/checkpoint-lock.js'
+import { CheckpointLock, lockSettings } from '../checkpoint/checkpoint-lock.js'
 import { corrupt } from '../checkpoint/metadata-log.js'
-import { wentBack } from '../checkpoint/offset-order.js'
+import { checkOffsetLog, offsetsDigest } from '../checkpoint/offset-order.js'
 import { sourceIdentity } from '../checkpoint/source-identity.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
@@ -153,8 +153,7 @@ export class MicroBatchExecution {
     this.lock = await CheckpointLock.acquire(this.checkpoint.dir, {
       runId: this.runId,
       queryName: this.config.name ?? null,
-      leaseMs: confMs(this.config.conf, 'tributary.streaming.checkpointLock.leaseMs'),
-      waitMs: confMs(this.config.conf, 'tributary.streaming.checkpointLock.waitMs'),
+      ...lockSettings(this.config.conf),
     })
     try {
       await this.openEverything()
@@ -233,7 +232,7 @@ export class MicroBatchExecution {
         `has ${value.offsets.length} source offset line(s), but the query and the checkpoint's metadata have ${this.sources.length} source(s): the file was cut short or edited`,
       )
     }
-    await this.checkOffsetsMoveForward()
+    await checkOffsetLog(this.checkpoint, (i) => this.sources[i]?.description ?? 'unknown')
     const m = lastCommit?.batchId ?? -1
     if (m === n) {
       this.committed = value.offsets.map((o, i) => o ?? initial[i])
@@ -270,42 +269,6 @@ export class MicroBatchExecution {
       metadata: value.metadata,
       durations: {},
       latestOffsetMs: 0,
-    }
-  }
-
-  /**
-   * Offsets only move forward (offset-order.ts): an entry rewritten to an earlier range
-   * would make this run read rows a second time. Each retained entry is compared with the
-   * one before it.
-   */
-  private async checkOffsetsMoveForward(): Promise<void> {
-    const ids = await this.checkpoint.offsets.batchIds()
-    let before: { id: number; offsets: readonly (Offset | null)[] } | undefined
-    for (const id of ids) {
-      const entry = await this.checkpoint.offsets.get(id)
-      if (!entry) continue
-      if (before && before.id === id - 1) {
-        for (let i = 0; i < Math.min(before.offsets.length, entry.offsets.length); i++) {
-          const a = before.offsets[i]
-          const b = entry.offsets[i]
-          const back = a === null || b === null ? null : wentBack(a, b)
-          if (back) {
-            throw new CheckpointError(
-              `CORRUPT_CHECKPOINT_FILE: ${this.checkpoint.offsets.fileOf(id)} goes back: source ${i} (${this.sources[i]?.description ?? 'unknown'}) ends batch ${id} at ${back.at} = ${back.now}, before the end of batch ${before.id} (${back.was}) in ${this.checkpoint.offsets.fileOf(before.id)}. Offsets only move forward, so the file was rewritten or copied from elsewhere; reading from it would process rows twice. Restore the file from a backup, or start with a new checkpointLocation.`,
-              'CORRUPT_CHECKPOINT_FILE',
-            )
-          }
-        }
-      }
-      // The commit records what the batch read: an entry changed after its commit is caught here.
-      const commit = await this.checkpoint.commits.get(id)
-      if (commit?.offsetsSha256 !== undefined && commit.offsetsSha256 !== offsetsDigest(entry.offsets)) {
-        throw new CheckpointError(
-          `CORRUPT_CHECKPOINT_FILE: ${this.checkpoint.offsets.fileOf(id)} does not hold the offsets batch ${id} read when it committed (${this.checkpoint.commits.fileOf(id)} records their digest): the file was rewritten or copied from elsewhere, and going on from it would skip or repeat rows. Restore the file from a backup, or start with a new checkpointLocation.`,
-          'CORRUPT_CHECKPOINT_FILE',
-        )
-      }
-      before = { id, offsets: entry.offsets }
     }
   }
 
@@ -638,25 +601,6 @@ function eventTimeProgress(
     out.avg = new Date(Math.round(stats.sum / stats.count)).toISOString()
   }
   return out
-}
-
-/** What a commit records of the offsets its batch read, to notice a rewritten offset log entry. */
-function offsetsDigest(offsets: readonly (Offset | null)[]): string {
-  return createHash('sha256').update(JSON.stringify(offsets)).digest('hex')
-}
-
-/** A millisecond setting, or undefined when unset; anything but a non-negative number is refused. */
-function confMs(conf: (key: string) => string | undefined, key: string): number | undefined {
-  const v = conf(key)
-  if (v === undefined) return undefined
-  const n = Number(v)
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new OptionError(
-      `INVALID_OPTION: ${key} is '${v}'; it takes a number of milliseconds (0 or more). Set it with session.conf.set('${key}', 30000).`,
-      'INVALID_OPTION',
-    )
-  }
-  return n
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
