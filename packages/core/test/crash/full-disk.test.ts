@@ -62,6 +62,41 @@ describe.skipIf(reason !== '')('full disks', () => {
     },
   ]
 
+  for (const provider of ['level', 'lmdb'] as const) {
+    it(`a restart of the '${provider}' store on a full disk: DISK_FULL, not "corrupt, delete it"; exact after space is freed`, async () => {
+      const q: CrashQuery = {
+        checkpoint: path.join(disk.dir, `ckpt-restart-${provider}`),
+        out: path.join(tempDir(), 'out'),
+        shape: 'aggregate',
+        outputMode: 'update',
+        sink: 'transactional',
+        source: 'counting',
+        total: 300,
+        perBatch: 10,
+        provider,
+        conf: { 'tributary.stateStore.lmdb.minFreeBytes': String(2 * 2 ** 20) },
+      }
+      const killed = await runChild(q, 'afterCommitLog:5', { timeoutMs: 90_000 })
+      expect(killed.signal, killed.stderr).toBe('SIGKILL')
+      disk.fill(4 * 1024)
+      try {
+        const full = await runChild(q, null, { timeoutMs: 90_000 })
+        expect(full.signal, full.stderr).toBeNull()
+        expect(full.exitCode, full.stderr).toBe(1)
+        expect(full.stderr).toMatch(/DISK_FULL: [^\n]*\/tributary-small-disk-/)
+        expect(full.stderr).not.toMatch(/CORRUPT_CHECKPOINT|delete the checkpoint/)
+      } finally {
+        disk.free()
+      }
+      const again = await runChild(q, null, { timeoutMs: 90_000 })
+      expect(again.exitCode, again.stderr).toBe(0)
+      const v = await verdictOf(q, newSession())
+      expect(v.problems).toEqual([])
+      expect(v).toMatchObject({ duplicates: 0, losses: 0 })
+      rmSync(q.checkpoint, { recursive: true, force: true })
+    }, 200_000)
+  }
+
   for (const c of cases) {
     it(`${c.name}: DISK_FULL with the path, then exact output after space is freed`, async () => {
       const q = c.q(disk.dir, tempDir())
