@@ -7,7 +7,9 @@
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { col, count, MemoryStream, type Session, schema } from '../../src/index.js'
+import { identityChanges, sourceIdentity } from '../../src/checkpoint/source-identity.js'
+import { col, count, MemoryStream, Options, type Session, schema } from '../../src/index.js'
+import type { SourceSpec } from '../../src/sources/source.js'
 import { newSession, tempDir } from '../helpers.js'
 
 const events = schema({ id: 'long', k: 'string' })
@@ -121,5 +123,45 @@ describe('retention', () => {
     expect(err.message).toMatch(
       /INVALID_OPTION: tributary.sql.streaming.minBatchesToRetain is '0'; it must be a whole number of 1 or more/,
     )
+  })
+})
+
+describe('what a source identity records', () => {
+  const spec = (name: string, options: Record<string, string>, p?: string): SourceSpec => ({
+    provider: { name, schemaOf: () => schema({ k: 'string' }) as never, createSource: () => ({}) as never },
+    options: new Options(options),
+    path: p,
+  })
+
+  it('the options that name the input (any case), never connection settings', () => {
+    const id = sourceIdentity(
+      spec('kafka', {
+        Subscribe: 'orders',
+        'kafka.bootstrap.servers': 'b1:9092',
+        'kafka.sasl.password': 's3cret',
+      }),
+    )
+    expect(id).toEqual({ format: 'kafka', subscribe: 'orders' })
+    expect(
+      sourceIdentity(spec('nats', { stream: 'ORDERS', subject: 'orders.*', url: 'nats://u:p@h' })),
+    ).toEqual({
+      format: 'nats',
+      stream: 'ORDERS',
+      subject: 'orders.*',
+    })
+  })
+
+  it('paths resolved; a URL path without its user and password', () => {
+    expect(sourceIdentity(spec('json', {}, 'rel/in')).path).toBe(path.resolve('rel/in'))
+    expect(sourceIdentity(spec('parquet', {}, 's3://key:secret@bucket/in')).path).toBe('s3://bucket/in')
+  })
+
+  it('differences are named field by field', () => {
+    expect(
+      identityChanges(1, { format: 'kafka', subscribe: 'a' }, { format: 'kafka', subscribePattern: 'a.*' }),
+    ).toEqual([
+      "source 1 was written with subscribe 'a', and this query has no subscribe",
+      "source 1 was written with no subscribePattern, and this query has subscribePattern 'a.*'",
+    ])
   })
 })
