@@ -122,6 +122,7 @@ export {
   CheckpointError,
   MalformedRecordError,
   OptionError,
+  StorageError,
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'

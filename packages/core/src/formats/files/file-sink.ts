@@ -5,6 +5,7 @@
  * readers going through the log never see them.
  */
 
+import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { exists } from '../../checkpoint/atomic-file.js'
@@ -62,8 +63,13 @@ export class FileStreamSink implements Sink {
       partitionBy: this.ctx.partitionBy,
       batchId,
     })
+    if (logged && !(await this.log.commit(batchId, files, bounded))) {
+      // Another writer committed this batch between our look and our commit: its files
+      // count, ours never will (no log entry lists them), so they go.
+      await Promise.all(files.map((f) => rm(path.join(this.outputDir, f.path), { force: true })))
+      return
+    }
     this.filesWritten += files.length
-    if (logged) await this.log.commit(batchId, files, bounded)
   }
 
   metrics(): Record<string, number | string> {

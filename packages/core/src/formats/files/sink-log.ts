@@ -7,11 +7,18 @@
  * the same folder takes the next free id and marks itself `bounded`; a streaming batch
  * whose id is already taken then goes to the next free id, recording its batch id inside,
  * so that appends never hide or skip a streaming batch.
+ *
+ * A streaming batch is committed at most once, whatever the interleaving of writers (two
+ * processes replaying one checkpoint): its entry is created exclusively at id N, and an
+ * entry already there for the same batch means another writer committed it first. Only
+ * when id N holds something else (an append) does the batch move to a later id, and that
+ * look-then-write runs under `.commit-lock`, so two writers cannot both move it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import * as path from 'node:path'
 import { isTemporaryFile } from '../../checkpoint/atomic-file.js'
+import { withFileMutex } from '../../checkpoint/file-mutex.js'
 import { corrupt, LOG_VERSION, MetadataLog } from '../../checkpoint/metadata-log.js'
 import { CheckpointError } from '../../util/errors.js'
 
@@ -69,10 +76,34 @@ export class FileSinkLog {
     return false
   }
 
-  /** Records the files of a batch: the commit that makes them visible. */
-  async commit(batchId: number, files: readonly SinkFileStatus[], bounded: boolean): Promise<void> {
+  /**
+   * Records the files of a batch: the commit that makes them visible. False when a
+   * streaming batch turns out to be committed already by another writer: its files must
+   * then not count (the caller removes them).
+   */
+  async commit(batchId: number, files: readonly SinkFileStatus[], bounded: boolean): Promise<boolean> {
     const entry: SinkLogEntry = bounded ? { batchId, bounded: true, files } : { batchId, files }
-    if (!bounded && (await this.log.add(batchId, entry))) return
+    if (bounded) {
+      await this.addAtNextFreeId(entry)
+      return true
+    }
+    if (await this.log.add(batchId, entry)) return true
+    const there = await this.log.get(batchId)
+    if (there && isStreamingEntryOf(there, batchId)) return false
+    const done = await withFileMutex(
+      path.join(this.log.dir, '.commit-lock'),
+      { waitMs: 30_000 },
+      async () => {
+        if (await this.isCommitted(batchId)) return false
+        await this.addAtNextFreeId(entry)
+        return true
+      },
+    )
+    if (done === undefined) throw this.contention()
+    return done.value
+  }
+
+  private async addAtNextFreeId(entry: SinkLogEntry): Promise<void> {
     // Another writer may take the same free id between our look and our write; the
     // exclusive add then fails and we look again.
     for (let attempt = 0; attempt < 100; attempt++) {
@@ -80,7 +111,11 @@ export class FileSinkLog {
       const next = latest.length === 0 ? 0 : latest[latest.length - 1] + 1
       if (await this.log.add(next, entry)) return
     }
-    throw new CheckpointError(
+    throw this.contention()
+  }
+
+  private contention(): CheckpointError {
+    return new CheckpointError(
       `SINK_LOG_CONTENTION: could not add an entry to ${this.log.dir}: other writers kept taking the next id. Do not let several queries or jobs write to the same folder at once.`,
       'SINK_LOG_CONTENTION',
     )
