@@ -16,9 +16,14 @@ import type { FileFormat } from '../file-format.js'
 import { requirePath } from './input-path.js'
 import { writePartitionedFiles } from './partitioned-writer.js'
 import { isPartitionableType } from './partitions.js'
-import { FileSinkLog } from './sink-log.js'
+import { DEFAULT_SINK_LOG_SETTINGS, FileSinkLog } from './sink-log.js'
 
-export const FILE_SINK_OPTIONS = ['path', 'checkpointLocation'] as const
+export const FILE_SINK_OPTIONS = [
+  'path',
+  'checkpointLocation',
+  'logCompactInterval',
+  'logCleanupDelay',
+] as const
 
 export class FileStreamSink implements Sink {
   readonly description: string
@@ -31,7 +36,14 @@ export class FileStreamSink implements Sink {
     private readonly outputDir: string,
   ) {
     this.description = `FileSink[${ctx.path}]`
-    this.log = new FileSinkLog(outputDir)
+    this.log = new FileSinkLog(outputDir, {
+      compactInterval:
+        ctx.options.getPositiveInt('logCompactInterval', DEFAULT_SINK_LOG_SETTINGS.compactInterval) ??
+        DEFAULT_SINK_LOG_SETTINGS.compactInterval,
+      cleanupDelayMs:
+        ctx.options.getDurationMs('logCleanupDelay', DEFAULT_SINK_LOG_SETTINGS.cleanupDelayMs) ??
+        DEFAULT_SINK_LOG_SETTINGS.cleanupDelayMs,
+    })
   }
 
   static async open(ctx: SinkContext, format: FileFormat): Promise<FileStreamSink> {
