@@ -125,6 +125,7 @@ export {
   CheckpointError,
   MalformedRecordError,
   OptionError,
+  StorageError,
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'
