@@ -1,0 +1,320 @@
+/**
+ * Turns a parsed query into the LogicalPlan nodes the DataFrame API builds, so that
+ * `session.sql(...)` and the fluent form of a query are one plan: the same explain(), the
+ * same analyzer checks, the same streaming rules. The rules that make the plans alike:
+ * a lone `SELECT *` adds no projection; a view gets a SubqueryAlias only when it is aliased
+ * or joined (as `df.alias(...)` would); `GROUP BY` builds one Aggregate node whose keys and
+ * aggregates are the SELECT's, projecting afterwards only when the SELECT asks for another
+ * order, other names or expressions over the groups.
+ */
+
+import { Column } from '../api/column.js'
+import { joinPlan } from '../api/join.js'
+import { type Expr, exprName, stripAlias } from '../expr/expr.js'
+import type { LogicalPlan } from '../plan/logical-plan.js'
+import { schemaOf } from '../plan/planner.js'
+import { unknownColumn } from '../types/schema.js'
+import { parseDuration } from '../util/duration.js'
+import { AnalysisError } from '../util/errors.js'
+import type { QueryAst, QueryBody, Relation, SelectAst } from './ast.js'
+import { containsAggregate, isAggregateCall, rewriteExpr, sameExpr } from './rewrite.js'
+
+/** Where FROM finds names: temporary views (and memory-sink tables), by name. */
+export interface SqlCatalog {
+  /** The plan of a view, or throws TABLE_NOT_FOUND naming the views that exist. */
+  lookup(name: string): LogicalPlan
+}
+
+/** A relation visible in a query: its name (alias, or view name) and columns, for `name.column`. */
+interface Visible {
+  readonly name: string
+  readonly columns: readonly string[]
+  /** The plan node that names it, when it is one side of a join as it is (a SubqueryAlias). */
+  readonly plan: LogicalPlan
+}
+
+interface Scope {
+  readonly plan: LogicalPlan
+  readonly visible: readonly Visible[]
+}
+
+const column = (path: string): Expr => ({ kind: 'column', path })
+const alias = (child: Expr, name: string): Expr => ({ kind: 'alias', child, name })
+
+export function queryToPlan(q: QueryAst, catalog: SqlCatalog): LogicalPlan {
+  return new Translator(catalog, new Map()).query(q)
+}
+
+class Translator {
+  constructor(
+    private readonly catalog: SqlCatalog,
+    /** WITH queries in scope, by lower-case name. */
+    private readonly ctes: ReadonlyMap<string, LogicalPlan>,
+  ) {}
+
+  query(q: QueryAst): LogicalPlan {
+    let t: Translator = this
+    for (const cte of q.ctes) {
+      const plan = t.query(cte.query)
+      t = new Translator(this.catalog, new Map([...t.ctes, [cte.name.toLowerCase(), plan]]))
+    }
+    const { plan, scope } = t.body(q.body)
+    let out = plan
+    if (q.orderBy.length > 0) {
+      const orders = q.orderBy.map((o) => (scope ? qualify(o, scope, null) : o))
+      out = { kind: 'sort', child: out, orders }
+    }
+    if (q.limit !== null) out = { kind: 'limit', child: out, n: q.limit }
+    return out
+  }
+
+  private body(b: QueryBody): { plan: LogicalPlan; scope: Scope | null } {
+    switch (b.kind) {
+      case 'nested':
+        return { plan: this.query(b.query), scope: null }
+      case 'union': {
+        const union: LogicalPlan = {
+          kind: 'union',
+          children: [this.body(b.left).plan, this.body(b.right).plan],
+          byName: false,
+          allowMissingColumns: false,
+        }
+        return { plan: b.all ? union : { kind: 'distinct', child: union, columns: null }, scope: null }
+      }
+      case 'select':
+        return this.select(b)
+    }
+  }
+
+  private relation(r: Relation, inJoin: boolean): Scope {
+    switch (r.kind) {
+      case 'table': {
+        let plan = this.ctes.get(r.name.toLowerCase()) ?? this.catalog.lookup(r.name)
+        if (r.watermark) plan = withWatermark(plan, r.watermark.column, r.watermark.delay)
+        const name = r.alias ?? r.name
+        if (r.alias !== null || inJoin) plan = { kind: 'subqueryAlias', child: plan, name }
+        return { plan, visible: [{ name, columns: schemaOf(plan).names, plan }] }
+      }
+      case 'subquery': {
+        let plan = this.query(r.query)
+        if (r.alias === null) return { plan, visible: [] }
+        plan = { kind: 'subqueryAlias', child: plan, name: r.alias }
+        return { plan, visible: [{ name: r.alias, columns: schemaOf(plan).names, plan }] }
+      }
+      case 'join': {
+        const left = this.relation(r.left, true)
+        const right = this.relation(r.right, true)
+        const both: Scope = { plan: left.plan, visible: [...left.visible, ...right.visible] }
+        const on = r.using
+          ? r.using
+          : r.on
+            ? new Column(qualify(r.on, both, [left.plan, right.plan]))
+            : undefined
+        const plan = joinPlan(left.plan, right.plan, on, r.how)
+        schemaOf(plan)
+        return { plan, visible: both.visible }
+      }
+    }
+  }
+
+  private select(s: SelectAst): { plan: LogicalPlan; scope: Scope } {
+    const from = this.relation(s.from, false)
+    const scope = from
+    let plan = from.plan
+    if (s.where) {
+      const condition = qualify(s.where, scope, null)
+      if (containsAggregate(condition)) {
+        throw new AnalysisError(
+          `INVALID_WHERE_CONDITION: WHERE ${exprName(condition)} uses an aggregate function; filter aggregated rows with HAVING.`,
+          'INVALID_WHERE_CONDITION',
+        )
+      }
+      plan = { kind: 'filter', child: plan, condition }
+    }
+    const items = s.items.map((i) => (i.kind === 'expr' ? { ...i, expr: qualify(i.expr, scope, null) } : i))
+    const aggregating =
+      s.groupBy.length > 0 ||
+      s.having !== null ||
+      items.some((i) => i.kind === 'expr' && containsAggregate(i.expr))
+    if (aggregating) plan = this.aggregate(s, items, scope, plan)
+    else if (!(items.length === 1 && items[0].kind === 'star' && items[0].qualifier === null)) {
+      plan = { kind: 'project', child: plan, exprs: items.flatMap((i) => selectExprs(i, scope)) }
+    }
+    if (s.distinct) plan = { kind: 'distinct', child: plan, columns: null }
+    return { plan, scope: { plan, visible: scope.visible } }
+  }
+
+  private aggregate(
+    s: SelectAst,
+    items: readonly SelectAst['items'][number][],
+    scope: Scope,
+    child: LogicalPlan,
+  ): LogicalPlan {
+    const inputColumns = new Set(schemaOf(child).names)
+    const exprItems = items.map((i) => {
+      if (i.kind === 'star') {
+        throw new AnalysisError(
+          'MISSING_AGGREGATION: SELECT * cannot go with GROUP BY or aggregates: list the grouping columns and the aggregates.',
+          'MISSING_AGGREGATION',
+        )
+      }
+      return i
+    })
+    const groupBy = s.groupBy.map((g) => {
+      const q = qualify(g, scope, null)
+      // GROUP BY 1 (an ordinal) and GROUP BY alias, as Spark allows.
+      if (q.kind === 'literal' && typeof q.value === 'number' && Number.isInteger(q.value)) {
+        const item = exprItems[q.value - 1]
+        if (!item) {
+          throw new AnalysisError(
+            `GROUP_BY_POS_OUT_OF_RANGE: GROUP BY ${q.value} refers to no select item (there are ${exprItems.length}).`,
+            'GROUP_BY_POS_OUT_OF_RANGE',
+          )
+        }
+        return item.alias ? alias(item.expr, item.alias) : item.expr
+      }
+      if (q.kind === 'column' && !inputColumns.has(q.path.split('.')[0])) {
+        const item = exprItems.find((i) => i.alias === q.path)
+        if (item) return alias(item.expr, q.path)
+      }
+      return q
+    })
+    for (const g of groupBy) {
+      if (containsAggregate(g)) {
+        throw new AnalysisError(
+          `GROUP_BY_AGGREGATE: GROUP BY ${exprName(g)} contains an aggregate function; group by columns or expressions over them.`,
+          'GROUP_BY_AGGREGATE',
+        )
+      }
+    }
+    const keyNames = groupBy.map(exprName)
+    /** e with every grouping expression in it replaced by the key column it becomes. */
+    const overKeys = (e: Expr): Expr =>
+      rewriteExpr(e, (x) => {
+        if (isAggregateCall(x)) return x
+        const inner = stripAlias(x)
+        const i = groupBy.findIndex(
+          (g) =>
+            sameExpr(stripAlias(g), inner) ||
+            (inner.kind === 'column' && inner.path === keyNames[groupBy.indexOf(g)]),
+        )
+        return i >= 0 ? column(keyNames[i]) : undefined
+      })
+    const aggregates: Expr[] = []
+    const outputs: Expr[] = []
+    for (const item of exprItems) {
+      if (containsAggregate(item.expr)) {
+        const a = item.alias ? alias(item.expr, item.alias) : item.expr
+        aggregates.push(a)
+        outputs.push(column(exprName(a)))
+        continue
+      }
+      const rewritten = overKeys(item.expr)
+      const stray: string[] = []
+      rewriteExpr(rewritten, (x) => {
+        if (x.kind === 'column' && !keyNames.includes(x.path)) stray.push(x.path)
+        return undefined
+      })
+      if (stray.length > 0) {
+        throw new AnalysisError(
+          `MISSING_AGGREGATION: '${stray[0]}' in SELECT is neither in GROUP BY nor inside an aggregate function. Add it to GROUP BY, or aggregate it (first(${stray[0]}), max(${stray[0]}), ...).`,
+          'MISSING_AGGREGATION',
+        )
+      }
+      const name = item.alias ?? exprName(item.expr)
+      outputs.push(
+        rewritten.kind === 'column' && rewritten.path === name ? rewritten : alias(rewritten, name),
+      )
+    }
+    const visibleAggregates = aggregates.length
+    let having: Expr | null = null
+    if (s.having) {
+      having = rewriteExpr(qualify(s.having, scope, null), (x) => {
+        if (!isAggregateCall(x)) return undefined
+        const i = aggregates.findIndex((a) => sameExpr(stripAlias(a), x))
+        if (i >= 0) return column(exprName(aggregates[i]))
+        const name = `__having_${aggregates.length}`
+        aggregates.push(alias(x, name))
+        return column(name)
+      })
+      having = overKeys(having)
+    }
+    let plan: LogicalPlan = { kind: 'aggregate', child, groupBy, aggregates }
+    if (having) plan = { kind: 'filter', child: plan, condition: having }
+    const natural = [...keyNames, ...aggregates.slice(0, visibleAggregates).map(exprName)]
+    const asIs =
+      aggregates.length === visibleAggregates &&
+      outputs.length === natural.length &&
+      outputs.every((o, i) => o.kind === 'column' && o.path === natural[i])
+    return asIs ? plan : { kind: 'project', child: plan, exprs: outputs }
+  }
+}
+
+/** What one SELECT item selects: `*`, the columns of `name.*`, or an expression (aliased). */
+function selectExprs(item: SelectAst['items'][number], scope: Scope): Expr[] {
+  if (item.kind === 'expr') return [item.alias ? alias(item.expr, item.alias) : item.expr]
+  if (item.qualifier === null) return [{ kind: 'star' }]
+  const v = findVisible(scope, item.qualifier)
+  if (!v) {
+    throw unknownColumn(
+      `${item.qualifier}.*`,
+      scope.visible.map((x) => `${x.name}.*`),
+    )
+  }
+  const output = new Set(schemaOf(scope.plan).names)
+  return v.columns.filter((c) => output.has(c)).map(column)
+}
+
+const findVisible = (scope: Scope, name: string): Visible | undefined =>
+  scope.visible.find((v) => v.name === name) ??
+  scope.visible.find((v) => v.name.toLowerCase() === name.toLowerCase())
+
+/**
+ * Resolves `name.column` references: where `name` is a visible relation, the reference
+ * becomes the plain column (the plans after FROM have one column per name), except in a
+ * join condition, where it stays qualified when `name` is a side of that join, for the
+ * join's analyzer to resolve (as `col('i.adId')` in the fluent form).
+ */
+function qualify(e: Expr, scope: Scope, joinSides: readonly LogicalPlan[] | null): Expr {
+  if (scope.visible.length === 0) return e
+  return rewriteExpr(e, (x) => {
+    if (x.kind !== 'column') return undefined
+    const dot = x.path.indexOf('.')
+    if (dot < 0) return x
+    const v = findVisible(scope, x.path.slice(0, dot))
+    if (!v) return x
+    const rest = x.path.slice(dot + 1)
+    const top = rest.split('.')[0]
+    if (!v.columns.includes(top)) {
+      // `address.county` where a relation is also called address: a struct field, if that exists.
+      if (v.columns.includes(x.path.slice(0, dot))) return x
+      throw unknownColumn(
+        x.path,
+        v.columns.map((c) => `${v.name}.${c}`),
+      )
+    }
+    if (joinSides?.includes(v.plan))
+      return { kind: 'column', path: `${v.plan.kind === 'subqueryAlias' ? v.plan.name : v.name}.${rest}` }
+    return column(rest)
+  })
+}
+
+/** The WATERMARK FOR extension: the watermark withWatermark(column, delay) puts on the relation. */
+function withWatermark(plan: LogicalPlan, columnName: string, delay: Expr): LogicalPlan {
+  if (delay.kind !== 'literal' || (typeof delay.value !== 'number' && typeof delay.value !== 'string')) {
+    throw new AnalysisError(
+      `INVALID_WATERMARK: WATERMARK FOR ${columnName} AS ${exprName(delay)}: the delay must be an interval such as INTERVAL '10' MINUTE.`,
+      'INVALID_WATERMARK',
+    )
+  }
+  let delayMs: number
+  try {
+    delayMs = parseDuration(delay.value)
+  } catch (e) {
+    throw new AnalysisError(
+      `INVALID_WATERMARK: WATERMARK FOR ${columnName}: ${(e as Error).message}`,
+      'INVALID_WATERMARK',
+    )
+  }
+  return { kind: 'watermark', child: plan, column: columnName, delayMs }
+}
