@@ -25,7 +25,7 @@ const dayTimeOrder = ['DAY', 'HOUR', 'MINUTE', 'SECOND']
 /** The unit a word names (`minutes` → MINUTE), or null. YEAR and MONTH are named so they can be refused clearly. */
 function unitOf(word: string): string | null {
   const u = word.toUpperCase().replace(/S$/, '')
-  return u in unitMs || u === 'YEAR' || u === 'MONTH' ? u : null
+  return Object.hasOwn(unitMs, u) || u === 'YEAR' || u === 'MONTH' ? u : null
 }
 
 /** Reads what follows the INTERVAL keyword. */

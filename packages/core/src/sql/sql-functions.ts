@@ -170,7 +170,8 @@ export function functionCall(written: string, args: readonly Expr[], distinct: b
     )
   }
   if (name === 'mean') return functionCall('avg', args, false)
-  const make = special[name]
+  // Own properties only: a name such as 'constructor' must not reach Object.prototype.
+  const make = Object.hasOwn(special, name) ? special[name] : undefined
   if (make) return make(name, args, distinct)
   const builder = builders().get(name)
   if (!builder) return call(name, args)

@@ -82,7 +82,7 @@ export function parseType(ts: TokenStream): DataType {
     ts.expectOp('>')
     return structOf(fields)
   }
-  const type = simple[name]
+  const type = Object.hasOwn(simple, name) ? simple[name] : undefined
   if (!type) throw ts.unexpected(`a type (${typeNames.join(', ')})`)
   ts.next()
   // VARCHAR(10), DECIMAL(10, 2): the sizes do not change the engine's type.
