@@ -187,6 +187,16 @@ class Translator {
         )
       }
     }
+    // SELECT window(ts, '1 minute') AS w ... GROUP BY window(ts, '1 minute'): the key is named w
+    // in the Aggregate itself, as groupBy(F.window(...).alias('w')) names it.
+    const renamed = new Set<number>()
+    for (const item of exprItems) {
+      if (item.alias === null || containsAggregate(item.expr)) continue
+      const i = groupBy.findIndex((g, j) => !renamed.has(j) && sameExpr(stripAlias(g), stripAlias(item.expr)))
+      if (i < 0 || exprName(groupBy[i]) === item.alias) continue
+      groupBy[i] = alias(groupBy[i], item.alias)
+      renamed.add(i)
+    }
     const keyNames = groupBy.map(exprName)
     /** e with every grouping expression in it replaced by the key column it becomes. */
     const overKeys = (e: Expr): Expr =>

@@ -23,7 +23,10 @@ describe('expressions build the fluent API’s nodes', () => {
     ["a == 'x'", col('a').eq('x').expr],
     ['a <> 1 OR a != 2', col('a').neq(1).or(col('a').neq(2)).expr],
     ['a <=> b', col('a').eqNullSafe(col('b')).expr],
-    ['a < 1 AND b <= 2 AND c > 3 AND d >= 4', col('a').lt(1).and(col('b').leq(2)).and(col('c').gt(3)).and(col('d').geq(4)).expr],
+    [
+      'a < 1 AND b <= 2 AND c > 3 AND d >= 4',
+      col('a').lt(1).and(col('b').leq(2)).and(col('c').gt(3)).and(col('d').geq(4)).expr,
+    ],
     ['NOT a AND b', col('a').not().and(col('b')).expr],
     ['a OR b AND c', col('a').or(col('b').and(col('c'))).expr],
     ['a IS NULL', col('a').isNull().expr],
@@ -38,13 +41,19 @@ describe('expressions build the fluent API’s nodes', () => {
     ["a REGEXP '^x'", col('a').rlike('^x').expr],
     ["CASE WHEN a > 1 THEN 'big' ELSE 'small' END", F.when(col('a').gt(1), 'big').otherwise('small').expr],
     ["CASE WHEN a > 1 THEN 'big' END", F.when(col('a').gt(1), 'big').expr],
-    ["CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' END", F.when(col('a').eq(1), 'one').when(col('a').eq(2), 'two').expr],
+    [
+      "CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' END",
+      F.when(col('a').eq(1), 'one').when(col('a').eq(2), 'two').expr,
+    ],
     ['CAST(a AS STRING)', col('a').cast('string').expr],
     ['a::bigint', col('a').cast('long').expr],
     ['CAST(a AS DECIMAL(10, 2))', { kind: 'cast', child: col('a').expr, to: DoubleType }],
     ['CAST(a AS ARRAY<STRING>)', col('a').cast({ array: 'string' }).expr],
     ['CAST(a AS STRUCT<x: INT, y: STRING>)', col('a').cast({ struct: { x: 'int', y: 'string' } }).expr],
-    ['CAST(a AS MAP<STRING, BIGINT>)', { kind: 'cast', child: col('a').expr, to: { kind: 'map', key: StringType, value: LongType } }],
+    [
+      'CAST(a AS MAP<STRING, BIGINT>)',
+      { kind: 'cast', child: col('a').expr, to: { kind: 'map', key: StringType, value: LongType } },
+    ],
     ['address.county', col('address.county').expr],
     ['`my col`', col('my col').expr],
     ['`a``b`', col('a`b').expr],
@@ -70,7 +79,16 @@ describe('expressions build the fluent API’s nodes', () => {
     ['first(x, true)', F.first('x', true).expr],
     ['percentile_approx(x, 0.5, 100)', F.percentile_approx('x', 0.5, 100).expr],
     ['percentile_approx(x, array(0.25, 0.75))', F.percentile_approx('x', [0.25, 0.75]).expr],
-    ["from_json(v, 'a INT, b STRING')", F.from_json('v', { kind: 'struct', fields: [{ name: 'a', type: { kind: 'int' }, nullable: true }, { name: 'b', type: StringType, nullable: true }] }).expr],
+    [
+      "from_json(v, 'a INT, b STRING')",
+      F.from_json('v', {
+        kind: 'struct',
+        fields: [
+          { name: 'a', type: { kind: 'int' }, nullable: true },
+          { name: 'b', type: StringType, nullable: true },
+        ],
+      }).expr,
+    ],
     ["ts + INTERVAL '10' MINUTE", col('ts').plus(F.interval('10 minutes')).expr],
     ['ts - INTERVAL 2 HOURS', col('ts').minus(F.interval('2 hours')).expr],
     ["INTERVAL '1 hour 30 minutes'", F.interval('90 minutes').expr],
@@ -78,7 +96,14 @@ describe('expressions build the fluent API’s nodes', () => {
     ["INTERVAL '1:30' HOUR TO MINUTE", F.interval('90 minutes').expr],
     ["INTERVAL '1 02:03:04.5' DAY TO SECOND", lit(93_784_500).expr],
     ["TIMESTAMP '2024-01-31 10:00:00'", lit(new Date('2024-01-31T10:00:00Z')).expr],
-    ["a || '-' || b", { kind: 'call', name: 'concat', args: [{ kind: 'call', name: 'concat', args: [col('a').expr, lit('-').expr] }, col('b').expr] }],
+    [
+      "a || '-' || b",
+      {
+        kind: 'call',
+        name: 'concat',
+        args: [{ kind: 'call', name: 'concat', args: [col('a').expr, lit('-').expr] }, col('b').expr],
+      },
+    ],
     ['1.5', { kind: 'literal', value: 1.5, type: DoubleType }],
     ['TRUE AND NULL', lit(true).and(lit(null)).expr],
     ["'it''s'", lit("it's").expr],
@@ -91,7 +116,9 @@ describe('expressions build the fluent API’s nodes', () => {
 
   it('keywords are case-insensitive; names that are only keywords in places stay names', () => {
     expect(sql('window IS NOT NULL and key = value')).toEqual(
-      col('window').isNotNull().and(col('key').eq(col('value'))).expr,
+      col('window')
+        .isNotNull()
+        .and(col('key').eq(col('value'))).expr,
     )
   })
 
@@ -141,15 +168,23 @@ describe('queries', () => {
       expect(q.body.kind === 'select' && q.body.from.kind === 'join' && q.body.from.how).toBe(how)
     }
     const using = parseQueryText('SELECT * FROM a JOIN b USING (id, day)')
-    expect(using.body.kind === 'select' && using.body.from.kind === 'join' && using.body.from.using).toEqual(['id', 'day'])
+    expect(using.body.kind === 'select' && using.body.from.kind === 'join' && using.body.from.using).toEqual([
+      'id',
+      'day',
+    ])
   })
 
   it('UNION ALL chains to the left; subqueries in FROM take aliases', () => {
-    const q = parseQueryText('SELECT a FROM x UNION ALL SELECT a FROM y UNION ALL SELECT a FROM (SELECT a FROM z) AS s')
+    const q = parseQueryText(
+      'SELECT a FROM x UNION ALL SELECT a FROM y UNION ALL SELECT a FROM (SELECT a FROM z) AS s',
+    )
     expect(q.body.kind).toBe('union')
     if (q.body.kind !== 'union') return
     expect(q.body.left.kind).toBe('union')
-    expect(q.body.right.kind === 'select' && q.body.right.from).toMatchObject({ kind: 'subquery', alias: 's' })
+    expect(q.body.right.kind === 'select' && q.body.right.from).toMatchObject({
+      kind: 'subquery',
+      alias: 's',
+    })
   })
 })
 
@@ -163,7 +198,7 @@ describe('bad input points at the line and column', () => {
     ['SELECT CAST(a AS VARCHARR) FROM t', 1, 18, /expected a type \(STRING/],
     ["SELECT a FROM t WHERE ts > ts + INTERVAL '2' YEAR", 1, 46, /year-month intervals/],
     ["SELECT a FROM t WHERE ts > INTERVAL '1:2:3' HOUR TO MINUTE", 1, 37, /write the value as 'h:m'/],
-    ["SELECT window(ts, size) FROM t", 1, 8, /second argument of window\(\) must be a literal/],
+    ['SELECT window(ts, size) FROM t', 1, 8, /second argument of window\(\) must be a literal/],
     ['SELECT a FROM t WHERE a IN (SELECT b FROM u)', 1, 29, /IN \(SELECT ...\) subqueries are not supported/],
     ['SELECT a FROM t @', 1, 17, /unexpected character '@'/],
     ['SELECT a FROM t EXCEPT SELECT a FROM u', 1, 17, /EXCEPT is not supported/],

@@ -15,9 +15,27 @@ const orderSchema = schema({
   tags: { array: 'string' },
 })
 const orders = [
-  { id: 1, amount: 120, ts: new Date('2024-01-01T10:00:00Z'), address: { county: 'Switzerland', city: 'Bern' }, tags: ['a', 'b'] },
-  { id: 2, amount: 30, ts: new Date('2024-01-01T10:04:00Z'), address: { county: 'France', city: 'Paris' }, tags: ['c'] },
-  { id: 3, amount: 75, ts: new Date('2024-01-01T10:06:00Z'), address: { county: 'Switzerland', city: 'Zug' }, tags: [] },
+  {
+    id: 1,
+    amount: 120,
+    ts: new Date('2024-01-01T10:00:00Z'),
+    address: { county: 'Switzerland', city: 'Bern' },
+    tags: ['a', 'b'],
+  },
+  {
+    id: 2,
+    amount: 30,
+    ts: new Date('2024-01-01T10:04:00Z'),
+    address: { county: 'France', city: 'Paris' },
+    tags: ['c'],
+  },
+  {
+    id: 3,
+    amount: 75,
+    ts: new Date('2024-01-01T10:06:00Z'),
+    address: { county: 'Switzerland', city: 'Zug' },
+    tags: [],
+  },
 ]
 
 function setup() {
@@ -43,7 +61,7 @@ const explainOf = (d: { explain(extended?: boolean): string }): string => {
 describe('the seed snippets, verbatim', () => {
   it('df.selectExpr("CAST(key AS STRING)", "CAST(value AS STRING)")', async () => {
     const { df } = setup()
-    const out = df.selectExpr("CAST(key AS STRING)", "CAST(value AS STRING)")
+    const out = df.selectExpr('CAST(key AS STRING)', 'CAST(value AS STRING)')
     expect(out.columns).toEqual(['key', 'value'])
     expect(await out.collect()).toEqual([{ key: 'k1', value: '{"n":1}' }])
   })
@@ -91,24 +109,37 @@ describe('expressions from strings', () => {
       ],
       schema({ county: 'string', max: 'double' }),
     )
-    const bySql = orderDf.alias('o').join(limits.alias('l'), 'o.address.county = l.county AND o.amount > l.max')
-    const byColumns = orderDf
+    const bySql = orderDf
       .alias('o')
-      .join(limits.alias('l'), col('o.address.county').eq(col('l.county')).and(col('o.amount').gt(col('l.max'))))
+      .join(limits.alias('l'), 'o.address.county = l.county AND o.amount > l.max')
+    const byColumns = orderDf.alias('o').join(
+      limits.alias('l'),
+      col('o.address.county')
+        .eq(col('l.county'))
+        .and(col('o.amount').gt(col('l.max'))),
+    )
     expect(explainOf(bySql)).toBe(explainOf(byColumns))
     expect((await bySql.collect()).map((r) => r.id).sort()).toEqual([1, 2])
     // A bare name is still a using-column join.
-    const named = orderDf.withColumnRenamed('id', 'k').join(orderDf.withColumnRenamed('id', 'k').select('k'), 'k')
+    const named = orderDf
+      .withColumnRenamed('id', 'k')
+      .join(orderDf.withColumnRenamed('id', 'k').select('k'), 'k')
     expect(named.columns[0]).toBe('k')
   })
 
   it('unknown columns and functions give the analyzer’s errors, with near matches', () => {
     const { orderDf } = setup()
-    expect(() => orderDf.where('amuont > 1')).toThrow(/UNRESOLVED_COLUMN: column 'amuont' does not exist. Did you mean 'amount'\?/)
-    expect(() => orderDf.selectExpr('uper(address.city)')).toThrow(/UNRESOLVED_ROUTINE: function 'uper' does not exist. Did you mean 'upper'\?/)
+    expect(() => orderDf.where('amuont > 1')).toThrow(
+      /UNRESOLVED_COLUMN: column 'amuont' does not exist. Did you mean 'amount'\?/,
+    )
+    expect(() => orderDf.selectExpr('uper(address.city)')).toThrow(
+      /UNRESOLVED_ROUTINE: function 'uper' does not exist. Did you mean 'upper'\?/,
+    )
     expect(() => orderDf.where('address.country = 1')).toThrow(/Did you mean 'address.county'\?/)
     expect(() => orderDf.selectExpr('lower(address.city, 1)')).toThrow(/WRONG_NUM_ARGS/)
-    expect(() => orderDf.where('amount')).toThrow(/DATATYPE_MISMATCH: the filter condition amount is double, not boolean/)
+    expect(() => orderDf.where('amount')).toThrow(
+      /DATATYPE_MISMATCH: the filter condition amount is double, not boolean/,
+    )
   })
 })
 
@@ -147,14 +178,18 @@ describe('session.sql over views', () => {
     )
     // Reordered or computed select items project after the aggregation.
     const reordered = await session
-      .sql('SELECT max(amount) AS top, lower(address.county) AS c FROM orders GROUP BY address.county ORDER BY c')
+      .sql(
+        'SELECT max(amount) AS top, lower(address.county) AS c FROM orders GROUP BY address.county ORDER BY c',
+      )
       .collect()
     expect(reordered).toEqual([
       { top: 30, c: 'france' },
       { top: 120, c: 'switzerland' },
     ])
     // HAVING on an aggregate that is not selected.
-    const having = await session.sql('SELECT address.county FROM orders GROUP BY address.county HAVING sum(amount) > 100').collect()
+    const having = await session
+      .sql('SELECT address.county FROM orders GROUP BY address.county HAVING sum(amount) > 100')
+      .collect()
     expect(having).toEqual([{ county: 'Switzerland' }])
   })
 
@@ -187,15 +222,23 @@ describe('session.sql over views', () => {
       { id: 3, code: 'CH' },
     ])
     const left = await session
-      .sql('SELECT id, code FROM orders LEFT JOIN countries ON orders.address.county = countries.county ORDER BY id')
+      .sql(
+        'SELECT id, code FROM orders LEFT JOIN countries ON orders.address.county = countries.county ORDER BY id',
+      )
       .collect()
     expect(left.map((r) => r.code)).toEqual(['CH', null, 'CH'])
-    const semi = await session.sql('SELECT * FROM countries c LEFT SEMI JOIN orders o ON o.address.county = c.county').collect()
+    const semi = await session
+      .sql('SELECT * FROM countries c LEFT SEMI JOIN orders o ON o.address.county = c.county')
+      .collect()
     expect(semi).toEqual([{ county: 'Switzerland', code: 'CH' }])
-    const anti = await session.sql('SELECT * FROM countries c LEFT ANTI JOIN orders o ON o.address.county = c.county').collect()
+    const anti = await session
+      .sql('SELECT * FROM countries c LEFT ANTI JOIN orders o ON o.address.county = c.county')
+      .collect()
     expect(anti).toEqual([{ county: 'Italy', code: 'IT' }])
     const using = await session
-      .sql('SELECT county, code, id FROM (SELECT id, address.county AS county FROM orders) JOIN countries USING (county)')
+      .sql(
+        'SELECT county, code, id FROM (SELECT id, address.county AS county FROM orders) JOIN countries USING (county)',
+      )
       .collect()
     expect(using.map((r) => r.id).sort()).toEqual([1, 3])
     const union = await session
@@ -212,7 +255,9 @@ describe('session.sql over views', () => {
     orderDf.createOrReplaceTempView('Orders')
     expect(session.sql('SELECT id FROM ORDERS').columns).toEqual(['id'])
     expect(() => orderDf.createTempView('orders')).toThrow(/TEMP_TABLE_OR_VIEW_ALREADY_EXISTS/)
-    expect(() => session.sql('SELECT id FROM ordrs')).toThrow(/TABLE_NOT_FOUND: no view or table 'ordrs'. Did you mean 'Orders'\?/)
+    expect(() => session.sql('SELECT id FROM ordrs')).toThrow(
+      /TABLE_NOT_FOUND: no view or table 'ordrs'. Did you mean 'Orders'\?/,
+    )
     expect(session.table('orders').columns).toEqual(orderDf.columns)
     expect(session.dropTempView('orders')).toBe(true)
     expect(() => session.sql('SELECT id FROM orders')).toThrow(/TABLE_NOT_FOUND/)
@@ -236,13 +281,18 @@ describe('injection attempts stay data', () => {
   it('backquoted names are looked up as names, whatever they contain', async () => {
     const { session } = setup()
     const weird = 'a"); process.exit(1); //'
-    const df = session.createDataFrame([{ [weird]: 1, __proto__x: 2 }], schema({ [weird]: 'int', __proto__x: 'int' }))
+    const df = session.createDataFrame(
+      [{ [weird]: 1, __proto__x: 2 }],
+      schema({ [weird]: 'int', __proto__x: 'int' }),
+    )
     df.createOrReplaceTempView('w')
     expect(await session.sql(`SELECT \`${weird}\` + 1 AS v FROM w`).collect()).toEqual([{ v: 2 }])
     expect(() => session.sql('SELECT `constructor` FROM w')).toThrow(/UNRESOLVED_COLUMN/)
     expect(() => session.sql('SELECT `__proto__` FROM w')).toThrow(/UNRESOLVED_COLUMN/)
-    expect(() => session.sql("SELECT 1 FROM w; DROP TABLE w")).toThrow(/PARSE_SYNTAX_ERROR: expected the end of the query/)
-    expect(() => session.sql("SELECT toString() FROM w")).toThrow(/UNRESOLVED_ROUTINE/)
-    expect(() => session.sql("SELECT constructor(1) FROM w")).toThrow(/UNRESOLVED_ROUTINE/)
+    expect(() => session.sql('SELECT 1 FROM w; DROP TABLE w')).toThrow(
+      /PARSE_SYNTAX_ERROR: expected the end of the query/,
+    )
+    expect(() => session.sql('SELECT toString() FROM w')).toThrow(/UNRESOLVED_ROUTINE/)
+    expect(() => session.sql('SELECT constructor(1) FROM w')).toThrow(/UNRESOLVED_ROUTINE/)
   })
 })
