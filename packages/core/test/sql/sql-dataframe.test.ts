@@ -274,8 +274,10 @@ describe('injection attempts stay data', () => {
     const rows = await session.sql(`SELECT s FROM t WHERE s = '${evil.replaceAll("'", "''")}'`).collect()
     expect(rows).toEqual([{ s: evil }])
     expect((globalThis as Record<string, unknown>).__pwned).toBeUndefined()
-    const lit = await df.selectExpr("'${process.exit(1)}' AS v", '"`constructor`" AS w').limit(1).collect()
-    expect(lit).toEqual([{ v: '${process.exit(1)}', w: '`constructor`' }])
+    // A template-literal payload: it must stay the characters it is.
+    const payload = ['$', '{process.exit(1)}'].join('')
+    const lit = await df.selectExpr(`'${payload}' AS v`, '"`constructor`" AS w').limit(1).collect()
+    expect(lit).toEqual([{ v: payload, w: '`constructor`' }])
   })
 
   it('backquoted names are looked up as names, whatever they contain', async () => {

@@ -53,12 +53,10 @@ const keyPredicate: fc.Arbitrary<Pair> = fc.oneof(
     fluent: col('k').isin(...ks),
   })),
   fc.constant({ sql: 'k IS NOT NULL', fluent: col('k').isNotNull() }),
-  fc
-    .tuple(smallInt, smallInt)
-    .map(([lo, hi]) => ({
-      sql: `a BETWEEN ${lo.sql} AND ${hi.sql}`,
-      fluent: col('a').between(lo.fluent, hi.fluent),
-    })),
+  fc.tuple(smallInt, smallInt).map(([lo, hi]) => ({
+    sql: `a BETWEEN ${lo.sql} AND ${hi.sql}`,
+    fluent: col('a').between(lo.fluent, hi.fluent),
+  })),
 )
 
 const predicate: fc.Arbitrary<Pair> = fc.letrec<{ p: Pair }>((tie) => ({
@@ -99,7 +97,10 @@ const projection: fc.Arbitrary<Query> = fc
   .map(([items, where]) => ({
     sql: `SELECT k, ${items.map((e, i) => `${e.sql} AS c${i}`).join(', ')} FROM t${where ? ` WHERE ${where.sql}` : ''}`,
     fluent: (df) =>
-      (where ? df.where(where.fluent) : df).select(col('k'), ...items.map((e, i) => e.fluent.alias(`c${i}`))),
+      (where ? df.where(where.fluent as Column<boolean>) : df).select(
+        col('k'),
+        ...items.map((e, i) => e.fluent.alias(`c${i}`)),
+      ) as unknown as DataFrame,
   }))
 
 const grouped: fc.Arbitrary<Query> = fc
@@ -111,9 +112,9 @@ const grouped: fc.Arbitrary<Query> = fc
   .map(([aggs, where, byKey]) => ({
     sql: `SELECT ${byKey ? 'k, ' : ''}${aggs.map((a, i) => `${a.sql} AS g${i}`).join(', ')} FROM t${where ? ` WHERE ${where.sql}` : ''}${byKey ? ' GROUP BY k' : ''}`,
     fluent: (df) => {
-      const input = where ? df.where(where.fluent) : df
+      const input = where ? df.where(where.fluent as Column<boolean>) : df
       const exprs = aggs.map((a, i) => a.fluent.alias(`g${i}`))
-      return byKey ? input.groupBy('k').agg(...exprs) : input.agg(...exprs)
+      return (byKey ? input.groupBy('k').agg(...exprs) : input.agg(...exprs)) as unknown as DataFrame
     },
   }))
 

@@ -4,14 +4,14 @@
  * restart from their checkpoints, and batch-only clauses fail with the fluent API's errors.
  */
 import { describe, expect, it } from 'vitest'
-import { col, type DataFrame, functions as F, MemoryStream, type Session, schema } from '../../src/index.js'
+import { col, type DataFrame, functions as F, MemoryStream, schema } from '../../src/index.js'
 import { newSession, tempDir } from '../helpers.js'
 
 const at = (hhmm: string) => new Date(`2026-04-01T${hhmm}:00Z`)
 const eventSchema = schema({ user: 'string', ts: 'timestamp', amount: 'double' })
 const ev = (user: string, hhmm: string, amount = 1) => ({ user, ts: at(hhmm), amount })
 
-const quietExplain = (df: DataFrame): string => {
+const quietExplain = (df: { explain(extended?: boolean): string }): string => {
   const log = console.log
   console.log = () => {}
   try {
@@ -22,7 +22,6 @@ const quietExplain = (df: DataFrame): string => {
 }
 
 async function runToMemory(
-  session: Session,
   df: DataFrame,
   name: string,
   checkpoint: string,
@@ -55,7 +54,7 @@ describe('streaming queries through session.sql', () => {
     expect(quietExplain(bySql)).toBe(quietExplain(fluent))
 
     const checkpoint = tempDir()
-    let q = await runToMemory(session, bySql, 'windows', checkpoint, 'append')
+    let q = await runToMemory(bySql, 'windows', checkpoint, 'append')
     input.addData([ev('ann', '12:01', 2), ev('bob', '12:02'), ev('ann', '12:08', 3)])
     await q.processAllAvailable()
     expect(await session.table('windows').count()).toBe(0)
@@ -73,7 +72,7 @@ describe('streaming queries through session.sql', () => {
 
     // A new query from the same SQL text continues from the checkpoint: no window twice.
     const again = session.sql(windowSql)
-    q = await runToMemory(session, again, 'windows', checkpoint, 'append')
+    q = await runToMemory(again, 'windows', checkpoint, 'append')
     input.addData([ev('ann', '12:40')])
     await q.processAllAvailable()
     input.addData([ev('ann', '12:41')])
@@ -116,7 +115,7 @@ describe('streaming queries through session.sql', () => {
       )
       .select('adId', 'shownAt', 'clickedAt')
     expect(quietExplain(bySql)).toBe(quietExplain(fluent))
-    const q = await runToMemory(session, bySql, 'ads', tempDir(), 'append')
+    const q = await runToMemory(bySql, 'ads', tempDir(), 'append')
     impressions.addData([
       { adId: 'ad1', shownAt: at('12:00') },
       { adId: 'ad2', shownAt: at('12:05') },
