@@ -28,7 +28,11 @@ export interface SqlCatalog {
 /** A relation visible in a query: its name (alias, or view name) and columns, for `name.column`. */
 interface Visible {
   readonly name: string
-  readonly columns: readonly string[]
+  /**
+   * Its columns as written → the column's name in the plan: the same name, except where a
+   * join renamed columns both sides have to `name.column` (see renameShared).
+   */
+  readonly columns: ReadonlyMap<string, string>
   /** The plan node that names it, when it is one side of a join as it is (a SubqueryAlias). */
   readonly plan: LogicalPlan
 }
@@ -93,26 +97,36 @@ class Translator {
         if (r.watermark) plan = withWatermark(plan, r.watermark.column, r.watermark.delay)
         const name = r.alias ?? r.name
         if (r.alias !== null || inJoin) plan = { kind: 'subqueryAlias', child: plan, name }
-        return { plan, visible: [{ name, columns: schemaOf(plan).names, plan }] }
+        return { plan, visible: [{ name, columns: sameNames(plan), plan }] }
       }
       case 'subquery': {
         let plan = this.query(r.query)
         if (r.alias === null) return { plan, visible: [] }
         plan = { kind: 'subqueryAlias', child: plan, name: r.alias }
-        return { plan, visible: [{ name: r.alias, columns: schemaOf(plan).names, plan }] }
+        return { plan, visible: [{ name: r.alias, columns: sameNames(plan), plan }] }
       }
       case 'join': {
         const left = this.relation(r.left, true)
         const right = this.relation(r.right, true)
-        const both: Scope = { plan: left.plan, visible: [...left.visible, ...right.visible] }
-        const on = r.using
-          ? r.using
-          : r.on
-            ? new Column(qualify(r.on, both, [left.plan, right.plan]))
-            : undefined
-        const plan = joinPlan(left.plan, right.plan, on, r.how)
-        schemaOf(plan)
-        return { plan, visible: both.visible }
+        const join = (l: Scope, rs: Scope): Scope => {
+          const both: Scope = { plan: l.plan, visible: [...l.visible, ...rs.visible] }
+          const on = r.using ? r.using : r.on ? new Column(qualify(r.on, both, [l.plan, rs.plan])) : undefined
+          const plan = joinPlan(l.plan, rs.plan, on, r.how)
+          schemaOf(plan)
+          return { plan, visible: both.visible }
+        }
+        try {
+          return join(left, right)
+        } catch (e) {
+          if (!(e instanceof AnalysisError) || e.code !== 'JOIN_DUPLICATE_COLUMNS') throw e
+          // SQL lets both sides have a column of one name (t.ts, u.ts); the engine's rows
+          // cannot, so such columns are renamed to `t.ts` and `u.ts` on their sides.
+          const leftNames = new Set(schemaOf(left.plan).names)
+          const shared = new Set(
+            schemaOf(right.plan).names.filter((n) => leftNames.has(n) && !(r.using ?? []).includes(n)),
+          )
+          return join(renameShared(left, shared), renameShared(right, shared))
+        }
       }
     }
   }
@@ -131,7 +145,26 @@ class Translator {
       }
       plan = { kind: 'filter', child: plan, condition }
     }
-    const items = s.items.map((i) => (i.kind === 'expr' ? { ...i, expr: qualify(i.expr, scope, null) } : i))
+    // Join columns renamed to `c.ts` (both sides had ts) keep the name SQL gives them (ts)
+    // where that name is not taken by another item; otherwise they stay `c.ts`.
+    const renamedColumns = new Set(
+      scope.visible.flatMap((v) => [...v.columns].filter(([w, a]) => w !== a).map(([, a]) => a)),
+    )
+    const qualified = s.items.map((i) =>
+      i.kind === 'expr' ? { ...i, expr: qualify(i.expr, scope, null) } : i,
+    )
+    const plainName = (i: (typeof qualified)[number]): string | null =>
+      i.kind === 'expr' && i.alias === null && i.expr.kind === 'column' && renamedColumns.has(i.expr.path)
+        ? i.expr.path.slice(i.expr.path.indexOf('.') + 1)
+        : null
+    const taken = qualified.map((i) =>
+      i.kind === 'star' ? null : (i.alias ?? plainName(i) ?? exprName(i.expr)),
+    )
+    const items = qualified.map((i) => {
+      const plain = plainName(i)
+      if (i.kind !== 'expr' || plain === null || taken.filter((t) => t === plain).length > 1) return i
+      return { ...i, alias: plain }
+    })
     const aggregating =
       s.groupBy.length > 0 ||
       s.having !== null ||
@@ -260,6 +293,37 @@ class Translator {
   }
 }
 
+const sameNames = (plan: LogicalPlan): Map<string, string> => new Map(schemaOf(plan).names.map((n) => [n, n]))
+
+/**
+ * One side of a join with each of the `shared` columns renamed to `relation.column` (by
+ * the visible relation that has it), below the side's alias so that the join condition
+ * still finds it as `alias.column`.
+ */
+function renameShared(side: Scope, shared: ReadonlySet<string>): Scope {
+  if (shared.size === 0) return side
+  const owner = new Map<string, string>()
+  const visible = side.visible.map((v) => {
+    const columns = new Map(v.columns)
+    for (const [written, actual] of v.columns) {
+      if (!shared.has(actual) || owner.has(actual)) continue
+      owner.set(actual, `${v.name}.${actual}`)
+      columns.set(written, `${v.name}.${actual}`)
+    }
+    return { ...v, columns }
+  })
+  const project = (p: LogicalPlan): LogicalPlan => ({
+    kind: 'project',
+    child: p,
+    exprs: schemaOf(p).names.map((n) => (owner.has(n) ? alias(column(n), owner.get(n)!) : column(n))),
+  })
+  const plan: LogicalPlan =
+    side.plan.kind === 'subqueryAlias'
+      ? { kind: 'subqueryAlias', child: project(side.plan.child), name: side.plan.name }
+      : project(side.plan)
+  return { plan, visible: visible.map((v) => (v.plan === side.plan ? { ...v, plan } : v)) }
+}
+
 /** What one SELECT item selects: `*`, the columns of `name.*`, or an expression (aliased). */
 function selectExprs(item: SelectAst['items'][number], scope: Scope): Expr[] {
   if (item.kind === 'expr') return [item.alias ? alias(item.expr, item.alias) : item.expr]
@@ -272,7 +336,7 @@ function selectExprs(item: SelectAst['items'][number], scope: Scope): Expr[] {
     )
   }
   const output = new Set(schemaOf(scope.plan).names)
-  return v.columns.filter((c) => output.has(c)).map(column)
+  return [...v.columns].filter(([, actual]) => output.has(actual)).map(([, actual]) => column(actual))
 }
 
 const findVisible = (scope: Scope, name: string): Visible | undefined =>
@@ -295,17 +359,20 @@ function qualify(e: Expr, scope: Scope, joinSides: readonly LogicalPlan[] | null
     if (!v) return x
     const rest = x.path.slice(dot + 1)
     const top = rest.split('.')[0]
-    if (!v.columns.includes(top)) {
+    const actual = v.columns.get(top)
+    if (actual === undefined) {
       // `address.county` where a relation is also called address: a struct field, if that exists.
-      if (v.columns.includes(x.path.slice(0, dot))) return x
+      if (v.columns.has(x.path.slice(0, dot))) return x
       throw unknownColumn(
         x.path,
-        v.columns.map((c) => `${v.name}.${c}`),
+        [...v.columns.keys()].map((c) => `${v.name}.${c}`),
       )
     }
-    if (joinSides?.includes(v.plan))
-      return { kind: 'column', path: `${v.plan.kind === 'subqueryAlias' ? v.plan.name : v.name}.${rest}` }
-    return column(rest)
+    const path = actual === top ? rest : [actual, ...rest.split('.').slice(1)].join('.')
+    if (joinSides?.includes(v.plan)) {
+      return column(`${v.plan.kind === 'subqueryAlias' ? v.plan.name : v.name}.${path}`)
+    }
+    return column(path)
   })
 }
 

@@ -250,6 +250,22 @@ describe('session.sql over views', () => {
     expect(union.map((r) => r.id).sort()).toEqual([1, 2])
   })
 
+  it('a join whose sides share column names (a self-join) reads them by relation, as Spark SQL does', async () => {
+    const { session, orderDf } = setup()
+    orderDf.createOrReplaceTempView('orders')
+    const later = session.sql(`
+      SELECT a.id, b.id AS next_id, b.ts
+      FROM orders a JOIN orders b
+        ON a.address.county = b.address.county AND b.ts > a.ts AND b.ts <= a.ts + INTERVAL 10 MINUTES`)
+    expect(later.columns).toEqual(['id', 'next_id', 'ts'])
+    expect(await later.collect()).toEqual([{ id: 1, next_id: 3, ts: orders[2].ts }])
+    const both = session.sql('SELECT a.*, b.id FROM orders a JOIN orders b ON a.id = b.id')
+    expect(both.columns).toEqual(['a.id', 'a.amount', 'a.ts', 'a.address', 'a.tags', 'id'])
+    expect(() => session.sql('SELECT amount FROM orders a JOIN orders b ON a.id = b.id')).toThrow(
+      /UNRESOLVED_COLUMN: column 'amount' does not exist. Did you mean 'a.amount' or 'b.amount'\?/,
+    )
+  })
+
   it('views: names are case-insensitive, replaceable, droppable; missing ones get near matches', () => {
     const { session, orderDf } = setup()
     orderDf.createOrReplaceTempView('Orders')
