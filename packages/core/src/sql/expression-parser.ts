@@ -267,8 +267,16 @@ function parseCall(ts: TokenStream): Expr {
   } else if (!ts.isOp(')')) {
     distinct = ts.acceptWord('DISTINCT')
     if (!distinct) ts.acceptWord('ALL')
-    do args.push(parseExpression(ts))
-    while (ts.acceptOp(','))
+    const named = nameToken.text.toLowerCase() === 'struct'
+    do {
+      const arg = parseExpression(ts)
+      // struct(a AS x, b AS y) names its fields, as Spark's does.
+      args.push(
+        named && ts.acceptWord('AS')
+          ? { kind: 'alias', child: arg, name: ts.expectName('a field name') }
+          : arg,
+      )
+    } while (ts.acceptOp(','))
   }
   ts.expectOp(')', `')' or ',' (in the arguments of ${nameToken.text}(...))`)
   try {
