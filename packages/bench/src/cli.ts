@@ -27,6 +27,10 @@ const benchmarks: Record<string, Benchmark> = {
       'micro-benchmarks of hot kernels (hash aggregation, window assignment, expressions, state store, offset log): [--filter name] [--time ms]',
     load: () => import('./micro-bench.js'),
   },
+  sql: {
+    description: 'SQL parse time and dialect coverage, with optional peer parsers: [--peers dir] [--time ms]',
+    load: () => import('./sql-parse-bench.js'),
+  },
   profile: {
     description: 'hottest functions of V8 CPU profiles: <file.cpuprofile>... [--top N]',
     load: () => import('./profile-summary.js'),
