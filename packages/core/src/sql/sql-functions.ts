@@ -161,15 +161,28 @@ function percentile(name: string, args: readonly Expr[], builder: typeof F.perce
   ).expr
 }
 
+/** Spark SQL's other names for functions the `functions` module has. */
+const synonyms = new Map([
+  ['power', 'pow'],
+  ['ceiling', 'ceil'],
+  ['lcase', 'lower'],
+  ['ucase', 'upper'],
+  ['char_length', 'length'],
+  ['character_length', 'length'],
+  ['substr', 'substring'],
+  ['nvl', 'coalesce'],
+  ['ifnull', 'coalesce'],
+  ['mean', 'avg'],
+])
+
 /** The expression for `name(args)` (`distinct` for `count(DISTINCT ...)`). */
 export function functionCall(written: string, args: readonly Expr[], distinct: boolean): Expr {
-  const name = written.toLowerCase()
+  const name = synonyms.get(written.toLowerCase()) ?? written.toLowerCase()
   if (distinct && name !== 'count') {
     throw new FunctionCallError(
       `DISTINCT is supported in count(DISTINCT ...) only, not in ${written}(). Deduplicate first, or use collect_set.`,
     )
   }
-  if (name === 'mean') return functionCall('avg', args, false)
   // Own properties only: a name such as 'constructor' must not reach Object.prototype.
   const make = Object.hasOwn(special, name) ? special[name] : undefined
   if (make) return make(name, args, distinct)
