@@ -55,6 +55,11 @@ export class DataFrame<in out R = Record<string, unknown>> {
     schemaOf(plan)
   }
 
+  /** The session's zone, in which SQL text reads TIMESTAMP literals. */
+  private get timeZone(): string {
+    return this.session.conf.get('tributary.sql.session.timeZone', 'UTC')
+  }
+
   private derive<T>(plan: LogicalPlan): DataFrame<T> {
     return new DataFrame<T>(this.session, plan)
   }
@@ -97,7 +102,11 @@ export class DataFrame<in out R = Record<string, unknown>> {
    * only known at run time.
    */
   selectExpr(...exprs: string[]): DataFrame<Record<string, unknown>> {
-    return this.derive({ kind: 'project', child: this.plan, exprs: exprs.map(parseSelectExprText) })
+    return this.derive({
+      kind: 'project',
+      child: this.plan,
+      exprs: exprs.map((e) => parseSelectExprText(e, this.timeZone)),
+    })
   }
 
   /**
@@ -106,7 +115,11 @@ export class DataFrame<in out R = Record<string, unknown>> {
    */
   where(condition: Condition | string | ((row: R) => boolean)): DataFrame<R> {
     if (typeof condition === 'string') {
-      return this.derive({ kind: 'filter', child: this.plan, condition: parseExpressionText(condition) })
+      return this.derive({
+        kind: 'filter',
+        child: this.plan,
+        condition: parseExpressionText(condition, this.timeZone),
+      })
     }
     if (typeof condition === 'function') {
       return this.derive({
@@ -228,7 +241,8 @@ export class DataFrame<in out R = Record<string, unknown>> {
   ): DataFrame<JoinedRow<R, S, never, H>>
   join(other: { readonly plan: LogicalPlan }, on?: JoinOn, how: string = 'inner'): never {
     // A string is a column name both sides have, unless it reads as a SQL condition.
-    const condition = typeof on === 'string' && !isPlainName(on) ? new Column(parseExpressionText(on)) : on
+    const condition =
+      typeof on === 'string' && !isPlainName(on) ? new Column(parseExpressionText(on, this.timeZone)) : on
     return this.derive(joinPlan(this.plan, other.plan, condition, how)) as never
   }
 

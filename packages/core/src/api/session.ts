@@ -123,7 +123,8 @@ export class Session {
    * see docs/sql.md for the grammar and the functions.
    */
   sql(query: string): DataFrame<Record<string, unknown>> {
-    return new DataFrame(this, sqlToPlan(query, { lookup: (name) => this.lookupRelation(name) }))
+    const timeZone = this.conf.get('tributary.sql.session.timeZone', 'UTC')
+    return new DataFrame(this, sqlToPlan(query, { lookup: (name) => this.lookupRelation(name) }, timeZone))
   }
 
   /** @internal registers a view; DataFrame.createOrReplaceTempView / createTempView call it. */

@@ -116,7 +116,7 @@ function rangeValue(ts: TokenStream, text: string, at: number, from: string, to:
 export function typedLiteral(ts: TokenStream, keyword: 'TIMESTAMP' | 'DATE'): Expr {
   const value = ts.next()
   const type: DataType = keyword === 'DATE' ? DateType : TimestampType
-  const ms = valueAt(castVector(constantVector(StringType, value.text, 1), type), 0)
+  const ms = valueAt(castVector(constantVector(StringType, value.text, 1), type, ts.timeZone), 0)
   if (typeof ms !== 'number') {
     throw ts.errorAt(
       value.start,

@@ -8,8 +8,8 @@ import { parseExpression } from './expression-parser.js'
 import { TokenStream } from './token-stream.js'
 
 /** A whole statement: one query, optionally ended by `;`. */
-export function parseQueryText(text: string): QueryAst {
-  const ts = new TokenStream(text)
+export function parseQueryText(text: string, timeZone = 'UTC'): QueryAst {
+  const ts = new TokenStream(text, timeZone)
   if (ts.atEnd) throw ts.unexpected('a query (SELECT ... FROM ...)')
   const q = parseQuery(ts)
   ts.acceptOp(';')

@@ -9,9 +9,9 @@ import { parseQueryText, parseSelectItem } from './query-parser.js'
 import { queryToPlan, type SqlCatalog } from './to-plan.js'
 import { TokenStream } from './token-stream.js'
 
-/** One expression; the whole text must be it. */
-export function parseExpressionText(text: string): Expr {
-  const ts = new TokenStream(text)
+/** One expression; the whole text must be it. `timeZone` reads TIMESTAMP literals. */
+export function parseExpressionText(text: string, timeZone = 'UTC'): Expr {
+  const ts = new TokenStream(text, timeZone)
   const e = parseExpression(ts)
   if (!ts.atEnd)
     throw ts.unexpected('the end of the expression (an operator such as AND, or a closing bracket)')
@@ -19,8 +19,8 @@ export function parseExpressionText(text: string): Expr {
 }
 
 /** One item of a SELECT list: `expr`, `expr AS name`, `expr name` or `*`. */
-export function parseSelectExprText(text: string): Expr {
-  const ts = new TokenStream(text)
+export function parseSelectExprText(text: string, timeZone = 'UTC'): Expr {
+  const ts = new TokenStream(text, timeZone)
   const item = parseSelectItem(ts)
   if (!ts.atEnd)
     throw ts.unexpected(
@@ -38,8 +38,8 @@ export function parseSelectExprText(text: string): Expr {
 }
 
 /** A query's plan, with FROM names looked up in the catalog. */
-export function sqlToPlan(text: string, catalog: SqlCatalog): LogicalPlan {
-  return queryToPlan(parseQueryText(text), catalog)
+export function sqlToPlan(text: string, catalog: SqlCatalog, timeZone = 'UTC'): LogicalPlan {
+  return queryToPlan(parseQueryText(text, timeZone), catalog)
 }
 
 export type { SqlCatalog }

@@ -21,7 +21,14 @@ export class TokenStream {
   private readonly tokens: Token[]
   private index = 0
 
-  constructor(readonly text: string) {
+  /**
+   * @param timeZone the session's zone, in which `TIMESTAMP '...'` literals are read
+   *   (as CAST(string AS TIMESTAMP) reads them).
+   */
+  constructor(
+    readonly text: string,
+    readonly timeZone = 'UTC',
+  ) {
     this.tokens = tokenize(text)
   }
 

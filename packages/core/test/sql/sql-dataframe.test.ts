@@ -266,6 +266,22 @@ describe('session.sql over views', () => {
     )
   })
 
+  it("TIMESTAMP literals are read in the session's time zone, as CAST(string AS TIMESTAMP) is", async () => {
+    const session = newSession({ 'tributary.sql.session.timeZone': 'Europe/Oslo' })
+    const df = session.createDataFrame(
+      [{ ts: new Date('2024-01-01T09:30:00Z') }],
+      schema({ ts: 'timestamp' }),
+    )
+    df.createOrReplaceTempView('t')
+    const rows = await session
+      .sql(
+        "SELECT TIMESTAMP '2024-01-01 10:00:00' AS noon, ts >= TIMESTAMP '2024-01-01 10:00:00' AS after FROM t",
+      )
+      .collect()
+    expect(rows).toEqual([{ noon: new Date('2024-01-01T09:00:00Z'), after: true }])
+    expect(await df.where("ts < TIMESTAMP '2024-01-01 10:00:00'").count()).toBe(0)
+  })
+
   it('views: names are case-insensitive, replaceable, droppable; missing ones get near matches', () => {
     const { session, orderDf } = setup()
     orderDf.createOrReplaceTempView('Orders')
