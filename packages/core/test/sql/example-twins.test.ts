@@ -78,6 +78,24 @@ const twins: Twin[] = [
     },
   },
   {
+    example: 'docs/getting-started.md (counting in event time)',
+    samePlan: true,
+    build: (session) => {
+      const views = stream(session, schema({ ts: 'timestamp', page: 'string' }))
+      views.withWatermark('ts', '10 minutes').createOrReplaceTempView('views')
+      return {
+        sql: session.sql(`
+          SELECT window(ts, '5 minutes') AS window, page, count(*) AS count
+          FROM views
+          GROUP BY window(ts, '5 minutes'), page`),
+        fluent: views
+          .withWatermark('ts', '10 minutes')
+          .groupBy(F.window(col('ts'), '5 minutes'), 'page')
+          .count(),
+      }
+    },
+  },
+  {
     example: '02-socket-word-count',
     samePlan: true,
     build: (session) => {
