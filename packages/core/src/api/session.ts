@@ -120,11 +120,14 @@ export class Session {
    * Runs a Spark SQL query over the temporary views (and memory tables) and returns its
    * DataFrame, streaming when a view it reads is: `session.sql('SELECT user, count(*) AS n
    * FROM clicks GROUP BY user')`. The result is the same plan the DataFrame API builds;
-   * see docs/sql.md for the grammar and the functions.
+   * see docs/sql.md for the grammar and the functions. Values go in `args`, named by
+   * `:name` markers, never into the text: `session.sql('SELECT * FROM t WHERE user = :user',
+   * { user })` (Spark's parameterized queries).
    */
-  sql(query: string): DataFrame<Record<string, unknown>> {
+  sql(query: string, args: Readonly<Record<string, unknown>> = {}): DataFrame<Record<string, unknown>> {
     const timeZone = this.conf.get('tributary.sql.session.timeZone', 'UTC')
-    return new DataFrame(this, sqlToPlan(query, { lookup: (name) => this.lookupRelation(name) }, timeZone))
+    const catalog = { lookup: (name: string) => this.lookupRelation(name) }
+    return new DataFrame(this, sqlToPlan(query, catalog, timeZone, args))
   }
 
   /** @internal registers a view; DataFrame.createOrReplaceTempView / createTempView call it. */

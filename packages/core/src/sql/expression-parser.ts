@@ -8,6 +8,7 @@
  */
 import { type Expr, literal } from '../expr/expr.js'
 import { DoubleType, LongType } from '../types/data-types.js'
+import type { Token } from './lexer.js'
 import { parseIntervalLiteral, typedLiteral } from './literals.js'
 import { FunctionCallError, functionCall } from './sql-functions.js'
 import { parseType } from './sql-types.js'
@@ -190,6 +191,10 @@ function parsePrimary(ts: TokenStream): Expr {
     ts.next()
     return literal(t.text)
   }
+  if (t.kind === 'op' && t.text === ':' && (ts.peek(1).kind === 'word' || ts.peek(1).kind === 'quotedName')) {
+    ts.next()
+    return parameter(ts, ts.next())
+  }
   if (t.kind === 'op' && t.text === '(') {
     ts.next()
     if (ts.isWord('SELECT'))
@@ -253,6 +258,30 @@ function parsePrimary(ts: TokenStream): Expr {
     return { kind: 'column', path: parts.join('.') }
   }
   throw ts.unexpected('an expression')
+}
+
+/** `:name`: the value given for it, as a literal (a value, never SQL text). */
+function parameter(ts: TokenStream, name: Token): Expr {
+  if (!Object.hasOwn(ts.params, name.text)) {
+    const known = Object.keys(ts.params)
+    throw ts.errorAt(
+      name.start - 1,
+      `no value for the parameter :${name.text}. Pass it: session.sql(text, { ${name.text}: ... })${known.length ? ` (given: ${known.map((k) => `:${k}`).join(', ')})` : ''}.`,
+    )
+  }
+  const value = ts.params[name.text]
+  const ok =
+    value === null ||
+    ['string', 'number', 'boolean', 'bigint'].includes(typeof value) ||
+    value instanceof Date ||
+    (Array.isArray(value) && value.every((v) => ['string', 'number', 'boolean'].includes(typeof v)))
+  if (!ok) {
+    throw ts.errorAt(
+      name.start - 1,
+      `the parameter :${name.text} must be a string, number, boolean, bigint, Date, null or an array of them.`,
+    )
+  }
+  return literal(typeof value === 'bigint' ? Number(value) : value)
 }
 
 function parseCall(ts: TokenStream): Expr {

@@ -8,8 +8,12 @@ import { parseExpression } from './expression-parser.js'
 import { TokenStream } from './token-stream.js'
 
 /** A whole statement: one query, optionally ended by `;`. */
-export function parseQueryText(text: string, timeZone = 'UTC'): QueryAst {
-  const ts = new TokenStream(text, timeZone)
+export function parseQueryText(
+  text: string,
+  timeZone = 'UTC',
+  params: Readonly<Record<string, unknown>> = {},
+): QueryAst {
+  const ts = new TokenStream(text, timeZone, params)
   if (ts.atEnd) throw ts.unexpected('a query (SELECT ... FROM ...)')
   const q = parseQuery(ts)
   ts.acceptOp(';')

@@ -38,8 +38,13 @@ export function parseSelectExprText(text: string, timeZone = 'UTC'): Expr {
 }
 
 /** A query's plan, with FROM names looked up in the catalog. */
-export function sqlToPlan(text: string, catalog: SqlCatalog, timeZone = 'UTC'): LogicalPlan {
-  return queryToPlan(parseQueryText(text, timeZone), catalog)
+export function sqlToPlan(
+  text: string,
+  catalog: SqlCatalog,
+  timeZone = 'UTC',
+  params: Readonly<Record<string, unknown>> = {},
+): LogicalPlan {
+  return queryToPlan(parseQueryText(text, timeZone, params), catalog)
 }
 
 export type { SqlCatalog }

@@ -28,6 +28,8 @@ export class TokenStream {
   constructor(
     readonly text: string,
     readonly timeZone = 'UTC',
+    /** Values of the query's `:name` parameter markers (Spark's parameterized sql()). */
+    readonly params: Readonly<Record<string, unknown>> = {},
   ) {
     this.tokens = tokenize(text)
   }

@@ -312,6 +312,23 @@ describe('injection attempts stay data', () => {
     expect(lit).toEqual([{ v: payload, w: '`constructor`' }])
   })
 
+  it('parameter markers (:name) carry values as literals, never as SQL text', async () => {
+    const { session } = setup()
+    const evil = "x' OR '1' = '1"
+    const df = session.createDataFrame([{ s: evil }, { s: 'x' }, { s: 'y' }], schema({ s: 'string' }))
+    df.createOrReplaceTempView('t')
+    expect(await session.sql('SELECT s FROM t WHERE s = :s', { s: evil }).collect()).toEqual([{ s: evil }])
+    expect(
+      await session.sql('SELECT s FROM t WHERE s IN (:a, :b) ORDER BY s', { a: 'x', b: 'y' }).collect(),
+    ).toEqual([{ s: 'x' }, { s: 'y' }])
+    expect(() => session.sql('SELECT s FROM t WHERE s = :who', { s: 'x' })).toThrow(
+      /PARSE_SYNTAX_ERROR: no value for the parameter :who. .*\(given: :s\)/,
+    )
+    expect(() => session.sql('SELECT s FROM t WHERE s = :s', { s: { toString: () => 'x' } })).toThrow(
+      /must be a string/,
+    )
+  })
+
   it('backquoted names are looked up as names, whatever they contain', async () => {
     const { session } = setup()
     const weird = 'a"); process.exit(1); //'
