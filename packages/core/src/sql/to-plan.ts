@@ -66,7 +66,7 @@ class Translator {
     let out = plan
     if (q.orderBy.length > 0) {
       const orders = q.orderBy.map((o) => (scope ? qualify(o, scope, null) : o))
-      out = { kind: 'sort', child: out, orders }
+      out = sortBy(out, orders)
     }
     if (q.limit !== null) out = { kind: 'limit', child: out, n: q.limit }
     return out
@@ -291,6 +291,34 @@ class Translator {
       outputs.every((o, i) => o.kind === 'column' && o.path === natural[i])
     return asIs ? plan : { kind: 'project', child: plan, exprs: outputs }
   }
+}
+
+/**
+ * ORDER BY over a SELECT's output; a column the SELECT reads but does not output (SELECT
+ * name ... ORDER BY age) is carried through the projection for the sort and dropped after
+ * it, as Spark does.
+ */
+function sortBy(plan: LogicalPlan, orders: readonly Expr[]): LogicalPlan {
+  const sorted: LogicalPlan = { kind: 'sort', child: plan, orders }
+  if (plan.kind !== 'project') return sorted
+  const output = schemaOf(plan).names
+  const input = new Set(schemaOf(plan.child).names)
+  const missing = new Set<string>()
+  for (const o of orders) {
+    rewriteExpr(o, (x) => {
+      if (x.kind === 'column' && !output.includes(x.path.split('.')[0]) && input.has(x.path.split('.')[0])) {
+        missing.add(x.path.split('.')[0])
+      }
+      return undefined
+    })
+  }
+  if (missing.size === 0) return sorted
+  const widened: LogicalPlan = {
+    kind: 'project',
+    child: plan.child,
+    exprs: [...plan.exprs, ...[...missing].map(column)],
+  }
+  return { kind: 'project', child: { kind: 'sort', child: widened, orders }, exprs: output.map(column) }
 }
 
 const sameNames = (plan: LogicalPlan): Map<string, string> => new Map(schemaOf(plan).names.map((n) => [n, n]))

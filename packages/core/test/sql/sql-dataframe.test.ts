@@ -152,6 +152,10 @@ describe('session.sql over views', () => {
       .collect()
     expect(rows).toEqual([{ ...orders[0], half: 60 }])
     expect(session.sql('SELECT * FROM orders').columns).toEqual(orderDf.columns)
+    // ORDER BY a column the SELECT does not output.
+    const byHidden = session.sql('SELECT id FROM orders ORDER BY amount DESC')
+    expect(byHidden.columns).toEqual(['id'])
+    expect((await byHidden.collect()).map((r) => r.id)).toEqual([1, 3, 2])
     expect(explainOf(session.sql('SELECT * FROM orders WHERE amount > 40'))).toBe(
       explainOf(orderDf.where(col('amount').gt(40))),
     )
