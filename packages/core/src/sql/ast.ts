@@ -27,6 +27,12 @@ export interface SelectAst {
   readonly where: Expr | null
   readonly groupBy: readonly Expr[]
   readonly having: Expr | null
+  /** Hints after SELECT (BROADCAST(t) in a hint comment): hint name → the relations it names. */
+  readonly hints: readonly {
+    readonly name: string
+    readonly relations: readonly string[]
+    readonly at: number
+  }[]
   readonly at: number
 }
 

@@ -10,6 +10,8 @@ export type TokenKind =
   | 'word'
   /** A `backquoted` name: never a keyword. */
   | 'quotedName'
+  /** The text of a hint comment, which opens with a slash, a star and a plus. */
+  | 'hint'
   | 'string'
   | 'number'
   | 'op'
@@ -48,6 +50,8 @@ export function tokenize(text: string): Token[] {
     if (c === '/' && text[i + 1] === '*') {
       const close = text.indexOf('*/', i + 2)
       if (close < 0) throw syntaxError(text, i, 'the comment is not closed: add */.')
+      if (text[i + 2] === '+')
+        tokens.push({ kind: 'hint', text: text.slice(i + 3, close), start: i + 3, end: close })
       i = close + 2
       continue
     }

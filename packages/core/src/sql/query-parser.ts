@@ -93,6 +93,7 @@ function parseQueryTerm(ts: TokenStream): QueryBody {
 
 function parseSelect(ts: TokenStream): SelectAst {
   const at = ts.expectWord('SELECT', 'SELECT').start
+  const hints = parseHints(ts)
   const distinct = ts.acceptWord('DISTINCT')
   if (!distinct) ts.acceptWord('ALL')
   const items: SelectItem[] = []
@@ -121,7 +122,52 @@ function parseSelect(ts: TokenStream): SelectAst {
     while (ts.acceptOp(','))
   }
   const having = ts.acceptWord('HAVING') ? parseExpression(ts) : null
-  return { kind: 'select', distinct, items, from, where, groupBy, having, at }
+  return { kind: 'select', distinct, items, from, where, groupBy, having, hints, at }
+}
+
+/** Spark's names for the broadcast hint; other hint names pass through as written, lower-cased. */
+const hintNames: Record<string, string> = {
+  BROADCAST: 'broadcast',
+  BROADCASTJOIN: 'broadcast',
+  MAPJOIN: 'broadcast',
+}
+
+/** A hint comment right after SELECT: NAME(t, ...) [, NAME(...)]. */
+function parseHints(ts: TokenStream): SelectAst['hints'] {
+  const hint = ts.hintAfterPrevious()
+  if (!hint) return []
+  const inner = new TokenStream(hint.text)
+  const out: { name: string; relations: string[]; at: number }[] = []
+  const fail = (e: unknown): never => {
+    const cause =
+      e instanceof Error
+        ? e.message
+            .split('\n')[0]
+            .replace(/^PARSE_SYNTAX_ERROR: /, '')
+            .replace(/ \(line.*$/, '')
+        : String(e)
+    throw ts.errorAt(
+      hint.start,
+      `cannot read the hint /*+${hint.text}*/: ${cause} Write it as /*+ BROADCAST(t) */.`,
+    )
+  }
+  try {
+    while (!inner.atEnd) {
+      const at = hint.start + inner.peek().start
+      const name = inner.expectName('a hint name').toUpperCase()
+      const relations: string[] = []
+      if (inner.acceptOp('(')) {
+        do relations.push(inner.expectName('a relation name'))
+        while (inner.acceptOp(','))
+        inner.expectOp(')')
+      }
+      out.push({ name: hintNames[name] ?? name.toLowerCase(), relations, at })
+      inner.acceptOp(',')
+    }
+  } catch (e) {
+    fail(e)
+  }
+  return out
 }
 
 /** `expr [AS] alias`, `*` or `name.*`; also what selectExpr() reads. */

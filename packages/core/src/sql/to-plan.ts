@@ -90,24 +90,31 @@ class Translator {
     }
   }
 
-  private relation(r: Relation, inJoin: boolean): Scope {
+  private relation(r: Relation, inJoin: boolean, hints: ReadonlyMap<string, string> = new Map()): Scope {
+    const hinted = (scope: Scope, name: string | null): Scope => {
+      const hint = name === null ? undefined : hints.get(name.toLowerCase())
+      if (hint === undefined) return scope
+      // What df.hint(name) / F.broadcast(df) makes, on this side.
+      const plan: LogicalPlan = { kind: 'hint', child: scope.plan, name: hint }
+      return { plan, visible: scope.visible.map((v) => (v.plan === scope.plan ? { ...v, plan } : v)) }
+    }
     switch (r.kind) {
       case 'table': {
         let plan = this.ctes.get(r.name.toLowerCase()) ?? this.catalog.lookup(r.name)
         if (r.watermark) plan = withWatermark(plan, r.watermark.column, r.watermark.delay)
         const name = r.alias ?? r.name
         if (r.alias !== null || inJoin) plan = { kind: 'subqueryAlias', child: plan, name }
-        return { plan, visible: [{ name, columns: sameNames(plan), plan }] }
+        return hinted({ plan, visible: [{ name, columns: sameNames(plan), plan }] }, name)
       }
       case 'subquery': {
         let plan = this.query(r.query)
         if (r.alias === null) return { plan, visible: [] }
         plan = { kind: 'subqueryAlias', child: plan, name: r.alias }
-        return { plan, visible: [{ name: r.alias, columns: sameNames(plan), plan }] }
+        return hinted({ plan, visible: [{ name: r.alias, columns: sameNames(plan), plan }] }, r.alias)
       }
       case 'join': {
-        const left = this.relation(r.left, true)
-        const right = this.relation(r.right, true)
+        const left = this.relation(r.left, true, hints)
+        const right = this.relation(r.right, true, hints)
         const join = (l: Scope, rs: Scope): Scope => {
           const both: Scope = { plan: l.plan, visible: [...l.visible, ...rs.visible] }
           const on = r.using ? r.using : r.on ? new Column(qualify(r.on, both, [l.plan, rs.plan])) : undefined
@@ -132,7 +139,19 @@ class Translator {
   }
 
   private select(s: SelectAst): { plan: LogicalPlan; scope: Scope } {
-    const from = this.relation(s.from, false)
+    const hints = new Map<string, string>()
+    for (const h of s.hints) for (const rel of h.relations) hints.set(rel.toLowerCase(), h.name)
+    const from = this.relation(s.from, false, hints)
+    const named = new Set(from.visible.map((v) => v.name.toLowerCase()))
+    for (const h of s.hints) {
+      const unknown = h.relations.find((rel) => !named.has(rel.toLowerCase()))
+      if (unknown !== undefined) {
+        throw unknownRelationInHint(
+          unknown,
+          from.visible.map((v) => v.name),
+        )
+      }
+    }
     const scope = from
     let plan = from.plan
     if (s.where) {
@@ -319,6 +338,13 @@ function sortBy(plan: LogicalPlan, orders: readonly Expr[]): LogicalPlan {
     exprs: [...plan.exprs, ...[...missing].map(column)],
   }
   return { kind: 'project', child: { kind: 'sort', child: widened, orders }, exprs: output.map(column) }
+}
+
+function unknownRelationInHint(name: string, relations: readonly string[]): AnalysisError {
+  return new AnalysisError(
+    `TABLE_NOT_FOUND: the hint names '${name}', which is not a relation of its SELECT (${relations.map((r) => `'${r}'`).join(', ') || 'none'}).`,
+    'TABLE_NOT_FOUND',
+  )
 }
 
 const sameNames = (plan: LogicalPlan): Map<string, string> => new Map(schemaOf(plan).names.map((n) => [n, n]))

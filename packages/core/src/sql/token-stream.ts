@@ -20,6 +20,8 @@ export const isReserved = (word: string): boolean => reserved.has(word.toUpperCa
 export class TokenStream {
   private readonly tokens: Token[]
   private index = 0
+  /** Hint comments by the index of the token they follow: only right after SELECT do they count. */
+  private readonly hints = new Map<number, Token>()
 
   /**
    * @param timeZone the session's zone, in which `TIMESTAMP '...'` literals are read
@@ -31,7 +33,16 @@ export class TokenStream {
     /** Values of the query's `:name` parameter markers (Spark's parameterized sql()). */
     readonly params: Readonly<Record<string, unknown>> = {},
   ) {
-    this.tokens = tokenize(text)
+    this.tokens = []
+    for (const t of tokenize(text)) {
+      if (t.kind === 'hint') this.hints.set(this.tokens.length - 1, t)
+      else this.tokens.push(t)
+    }
+  }
+
+  /** The hint comment right after the token just read (SELECT, then BROADCAST(t) in a hint comment), if any. */
+  hintAfterPrevious(): Token | undefined {
+    return this.hints.get(this.index - 1)
   }
 
   peek(ahead = 0): Token {

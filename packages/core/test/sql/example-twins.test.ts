@@ -390,7 +390,7 @@ const twins: Twin[] = [
           WITH profile AS (
             SELECT card, avg(amount) AS usualSpend, count(*) AS historyCount FROM history GROUP BY card
           )
-          SELECT txId, card, amount, usualSpend,
+          SELECT /*+ BROADCAST(profile) */ txId, card, amount, usualSpend,
                  round(amount / usualSpend, 1) AS ratio,
                  CASE WHEN usualSpend IS NULL THEN 'no profile'
                       WHEN amount > usualSpend * 5 THEN 'far above usual'

@@ -254,6 +254,35 @@ describe('session.sql over views', () => {
     expect(union.map((r) => r.id).sort()).toEqual([1, 2])
   })
 
+  it('a BROADCAST hint after SELECT is F.broadcast on that side; elsewhere it is a comment', () => {
+    const { session, orderDf } = setup()
+    const countries = session.createDataFrame(
+      [{ county: 'Switzerland', code: 'CH' }],
+      schema({ county: 'string', code: 'string' }),
+    )
+    orderDf.createOrReplaceTempView('orders')
+    countries.createOrReplaceTempView('countries')
+    const bySql = session.sql(
+      'SELECT /*+ BROADCAST(c) */ o.id, c.code FROM orders o JOIN countries c ON o.address.county = c.county',
+    )
+    const fluent = orderDf
+      .alias('o')
+      .join(F.broadcast(countries.alias('c')), col('o.address.county').eq(col('c.county')))
+      .select('id', 'code')
+    expect(explainOf(bySql)).toBe(explainOf(fluent))
+    expect(explainOf(bySql)).toMatch(/ResolvedHint \(strategy=broadcast\)/)
+    const comment = session.sql(
+      'SELECT /* BROADCAST(c) */ o.id FROM orders o JOIN countries c ON o.address.county = c.county',
+    )
+    expect(explainOf(comment)).not.toMatch(/ResolvedHint/)
+    expect(() => session.sql('SELECT /*+ BROADCAST(x) */ id FROM orders')).toThrow(
+      /the hint names 'x', which is not a relation/,
+    )
+    expect(() => session.sql('SELECT /*+ BROADCAST( */ id FROM orders')).toThrow(
+      /PARSE_SYNTAX_ERROR: cannot read the hint/,
+    )
+  })
+
   it('a join whose sides share column names (a self-join) reads them by relation, as Spark SQL does', async () => {
     const { session, orderDf } = setup()
     orderDf.createOrReplaceTempView('orders')
