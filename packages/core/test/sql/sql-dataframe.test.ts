@@ -172,6 +172,7 @@ describe('session.sql over views', () => {
       .agg(F.count().alias('n'), F.sum('amount'))
       .where(col('n').geq(1))
     expect(explainOf(sqlForm)).toBe(explainOf(fluent))
+    expect(sqlForm.plan).toEqual(fluent.plan)
     const rows = await sqlForm.collect()
     expect(rows.map((r) => [r.county, r.n, r['sum(amount)']]).sort()).toEqual(
       [

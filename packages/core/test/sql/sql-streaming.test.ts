@@ -52,6 +52,7 @@ describe('streaming queries through session.sql', () => {
       .groupBy(F.window('ts', '10 minutes').alias('w'), 'user')
       .agg(F.count().alias('n'), F.sum('amount').alias('total'))
     expect(quietExplain(bySql)).toBe(quietExplain(fluent))
+    expect(bySql.plan).toEqual(fluent.plan)
 
     const checkpoint = tempDir()
     let q = await runToMemory(bySql, 'windows', checkpoint, 'append')
