@@ -124,10 +124,27 @@ export class Session {
    * `:name` markers, never into the text: `session.sql('SELECT * FROM t WHERE user = :user',
    * { user })` (Spark's parameterized queries).
    */
-  sql(query: string, args: Readonly<Record<string, unknown>> = {}): DataFrame<Record<string, unknown>> {
+  sql(query: string, args?: Readonly<Record<string, unknown>>): DataFrame<Record<string, unknown>>
+  /**
+   * As a tagged template: each \${value} is a parameter, never SQL text.
+   * `` session.sql`SELECT * FROM orders WHERE customer = ${customer}` ``. Values only:
+   * names of views or columns cannot be interpolated.
+   */
+  sql(strings: TemplateStringsArray, ...values: unknown[]): DataFrame<Record<string, unknown>>
+  sql(query: string | TemplateStringsArray, ...rest: unknown[]): DataFrame<Record<string, unknown>> {
+    let text: string
+    let args: Readonly<Record<string, unknown>>
+    if (typeof query === 'string') {
+      text = query
+      args = (rest[0] as Readonly<Record<string, unknown>> | undefined) ?? {}
+    } else {
+      // Each interpolation becomes a marker whose name no query can write unquoted by accident.
+      text = query.reduce((acc, part, i) => `${acc}:__value${i - 1}${part}`)
+      args = Object.fromEntries(rest.map((v, i) => [`__value${i}`, v]))
+    }
     const timeZone = this.conf.get('tributary.sql.session.timeZone', 'UTC')
     const catalog = { lookup: (name: string) => this.lookupRelation(name) }
-    return new DataFrame(this, sqlToPlan(query, catalog, timeZone, args))
+    return new DataFrame(this, sqlToPlan(text, catalog, timeZone, args))
   }
 
   /** @internal registers a view; DataFrame.createOrReplaceTempView / createTempView call it. */

@@ -363,6 +363,25 @@ describe('injection attempts stay data', () => {
     )
   })
 
+  it('the sql tagged template makes every interpolation a parameter', async () => {
+    const { session } = setup()
+    const evil = "x' OR '1' = '1"
+    const df = session.createDataFrame(
+      [
+        { s: evil, n: 1 },
+        { s: 'x', n: 2 },
+      ],
+      schema({ s: 'string', n: 'int' }),
+    )
+    df.createOrReplaceTempView('t')
+    const min = 0
+    expect(await session.sql`SELECT n FROM t WHERE s = ${evil} AND n > ${min}`.collect()).toEqual([{ n: 1 }])
+    expect(await session.sql`SELECT n FROM t WHERE s = ${'x'}`.collect()).toEqual([{ n: 2 }])
+    // A name cannot be interpolated: it would be a value.
+    const table = 't'
+    expect(() => session.sql`SELECT n FROM ${table}`).toThrow(/PARSE_SYNTAX_ERROR: expected a view name/)
+  })
+
   it('backquoted names are looked up as names, whatever they contain', async () => {
     const { session } = setup()
     const weird = 'a"); process.exit(1); //'
