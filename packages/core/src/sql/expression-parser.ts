@@ -16,6 +16,9 @@ import type { TokenStream } from './token-stream.js'
 
 const call = (name: string, ...args: Expr[]): Expr => ({ kind: 'call', name, args })
 
+/** The call name of `x IN (SELECT ...)` until the translator makes it a semi join. */
+export const IN_SUBQUERY = '__in_subquery'
+
 const comparisons: Record<string, string> = {
   '=': 'eq',
   '==': 'eq',
@@ -93,11 +96,22 @@ function parsePredicate(ts: TokenStream): Expr {
     let matched: Expr | null = null
     if (ts.acceptWord('IN')) {
       ts.expectOp('(')
-      if (ts.isWord('SELECT'))
-        throw ts.errorAt(
-          ts.peek().start,
-          'IN (SELECT ...) subqueries are not supported; join with the subquery (LEFT SEMI JOIN) instead.',
-        )
+      if (ts.isWord('SELECT') || ts.isWord('WITH')) {
+        const at = ts.peek().start
+        if (!ts.parseSubquery || negated) {
+          throw ts.errorAt(
+            at,
+            negated
+              ? 'NOT IN (SELECT ...) is not supported (its null semantics differ from an anti join); write LEFT ANTI JOIN when the columns have no nulls.'
+              : 'IN (SELECT ...) works in session.sql only; here, join with the subquery (LEFT SEMI JOIN).',
+          )
+        }
+        const query = ts.parseSubquery(ts)
+        ts.expectOp(')')
+        // Not an expression the engine evaluates: to-plan.ts turns it into a LEFT SEMI JOIN.
+        left = { kind: 'call', name: IN_SUBQUERY, args: [left], options: { query, at } }
+        continue
+      }
       const values = [parseExpression(ts)]
       while (ts.acceptOp(',')) values.push(parseExpression(ts))
       ts.expectOp(')')

@@ -14,6 +14,7 @@ export function parseQueryText(
   params: Readonly<Record<string, unknown>> = {},
 ): QueryAst {
   const ts = new TokenStream(text, timeZone, params)
+  ts.parseSubquery = parseQuery
   if (ts.atEnd) throw ts.unexpected('a query (SELECT ... FROM ...)')
   const q = parseQuery(ts)
   ts.acceptOp(';')

@@ -17,6 +17,7 @@ import { unknownColumn } from '../types/schema.js'
 import { parseDuration } from '../util/duration.js'
 import { AnalysisError } from '../util/errors.js'
 import type { QueryAst, QueryBody, Relation, SelectAst } from './ast.js'
+import { IN_SUBQUERY } from './expression-parser.js'
 import { containsAggregate, isAggregateCall, rewriteExpr, sameExpr } from './rewrite.js'
 
 /** Where FROM finds names: temporary views (and memory-sink tables), by name. */
@@ -155,14 +156,44 @@ class Translator {
     const scope = from
     let plan = from.plan
     if (s.where) {
-      const condition = qualify(s.where, scope, null)
-      if (containsAggregate(condition)) {
-        throw new AnalysisError(
-          `INVALID_WHERE_CONDITION: WHERE ${exprName(condition)} uses an aggregate function; filter aggregated rows with HAVING.`,
-          'INVALID_WHERE_CONDITION',
-        )
+      // `x IN (SELECT y ...)` among the ANDed conditions: a LEFT SEMI JOIN on x = y, as Spark plans it.
+      const rest: Expr[] = []
+      for (const c of conjuncts(s.where)) {
+        if (c.kind === 'call' && c.name === IN_SUBQUERY)
+          plan = this.semiJoin(plan, qualify(c.args[0], scope, null), c)
+        else rest.push(c)
       }
-      plan = { kind: 'filter', child: plan, condition }
+      if (rest.length > 0) {
+        // Without subqueries the condition stays the tree it was (BETWEEN's AND included).
+        const kept = rest.length === conjuncts(s.where).length ? s.where : rest.reduce(and)
+        const condition = qualify(kept, scope, null)
+        if (containsAggregate(condition)) {
+          throw new AnalysisError(
+            `INVALID_WHERE_CONDITION: WHERE ${exprName(condition)} uses an aggregate function; filter aggregated rows with HAVING.`,
+            'INVALID_WHERE_CONDITION',
+          )
+        }
+        plan = { kind: 'filter', child: plan, condition }
+      }
+    }
+    const whereRest = s.where
+      ? conjuncts(s.where).filter((c) => !(c.kind === 'call' && c.name === IN_SUBQUERY))
+      : []
+    for (const e of [
+      ...whereRest,
+      ...s.items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : [])),
+      ...s.groupBy,
+      ...(s.having ? [s.having] : []),
+    ]) {
+      rewriteExpr(e, (x) => {
+        if (x.kind === 'call' && x.name === IN_SUBQUERY) {
+          throw new AnalysisError(
+            'UNSUPPORTED_SUBQUERY_EXPRESSION: IN (SELECT ...) is supported as a WHERE condition joined to the others by AND only.',
+            'UNSUPPORTED_SUBQUERY_EXPRESSION',
+          )
+        }
+        return undefined
+      })
     }
     // Join columns renamed to `c.ts` (both sides had ts) keep the name SQL gives them (ts)
     // where that name is not taken by another item; otherwise they stay `c.ts`.
@@ -194,6 +225,35 @@ class Translator {
     }
     if (s.distinct) plan = { kind: 'distinct', child: plan, columns: null }
     return { plan, scope: { plan, visible: scope.visible } }
+  }
+
+  /** plan LEFT SEMI JOIN (the subquery) ON value = its one column. */
+  private semiJoin(plan: LogicalPlan, value: Expr, inSubquery: Extract<Expr, { kind: 'call' }>): LogicalPlan {
+    const sub = this.query(inSubquery.options?.query as QueryAst)
+    const columns = schemaOf(sub).names
+    if (columns.length !== 1) {
+      throw new AnalysisError(
+        `INVALID_SUBQUERY_EXPRESSION: the subquery of IN (SELECT ...) must return one column, but returns ${columns.length} (${columns.join(', ')}).`,
+        'INVALID_SUBQUERY_EXPRESSION',
+      )
+    }
+    // Both sides named, so that a column both have is told apart in the condition.
+    const outer = '__outer'
+    const inner = '__in_subquery'
+    const left = rewriteExpr(value, (x) =>
+      x.kind === 'column' ? { kind: 'column', path: `${outer}.${x.path}` } : undefined,
+    )
+    const condition = new Column({
+      kind: 'call',
+      name: 'eq',
+      args: [left, { kind: 'column', path: `${inner}.${columns[0]}` }],
+    })
+    return joinPlan(
+      { kind: 'subqueryAlias', child: plan, name: outer },
+      { kind: 'subqueryAlias', child: sub, name: inner },
+      condition,
+      'left_semi',
+    )
   }
 
   private aggregate(
@@ -345,6 +405,13 @@ function unknownRelationInHint(name: string, relations: readonly string[]): Anal
     `TABLE_NOT_FOUND: the hint names '${name}', which is not a relation of its SELECT (${relations.map((r) => `'${r}'`).join(', ') || 'none'}).`,
     'TABLE_NOT_FOUND',
   )
+}
+
+const and = (a: Expr, b: Expr): Expr => ({ kind: 'call', name: 'and', args: [a, b] })
+
+/** The conditions ANDed at the top of e. */
+function conjuncts(e: Expr): Expr[] {
+  return e.kind === 'call' && e.name === 'and' ? [...conjuncts(e.args[0]), ...conjuncts(e.args[1])] : [e]
 }
 
 const sameNames = (plan: LogicalPlan): Map<string, string> => new Map(schemaOf(plan).names.map((n) => [n, n]))

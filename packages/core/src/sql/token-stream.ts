@@ -20,6 +20,9 @@ export const isReserved = (word: string): boolean => reserved.has(word.toUpperCa
 export class TokenStream {
   private readonly tokens: Token[]
   private index = 0
+  /** Reads `SELECT ...` inside `IN (...)`; set by the query parser, absent for lone expressions. */
+  parseSubquery?: (ts: TokenStream) => unknown
+
   /** Hint comments by the index of the token they follow: only right after SELECT do they count. */
   private readonly hints = new Map<number, Token>()
 

@@ -255,6 +255,32 @@ describe('session.sql over views', () => {
     expect(union.map((r) => r.id).sort()).toEqual([1, 2])
   })
 
+  it('WHERE x IN (SELECT ...) is a LEFT SEMI JOIN', async () => {
+    const { session, orderDf } = setup()
+    orderDf.createOrReplaceTempView('orders')
+    session
+      .createDataFrame([{ id: 3 }, { id: 1 }, { id: 9 }], schema({ id: 'long' }))
+      .createOrReplaceTempView('flagged')
+    const q = session.sql(
+      'SELECT id, amount FROM orders WHERE amount > 50 AND id IN (SELECT id FROM flagged WHERE id < 5) ORDER BY id',
+    )
+    expect(await q.collect()).toEqual([
+      { id: 1, amount: 120 },
+      { id: 3, amount: 75 },
+    ])
+    expect(explainOf(q)).toMatch(/LeftSemi/)
+    expect(() => session.sql('SELECT id FROM orders WHERE id IN (SELECT id, id FROM flagged)')).toThrow(
+      /INVALID_SUBQUERY_EXPRESSION: the subquery of IN \(SELECT ...\) must return one column/,
+    )
+    expect(() => session.sql('SELECT id FROM orders WHERE id = 1 OR id IN (SELECT id FROM flagged)')).toThrow(
+      /UNSUPPORTED_SUBQUERY_EXPRESSION/,
+    )
+    expect(() => session.sql('SELECT id FROM orders WHERE id NOT IN (SELECT id FROM flagged)')).toThrow(
+      /PARSE_SYNTAX_ERROR: NOT IN \(SELECT ...\) is not supported/,
+    )
+    expect(() => orderDf.where('id IN (SELECT id FROM flagged)')).toThrow(/works in session.sql only/)
+  })
+
   it('a BROADCAST hint after SELECT is F.broadcast on that side; elsewhere it is a comment', () => {
     const { session, orderDf } = setup()
     const countries = session.createDataFrame(
