@@ -4,7 +4,9 @@
  */
 
 export { Column, type ColumnOrValue, NamedColumn } from './api/column.js'
+export { ColumnOf, type ColumnOfShape } from './api/column-of.js'
 export { DataFrame } from './api/dataframe.js'
+export type { AvroOptions } from './api/functions.js'
 export * as functions from './api/functions.js'
 export {
   avg,
@@ -101,7 +103,8 @@ export { StreamingQuery } from './streaming/streaming-query.js'
 export type { TriggerSpec } from './streaming/trigger.js'
 export * from './types/data-types.js'
 export type { ColumnName, ColumnPath, JsOf, RowOf, Simplify } from './types/row-types.js'
-export { Schema, schema } from './types/schema.js'
+export { type RowOfSchema, Schema, schema } from './types/schema.js'
+export { schemaSource } from './types/schema-source.js'
 export { nullable, type SchemaSpec, type TypeSpec } from './types/type-spec.js'
 export { parseDuration } from './util/duration.js'
 export {

@@ -52,8 +52,9 @@ abstract class Reader<R, Self> {
   parquet(path: string): DataFrame<R> {
     return this.withFormat('parquet').loadFrame(path)
   }
-  text(path: string): DataFrame<R> {
-    return this.withFormat('text').loadFrame(path)
+  /** One row per line in a string column `value` (Spark's default), or the one string column of `.schema(...)`. */
+  text(path: string): DataFrame<Record<string, unknown> extends R ? { value: string } : R> {
+    return this.withFormat('text').loadFrame(path) as never
   }
 
   private withFormat(format: string): Reader<R, Self> {

@@ -142,6 +142,27 @@ const special: Record<string, (name: string, args: readonly Expr[], distinct: bo
       new Column(args[0]),
       (literalArg(name, args[1], 'second', '0.05') as number | undefined) ?? 0.05,
     ).expr,
+  // from_avro(data, 'json schema') and to_avro(data[, 'json schema']), as spark-avro's SQL functions.
+  from_avro: (name, args) => {
+    if (args.length !== 2)
+      throw new FunctionCallError(
+        `from_avro() takes a binary column and a JSON Avro schema, but was given ${args.length} argument(s).`,
+      )
+    return F.from_avro(
+      new Column(args[0]),
+      literalArg(name, args[1], 'second', `'{"type": "record", ...}'`) as string,
+    ).expr
+  },
+  to_avro: (name, args) => {
+    if (args.length < 1 || args.length > 2)
+      throw new FunctionCallError(
+        `to_avro() takes a column and an optional JSON Avro schema, but was given ${args.length} argument(s).`,
+      )
+    return F.to_avro(
+      new Column(args[0]),
+      literalArg(name, args[1], 'second', `'{"type": "record", ...}'`) as string | undefined,
+    ).expr
+  },
   percentile_approx: (name, args) => percentile(name, args, F.percentile_approx),
   approx_percentile: (name, args) => percentile(name, args, F.approx_percentile),
 }

@@ -1,5 +1,5 @@
 /**
- * 09 — Orders by country, written in SQL first
+ * 30 — Orders by country, written in SQL first
  *
  * The same streaming query as the DataFrame API builds, written as Spark SQL: register the
  * stream (with its watermark) and a small country table as temporary views, then
@@ -12,7 +12,7 @@
  * Windows are written once, in append mode, when the watermark passes their end. The query
  * is stopped and started again from its checkpoint halfway: no window is lost or doubled.
  *
- * Run: npx tsx examples/09-sql-orders.ts
+ * Run: npx tsx examples/30-sql-orders.ts
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -22,7 +22,7 @@ import { col, functions as F, MemoryStream, Session, schema } from '@tributary/c
 
 const session = Session.builder().appName('sql-orders').getOrCreate()
 const at = (hhmm: string) => new Date(`2026-10-05T${hhmm}:00Z`)
-const checkpoint = mkdtempSync(path.join(tmpdir(), 'tributary-example-09-'))
+const checkpoint = mkdtempSync(path.join(tmpdir(), 'tributary-example-30-'))
 
 // Step 1: the views. Watermarks go on the DataFrame before it is registered, as in Spark.
 const orders = new MemoryStream(
