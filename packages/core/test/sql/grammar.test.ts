@@ -92,6 +92,8 @@ describe('expressions build the fluent API’s nodes', () => {
         ],
       }).expr,
     ],
+    [`from_avro(v, '{"type": "string"}')`, F.from_avro('v', '{"type": "string"}').expr],
+    [`to_avro(v)`, F.to_avro('v').expr],
     ["ts + INTERVAL '10' MINUTE", col('ts').plus(F.interval('10 minutes')).expr],
     ['ts - INTERVAL 2 HOURS', col('ts').minus(F.interval('2 hours')).expr],
     ["INTERVAL '1 hour 30 minutes'", F.interval('90 minutes').expr],
