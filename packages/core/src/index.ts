@@ -49,7 +49,12 @@ export type { ForeachWriter } from './sinks/foreach-sinks.js'
 export { type ObservableBatch, ObservableSink } from './sinks/observable-sink.js'
 export type { OutputMode, SaveMode, Sink, SinkContext, SinkProvider } from './sinks/sink.js'
 export { MemoryStream } from './sources/memory-stream.js'
-export { fromObservable, ObservableSource, observableSourceProvider } from './sources/observable-source.js'
+export {
+  fromObservable,
+  ObservableSource,
+  type ObservableSourceOptions,
+  observableSourceProvider,
+} from './sources/observable-source.js'
 export {
   RATE_SCHEMA,
   type RateRows,
@@ -63,7 +68,13 @@ export {
   rateMicroBatchRows,
   rateMicroBatchSourceProvider,
 } from './sources/rate-micro-batch.js'
-export { ReceiveBuffer } from './sources/receive-buffer.js'
+export {
+  BUFFER_OPTIONS,
+  type BufferFullPolicy,
+  type BufferLimits,
+  ReceiveBuffer,
+  readBufferLimits,
+} from './sources/receive-buffer.js'
 export {
   SOCKET_SCHEMA,
   SOCKET_SCHEMA_WITH_TIMESTAMP,
@@ -116,3 +127,4 @@ export {
   TributaryError,
 } from './util/errors.js'
 export { Options } from './util/options.js'
+export { isSecretOption, REDACTED, redactOptions, redactText, showOnly } from './util/redact.js'

@@ -5,7 +5,7 @@
  * as long as they are within its duplicate window (2 minutes unless configured).
  */
 import { headers as natsHeaders } from '@nats-io/nats-core'
-import { type ColumnarBatch, type Sink, type SinkProvider, TributaryError } from '@tributary/core'
+import { type ColumnarBatch, type Sink, type SinkProvider, showOnly, TributaryError } from '@tributary/core'
 import { closeConnection, type JetStreamConnection, openConnection } from './connection.js'
 import { ensureStreamOn, streamSpecFromOptions } from './ensure-stream.js'
 import { readSinkOptions, SINK_OPTIONS } from './options.js'
@@ -114,3 +114,6 @@ export const natsSinkProvider: SinkProvider = {
 }
 
 export const jetstreamSinkProvider: SinkProvider = { ...natsSinkProvider, name: 'jetstream' }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(JetStreamSink, (x) => ({ description: x.description }))

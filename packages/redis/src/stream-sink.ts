@@ -18,6 +18,7 @@ import {
   type ColumnarBatch,
   type Schema,
   type Sink,
+  showOnly,
   TributaryError,
   typeToString,
 } from '@tributary/core'
@@ -280,3 +281,6 @@ export class RedisStreamSink implements Sink {
     return { entriesAdded: this.added, entriesSkipped: this.skipped }
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(RedisStreamSink, (x) => ({ description: x.description }))
