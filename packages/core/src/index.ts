@@ -123,6 +123,7 @@ export {
   CheckpointError,
   MalformedRecordError,
   OptionError,
+  StorageError,
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'
