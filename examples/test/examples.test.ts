@@ -33,6 +33,7 @@ const expectedOutput: Record<string, RegExp> = {
   '21-ads-impressions-clicks.ts': /Checked: clicks attributed within an hour/,
   '22-fraud-profile.ts': /Checked: card A flagged far above its usual spend/,
   '23-parallel.ts': /Checked: counted on 2 worker threads/,
+  '30-sql-orders.ts': /Checked: SQL windows written once across a restart, with the fluent plan/,
 }
 
 const serverMissing = /not reachable|unreachable|is not running/i
