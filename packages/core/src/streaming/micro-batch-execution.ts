@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
 import type { PhysicalOperator } from '../exec/operator.js'
-import { statefulOperators } from '../exec/operator.js'
+import { statefulOperators, statefulOperatorsSinkFirst } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { OutputMode, Sink } from '../sinks/sink.js'
@@ -487,7 +487,9 @@ export class MicroBatchExecution {
       processedRowsPerSecond: totalIn / processingSec,
       durationMs: full,
       eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.watermarks !== null),
-      stateOperators: this.operator ? statefulOperators(this.operator).map((op) => op.progress()) : [],
+      stateOperators: this.operator
+        ? statefulOperatorsSinkFirst(this.operator).map((op) => op.progress())
+        : [],
       sources,
       sink: {
         description: this.sink!.description,

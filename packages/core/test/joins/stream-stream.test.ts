@@ -69,7 +69,7 @@ describe("Spark's impressions and clicks", () => {
   it('inner join: each click within an hour of its impression, once; state evicted by the watermark', async () => {
     const { impressions, clicks, joined } = adsQuery(newSession(), 'inner')
     expect(joined.explain()).toMatch(
-      /StreamingSymmetricHashJoin \[impressionAdId\], \[clickAdId\], Inner, .*state: left impressionTime <= watermark - 3600000 ms, right clickTime <= watermark \+ 0 ms/,
+      /StreamingSymmetricHashJoin \[impressionAdId\], \[clickAdId\], Inner, .*state: left impressionTime <= watermark - 3600001 ms, right clickTime <= watermark - 1 ms/,
     )
     await testStream(
       joined,
@@ -230,7 +230,8 @@ describe('stream-stream joins on event-time windows and without watermarks', () 
       CheckNewAnswer({ k: 2, a: 'y', b: 'q' }, { k: 1, a: 'x', b: 'r' }),
       AddData(a, { k: 1, a: 'z' }),
       CheckNewAnswer({ k: 1, a: 'z', b: 'p' }, { k: 1, a: 'z', b: 'r' }),
-      AssertNumStateRows(6, 1),
+      // Six rows stored, each updated once over the three batches (summed since the last check, as Spark counts).
+      AssertNumStateRows(6, 6),
     )
   })
 
