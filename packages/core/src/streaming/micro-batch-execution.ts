@@ -17,12 +17,14 @@ import type { OutputMode, Sink } from '../sinks/sink.js'
 import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
 import { stateStoreProvider } from '../state/providers.js'
 import { StateManager } from '../state/state-manager.js'
-import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
+import { CheckpointError, OptionError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
+
+const WATERMARK_POLICY = 'tributary.streaming.multipleWatermarkPolicy'
 
 /** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
 export const RECORDED_CONF = [
@@ -98,6 +100,8 @@ export class MicroBatchExecution {
   /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
   private lastBatchWatermarkMs = 0
   private committed: Offset[] = []
+  /** Settings the checkpoint fixed for this query (they win over the session's). */
+  private readonly recordedConf: Record<string, string> = {}
   private nextBatchId = 0
   private pendingReplay: PlannedBatch | null = null
   private watermarkMs = 0
@@ -166,13 +170,31 @@ export class MicroBatchExecution {
       }
       this.sink = await this.config.createSink()
       await this.recover()
-      const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
-      this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
+      this.watermarks = new WatermarkTracker(this.watermarkMs, this.watermarkPolicy())
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
       await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.()])
       throw e
     }
+  }
+
+  /**
+   * The multiple-watermark policy in force: the one the checkpoint recorded (as Spark
+   * restores it from the offset log, so a restart cannot change how the watermark moves),
+   * else the session's. Anything but min or max is refused.
+   */
+  private watermarkPolicy(): 'min' | 'max' {
+    const key = WATERMARK_POLICY
+    const value = this.recordedConf[key] ?? this.config.conf(key) ?? 'min'
+    const policy = value.trim().toLowerCase()
+    if (policy !== 'min' && policy !== 'max') {
+      throw new OptionError(
+        `INVALID_OPTION: ${key} is '${value}', which is not a watermark policy. Set it to 'min' (the default: the slowest input holds the watermark back) or 'max' (the fastest input moves it).`,
+        'INVALID_OPTION',
+      )
+    }
+    this.recordedConf[key] = policy
+    return policy
   }
 
   /** Step 0: where to go on from. Offsets N with commit N-1 means batch N must run again. */
@@ -192,6 +214,8 @@ export class MicroBatchExecution {
       return
     }
     const { batchId: n, value } = lastOffsets
+    const recorded = value.metadata.conf?.[WATERMARK_POLICY]
+    if (recorded !== undefined) this.recordedConf[WATERMARK_POLICY] = recorded
     if (value.offsets.length !== this.sources.length) {
       throw new CheckpointError(
         `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
@@ -314,7 +338,7 @@ export class MicroBatchExecution {
     if (noNewData && !this.needsNoDataBatch()) return null
     const conf: Record<string, string> = {}
     for (const k of RECORDED_CONF) {
-      const v = this.config.conf(k)
+      const v = this.recordedConf[k] ?? this.config.conf(k)
       if (v !== undefined) conf[k] = v
     }
     const metadata: BatchMetadata = {

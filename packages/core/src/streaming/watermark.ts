@@ -26,11 +26,12 @@ export class WatermarkTracker {
     return this.watermarkMs
   }
 
-  /** Called by an EventTimeWatermark operator with the event times of its batch. */
+  /**
+   * Called by an EventTimeWatermark operator with the event times of its batch. An operator
+   * that has seen no data yet counts with a watermark of 0 (Spark), so under the `min`
+   * policy the global watermark waits until every input has seen data.
+   */
   observe(operatorId: number, delayMs: number, stats: EventTimeStats): void {
-    if (stats.count === 0) {
-      if (!this.operators.has(operatorId)) return
-    }
     const op = this.operators.get(operatorId) ?? { maxEventTime: Number.NEGATIVE_INFINITY, delayMs }
     if (stats.count > 0) op.maxEventTime = Math.max(op.maxEventTime, stats.max)
     this.operators.set(operatorId, op)
@@ -47,9 +48,9 @@ export class WatermarkTracker {
 
   /** Ends the batch: advances the watermark and returns the batch's event-time stats. */
   advance(): { watermarkMs: number; changed: boolean; stats: EventTimeStats | null } {
-    const candidates = [...this.operators.values()]
-      .filter((o) => Number.isFinite(o.maxEventTime))
-      .map((o) => o.maxEventTime - o.delayMs)
+    const candidates = [...this.operators.values()].map((o) =>
+      Number.isFinite(o.maxEventTime) ? o.maxEventTime - o.delayMs : 0,
+    )
     const stats = this.batch
     this.batch = null
     if (candidates.length === 0) return { watermarkMs: this.watermarkMs, changed: false, stats }
