@@ -67,15 +67,17 @@ export function AddData<T>(stream: MemoryStream<T>, ...rows: T[]): StreamAction 
 }
 
 /**
- * Adds rows to several MemoryStreams in one step (Spark's MultiAddData): the query sees
- * them together, in one batch when it is waiting on a processing-time trigger.
+ * Adds rows to several MemoryStreams in one step (Spark's MultiAddData), each part written
+ * as an AddData: `MultiAddData(AddData(clicks, c1), AddData(views, v1, v2))`. The query
+ * sees the parts together: no batch can start between them.
  */
-export function MultiAddData(
-  ...parts: readonly [stream: MemoryStream<never>, rows: readonly unknown[]][]
-): StreamAction {
+export function MultiAddData(...parts: StreamAction[]): StreamAction {
   return {
     kind: 'multiAddData',
-    parts: parts.map(([stream, rows]) => ({ stream: stream as unknown as MemoryStream<unknown>, rows })),
+    parts: parts.map((p) => {
+      if (p.kind !== 'addData') throw new TypeError(`MultiAddData takes AddData(...) parts, not ${p.kind}`)
+      return { stream: p.stream, rows: p.rows }
+    }),
   }
 }
 

@@ -66,14 +66,14 @@ describe('several watermarks', () => {
       df,
       { outputMode: 'append' },
       StartStream({ checkpointLocation: checkpoint }),
-      MultiAddData([input1, [{ value: 20 }]], [input2, [{ value: 30 }]]),
+      MultiAddData(AddData(input1, { value: 20 }), AddData(input2, { value: 30 })),
       CheckLastBatch({ value: 20 }, { value: 30 }),
       // max(20 - 10, 30 - 15) = 15
       watermarkIs(input1, 15),
       StopStream,
       StartStream({ conf: { 'tributary.streaming.multipleWatermarkPolicy': 'min' } }),
       watermarkIs(input1, 15),
-      MultiAddData([input1, [{ value: 120 }]], [input2, [{ value: 130 }]]),
+      MultiAddData(AddData(input1, { value: 120 }), AddData(input2, { value: 130 })),
       CheckLastBatch({ value: 120 }, { value: 130 }),
       // Still max: max(120 - 10, 130 - 15) = 115, where min would give 110.
       watermarkIs(input1, 115),
