@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
+import { EventTimeWatermark } from '../exec/event-time-watermark.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators, statefulOperatorsSinkFirst } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
@@ -97,6 +98,8 @@ export class MicroBatchExecution {
   private operator: PhysicalOperator | null = null
   private state: StateManager | null = null
   private watermarks: WatermarkTracker | null = null
+  /** Whether the plan has a withWatermark: only then does progress report eventTime. */
+  private hasEventTime = false
   /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
   private lastBatchWatermarkMs = 0
   private committed: Offset[] = []
@@ -147,6 +150,7 @@ export class MicroBatchExecution {
   async initialize(): Promise<void> {
     const sourcePlans = uniqueSources(this.config.plan)
     this.operator = toPhysical(this.config.plan)
+    this.hasEventTime = hasEventTimeWatermark(this.operator)
     const stateful = statefulOperators(this.operator)
     const partitions = Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4')
     const fingerprint: QueryFingerprint = {
@@ -510,7 +514,7 @@ export class MicroBatchExecution {
       inputRowsPerSecond: sinceLast ? (totalIn * 1000) / sinceLast : 0,
       processedRowsPerSecond: totalIn / processingSec,
       durationMs: full,
-      eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.watermarks !== null),
+      eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.hasEventTime),
       stateOperators: this.operator
         ? statefulOperatorsSinkFirst(this.operator).map((op) => op.progress())
         : [],
@@ -565,7 +569,10 @@ export class MicroBatchExecution {
   }
 }
 
-/** Spark's progress.eventTime: the batch's watermark and its event times, as ISO strings. */
+/**
+ * Spark's progress.eventTime: the batch's watermark and its event times, as ISO strings;
+ * empty when the query has no withWatermark.
+ */
 function eventTimeProgress(
   watermarkMs: number,
   stats: EventTimeStats | null,
@@ -577,9 +584,14 @@ function eventTimeProgress(
   if (stats && stats.count > 0) {
     out.max = new Date(stats.max).toISOString()
     out.min = new Date(stats.min).toISOString()
-    out.avg = new Date(Math.round(stats.sum / stats.count)).toISOString()
+    // Spark truncates the average to whole milliseconds (avg.toLong).
+    out.avg = new Date(Math.trunc(stats.avg)).toISOString()
   }
   return out
+}
+
+function hasEventTimeWatermark(op: PhysicalOperator): boolean {
+  return op instanceof EventTimeWatermark || op.children.some(hasEventTimeWatermark)
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
