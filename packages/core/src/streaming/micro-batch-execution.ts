@@ -22,18 +22,9 @@ import { CheckpointError, OptionError, StreamingQueryException, TributaryError }
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
+import { effectiveConf } from './recorded-conf.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
-
-const WATERMARK_POLICY = 'tributary.streaming.multipleWatermarkPolicy'
-
-/** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
-export const RECORDED_CONF = [
-  'tributary.sql.shuffle.partitions',
-  'tributary.sql.session.timeZone',
-  'tributary.streaming.multipleWatermarkPolicy',
-  'tributary.stateStore.provider',
-] as const
 
 export interface ExecutionEvents {
   onStarted(): void
@@ -103,11 +94,11 @@ export class MicroBatchExecution {
   /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
   private lastBatchWatermarkMs = 0
   private committed: Offset[] = []
-  /** Settings the checkpoint fixed for this query (they win over the session's). */
-  private readonly recordedConf: Record<string, string> = {}
   private nextBatchId = 0
   private pendingReplay: PlannedBatch | null = null
   private watermarkMs = 0
+  /** The settings of the newest offset log entry: on restart they win over the session's. */
+  private recordedConf: Readonly<Record<string, string>> | null = null
   private readonly abort = new AbortController()
   private stopRequested = false
   private triggerSeq = 0
@@ -144,6 +135,11 @@ export class MicroBatchExecution {
   }
   get physicalPlan(): PhysicalOperator | null {
     return this.operator
+  }
+
+  /** A setting as this query runs with it: recorded in the checkpoint, else the session's. */
+  private conf(key: string): string | undefined {
+    return effectiveConf(this.recordedConf, this.config.conf)[key]
   }
 
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
@@ -188,8 +184,8 @@ export class MicroBatchExecution {
    * else the session's. Anything but min or max is refused.
    */
   private watermarkPolicy(): 'min' | 'max' {
-    const key = WATERMARK_POLICY
-    const value = this.recordedConf[key] ?? this.config.conf(key) ?? 'min'
+    const key = 'tributary.streaming.multipleWatermarkPolicy'
+    const value = this.conf(key) ?? 'min'
     const policy = value.trim().toLowerCase()
     if (policy !== 'min' && policy !== 'max') {
       throw new OptionError(
@@ -197,7 +193,6 @@ export class MicroBatchExecution {
         'INVALID_OPTION',
       )
     }
-    this.recordedConf[key] = policy
     return policy
   }
 
@@ -218,8 +213,7 @@ export class MicroBatchExecution {
       return
     }
     const { batchId: n, value } = lastOffsets
-    const recorded = value.metadata.conf?.[WATERMARK_POLICY]
-    if (recorded !== undefined) this.recordedConf[WATERMARK_POLICY] = recorded
+    this.recordedConf = value.metadata.conf
     if (value.offsets.length !== this.sources.length) {
       throw new CheckpointError(
         `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
@@ -340,11 +334,7 @@ export class MicroBatchExecution {
     const t1 = performance.now()
     const noNewData = ends.every((e, i) => sameOffset(e, this.committed[i]))
     if (noNewData && !this.needsNoDataBatch()) return null
-    const conf: Record<string, string> = {}
-    for (const k of RECORDED_CONF) {
-      const v = this.recordedConf[k] ?? this.config.conf(k)
-      if (v !== undefined) conf[k] = v
-    }
+    const conf = effectiveConf(this.recordedConf, this.config.conf)
     const metadata: BatchMetadata = {
       batchTimestampMs: this.config.clock.now(),
       batchWatermarkMs: this.watermarkMs,
