@@ -24,11 +24,27 @@ describe('session windows that touch', () => {
         .agg(count().alias('n'))
       await testStream(
         sessions,
-        { outputMode: 'update' },
+        { outputMode: 'complete' },
         // 25 and 30 make [25, 40); 40 starts exactly where it ends.
         AddData(input, ev('a', 25), ev('a', 30)),
         CheckNewAnswer({ session_window: win(25, 40), key: 'a', n: 2 }),
         AddData(input, ev('a', 40)),
+        CheckNewAnswer({ session_window: win(25, 50), key: 'a', n: 3 }),
+      )
+      // In append mode the merged session comes out once the watermark passes its end.
+      const appended = new MemoryStream(s, events)
+      await testStream(
+        appended
+          .toDF()
+          .withWatermark('ts', '10 seconds')
+          .groupBy(F.session_window(col('ts'), '10 seconds'), 'key')
+          .agg(count().alias('n')),
+        { outputMode: 'append' },
+        AddData(appended, ev('a', 25), ev('a', 30)),
+        CheckNewAnswer(),
+        AddData(appended, ev('a', 40)),
+        CheckNewAnswer(),
+        AddData(appended, ev('b', 70)),
         CheckNewAnswer({ session_window: win(25, 50), key: 'a', n: 3 }),
       )
     })
