@@ -26,6 +26,9 @@ import { effectiveConf } from './recorded-conf.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
 
+/** Whether batches without new data run for stateful housekeeping (on by default, as in Spark). */
+const NO_DATA_BATCHES = 'tributary.sql.streaming.noDataMicroBatches.enabled'
+
 export interface ExecutionEvents {
   onStarted(): void
   onProgress(p: StreamingQueryProgress): void
@@ -89,6 +92,8 @@ export class MicroBatchExecution {
   private operator: PhysicalOperator | null = null
   private state: StateManager | null = null
   private watermarks: WatermarkTracker | null = null
+  /** The state partitions of the query's stateful operators (progress: numShufflePartitions). */
+  private statePartitions = 0
   /** Whether the plan has a withWatermark: only then does progress report eventTime. */
   private hasEventTime = false
   /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
@@ -149,6 +154,7 @@ export class MicroBatchExecution {
     this.hasEventTime = hasEventTimeWatermark(this.operator)
     const stateful = statefulOperators(this.operator)
     const partitions = Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4')
+    this.statePartitions = partitions
     const fingerprint: QueryFingerprint = {
       sources: sourcePlans.map((s) => s.spec.provider.name),
       statePartitions: partitions,
@@ -367,6 +373,8 @@ export class MicroBatchExecution {
    */
   private needsNoDataBatch(): boolean {
     if (!this.state || !this.operator) return false
+    // Spark's spark.sql.streaming.noDataMicroBatches.enabled: off, state waits for the next data.
+    if ((this.config.conf(NO_DATA_BATCHES) ?? 'true').trim().toLowerCase() === 'false') return false
     const now = this.config.clock.now()
     return statefulOperators(this.operator).some((op) =>
       op.needsNoDataBatch
@@ -506,7 +514,11 @@ export class MicroBatchExecution {
       durationMs: full,
       eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.hasEventTime),
       stateOperators: this.operator
-        ? statefulOperatorsSinkFirst(this.operator).map((op) => op.progress())
+        ? statefulOperatorsSinkFirst(this.operator).map((op) => ({
+            ...op.progress(),
+            numShufflePartitions: this.statePartitions,
+            numStateStoreInstances: this.statePartitions,
+          }))
         : [],
       sources,
       sink: {

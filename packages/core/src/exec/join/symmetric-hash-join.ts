@@ -514,6 +514,9 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       numRowsDroppedByWatermark: this.last.dropped,
       memoryUsedBytes: m.memoryUsedBytes,
       commitTimeMs: m.commitTimeMs,
+      numShufflePartitions: 0,
+      numStateStoreInstances: 0,
+      customMetrics: {},
     }
   }
 
