@@ -3,7 +3,7 @@
  * error so that users can look it up.
  */
 
-import { type Expr, stripAlias } from '../expr/expr.js'
+import { stripAlias } from '../expr/expr.js'
 import type { OutputMode } from '../sinks/sink.js'
 import { AnalysisError } from '../util/errors.js'
 import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
@@ -32,18 +32,6 @@ function streamingAggregates(plan: LogicalPlan): number {
     if (p.kind === 'aggregate' && isStreamingPlan(p.child)) n++
   })
   return n
-}
-
-/** A call of an exact distinct aggregate (count(DISTINCT ...)) anywhere in an expression. */
-function distinctAggregate(e: Expr): string | null {
-  const inner = stripAlias(e)
-  if (inner.kind !== 'call') return null
-  if (inner.name.endsWith('_distinct') && !inner.name.startsWith('approx_')) return inner.name
-  for (const a of inner.args) {
-    const found = distinctAggregate(a)
-    if (found) return found
-  }
-  return null
 }
 
 /** Refuses what a streaming query cannot do; called by writeStream.start(). */
@@ -82,15 +70,6 @@ export function checkStreamingPlan(
         break
       case 'aggregate': {
         if (!isStreamingPlan(p.child)) break
-        for (const a of p.aggregates) {
-          const name = distinctAggregate(a)
-          if (name) {
-            refuse(
-              'STREAMING_DISTINCT_AGGREGATION',
-              `${name}(...) (a DISTINCT aggregation) is not supported on a streaming DataFrame: it would keep every value ever seen. Use approx_count_distinct(), or dropDuplicates(...) before a count.`,
-            )
-          }
-        }
         const session = p.groupBy.filter((g) => sessionWindowCall(g) !== null)
         if (session.length > 0 && p.groupBy.length === session.length) {
           refuse(

@@ -8,7 +8,6 @@ import { AddData, CheckNewAnswer, testStream } from '../../../testing/src/index.
 import {
   col,
   count,
-  countDistinct,
   type DataFrame,
   functions as F,
   type GroupState,
@@ -90,16 +89,6 @@ describe('refused, as Spark refuses', () => {
       .groupBy(F.session_window(col('ts'), '5 seconds'))
       .count()
     expect(await startCode(global, 'complete')).toBe('STREAMING_SESSION_WINDOW_WITHOUT_KEY')
-  })
-
-  it('count(DISTINCT) on a stream', async () => {
-    const s = newSession()
-    expect(await startCode(stream(s).groupBy('user').agg(countDistinct('v').alias('n')), 'complete')).toBe(
-      'STREAMING_DISTINCT_AGGREGATION',
-    )
-    expect(
-      await startCode(stream(s).groupBy('user').agg(F.approx_count_distinct('v').alias('n')), 'complete'),
-    ).toBe(null)
   })
 
   it('a sort below the aggregation in complete mode', async () => {
