@@ -6,7 +6,7 @@
  */
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { ExecContext, PhysicalOperator } from '../exec/operator.js'
-import { statefulOperators } from '../exec/operator.js'
+import { statefulOperatorsSinkFirst } from '../exec/operator.js'
 import type { StateManager } from '../state/state-manager.js'
 import type { ExecutorProgress, StateOperatorProgress } from '../streaming/progress.js'
 
@@ -75,7 +75,7 @@ export class InThreadExecutor implements BatchExecutor {
   }
 
   stateOperators(): StateOperatorProgress[] {
-    return statefulOperators(this.operator).map((op) => op.progress())
+    return statefulOperatorsSinkFirst(this.operator).map((op) => op.progress())
   }
 
   progress(): ExecutorProgress {
