@@ -4,6 +4,8 @@
  */
 import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
+import { LogSettings } from '../observe/log-settings.js'
+import type { Logger, PinoLike } from '../observe/logger.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
 import { StreamingQueryManager } from '../streaming/query-manager.js'
 import { schema as makeSchema, type Schema } from '../types/schema.js'
@@ -48,6 +50,8 @@ export class SessionBuilder {
 
 export class Session {
   readonly streams = new StreamingQueryManager()
+  /** @internal where log lines go; set with useLogger, filtered by tributary.log.level. */
+  readonly logSettings = new LogSettings()
   private readonly tables = new Map<string, MemoryTable>()
   private stopped = false
 
@@ -56,6 +60,16 @@ export class Session {
     readonly appName: string,
     readonly conf: RuntimeConfig,
   ) {}
+
+  /**
+   * Sends this session's log lines (query started, batch summaries, failures...) to your
+   * logger: winston's shape `info(message, fields)` or pino's `info(fields, message)`.
+   * `null` goes back to the default, concise lines on stderr. See docs/operations.md.
+   */
+  useLogger(logger: Logger | PinoLike | null): this {
+    this.logSettings.use(logger)
+    return this
+  }
 
   static builder(): SessionBuilder {
     return new SessionBuilder()

@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import { Subject } from 'rxjs'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { sinkProvider } from '../formats/registry.js'
+import { QueryLog } from '../observe/query-log.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
 import { type DeadLetterHandler, deadLetterDelivery } from '../sinks/dead-letters.js'
 import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
@@ -193,6 +194,16 @@ export class DataStreamWriter<R> {
     const progress = new Subject<StreamingQueryProgress>()
     const manager = session.streams
     let query: StreamingQuery | undefined
+    const conf = (k: string) => session.conf.get(k)
+    const idleEventIntervalMs = Number(
+      session.conf.get('tributary.streaming.noDataProgressEventInterval', '10000'),
+    )
+    let lastIdleEventMs: number | null = null
+    const log = new QueryLog(session.logSettings.logger(conf), session.logSettings.batchLevel(conf), () => ({
+      id: execution.id,
+      runId: execution.runId,
+      name: state.queryName ?? null,
+    }))
     const deadLetters = state.deadLetters
       ? deadLetterDelivery(state.deadLetters, session, () => execution.id)
       : undefined
@@ -203,7 +214,7 @@ export class DataStreamWriter<R> {
       trigger: state.trigger,
       clock: state.clock ?? new SystemClock(),
       name: state.queryName,
-      conf: (k) => session.conf.get(k),
+      conf,
       minBatchesToRetain: Number(session.conf.get('tributary.sql.streaming.minBatchesToRetain', '100')),
       outputMode: state.outputMode,
       lateRows: lateRowsCallback(state.lateRows),
@@ -230,31 +241,49 @@ export class DataStreamWriter<R> {
           bounded: false,
         }),
       events: {
-        onStarted: () =>
+        onStarted: () => {
+          log.started({
+            trigger: state.trigger.kind,
+            outputMode: state.outputMode,
+            checkpoint: temporary ? '(temporary)' : checkpointDir,
+          })
           manager.emit('onQueryStarted', {
             id: execution.id,
             runId: execution.runId,
             name: state.queryName ?? null,
             timestamp: new Date().toISOString(),
-          }),
+          })
+        },
         onProgress: (p) => {
+          lastIdleEventMs = null
+          log.progress(p)
           progress.next(p)
           manager.emit('onQueryProgress', { progress: p })
         },
-        onIdle: () =>
+        onIdle: () => {
+          // Once when the query goes idle, then at most every noDataProgressEventInterval (as
+          // Spark), not on every empty poll: a listener must not read idle between batches.
+          const now = Date.now()
+          if (lastIdleEventMs !== null && now - lastIdleEventMs < idleEventIntervalMs) return
+          lastIdleEventMs = now
+          log.idle()
           manager.emit('onQueryIdle', {
             id: execution.id,
             runId: execution.runId,
             timestamp: new Date().toISOString(),
-          }),
+          })
+        },
         onTerminated: (error) => {
           void deadLetters?.stop().catch(() => {})
+          // Before the waiters are released: whether anyone will see the failure decides its level.
+          log.terminated(error, Boolean(query?.awaited || manager.awaited || progress.observed))
           if (error) progress.error(error)
           else progress.complete()
           manager.emit('onQueryTerminated', {
             id: execution.id,
             runId: execution.runId,
             exception: error?.message ?? null,
+            errorClassOnException: error?.code ?? null,
           })
           if (query) manager.terminated(query, error)
         },

@@ -18,6 +18,8 @@ export interface QueryTerminatedEvent {
   readonly id: string
   readonly runId: string
   readonly exception: string | null
+  /** The failure's error code (Spark 3.5's errorClassOnException), or null. */
+  readonly errorClassOnException: string | null
 }
 
 /** Spark's StreamingQueryListener; every method is optional. */
@@ -57,6 +59,16 @@ export class StreamingQueryManager {
   /** Waits for every active query to stop (used by session.stop()). */
   async stopAll(): Promise<void> {
     await Promise.all(this.active.map((q) => q.stop()))
+  }
+
+  /** @internal every query started in this session, active or not, newest last. */
+  get all(): StreamingQuery[] {
+    return [...this.queries.values()]
+  }
+
+  /** @internal whether someone waits in awaitAnyTermination (they will see a failure). */
+  get awaited(): boolean {
+    return this.terminationWaiters.length > 0
   }
 
   /** @internal */

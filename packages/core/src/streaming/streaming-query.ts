@@ -8,6 +8,8 @@ import type { StreamingQueryProgress, StreamingQueryStatus } from './progress.js
 export class StreamingQuery {
   /** Every progress report as it happens; completes when the query stops. */
   readonly progress$: Observable<StreamingQueryProgress>
+  /** Callers waiting in awaitTermination or processAllAvailable: they will see a failure. */
+  private waiting = 0
 
   constructor(
     private readonly execution: MicroBatchExecution,
@@ -47,6 +49,20 @@ export class StreamingQuery {
    * timeout, resolves to false if the query is still running by then.
    */
   async awaitTermination(timeoutMs?: number): Promise<boolean> {
+    this.waiting++
+    try {
+      return await this.waitForEnd(timeoutMs)
+    } finally {
+      this.waiting--
+    }
+  }
+
+  /** @internal whether someone awaits the query now (a failure then reaches them). */
+  get awaited(): boolean {
+    return this.waiting > 0
+  }
+
+  private async waitForEnd(timeoutMs: number | undefined): Promise<boolean> {
     if (timeoutMs === undefined) {
       await this.execution.terminated
     } else {
@@ -70,8 +86,13 @@ export class StreamingQuery {
   }
 
   /** Waits until every source's available data is processed and committed. For tests and demos. */
-  processAllAvailable(): Promise<void> {
-    return this.execution.processAllAvailable()
+  async processAllAvailable(): Promise<void> {
+    this.waiting++
+    try {
+      await this.execution.processAllAvailable()
+    } finally {
+      this.waiting--
+    }
   }
 
   /** The physical plan as text. */
