@@ -6,6 +6,8 @@ import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { LogSettings } from '../observe/log-settings.js'
 import type { Logger, PinoLike } from '../observe/logger.js'
+import { SessionMonitor } from '../observe/monitor.js'
+import { SessionMetrics } from '../observe/session-metrics.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
 import { StreamingQueryManager } from '../streaming/query-manager.js'
 import { schema as makeSchema, type Schema } from '../types/schema.js'
@@ -52,6 +54,10 @@ export class Session {
   readonly streams = new StreamingQueryManager()
   /** @internal where log lines go; set with useLogger, filtered by tributary.log.level. */
   readonly logSettings = new LogSettings()
+  /** @internal running totals per query, fed by the listener bus. */
+  readonly monitor = new SessionMonitor()
+  /** Metrics for operators: `serve({ port })` (Prometheus /metrics and the dashboard), `useOpenTelemetry(meter)`. */
+  readonly metrics: SessionMetrics = new SessionMetrics(this)
   private readonly tables = new Map<string, MemoryTable>()
   private stopped = false
 
@@ -59,7 +65,9 @@ export class Session {
   constructor(
     readonly appName: string,
     readonly conf: RuntimeConfig,
-  ) {}
+  ) {
+    this.streams.addListener(this.monitor)
+  }
 
   /**
    * Sends this session's log lines (query started, batch summaries, failures...) to your
@@ -144,6 +152,7 @@ export class Session {
   /** Stops every active query and releases the session. */
   async stop(): Promise<void> {
     await this.streams.stopAll()
+    await this.metrics.close()
     this.stopped = true
     if (activeSession === this) activeSession = undefined
   }

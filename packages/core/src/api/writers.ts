@@ -218,7 +218,12 @@ export class DataStreamWriter<R> {
       minBatchesToRetain: Number(session.conf.get('tributary.sql.streaming.minBatchesToRetain', '100')),
       outputMode: state.outputMode,
       lateRows: lateRowsCallback(state.lateRows),
-      deadLetters: deadLetters ? (batchId, letters) => deadLetters.deliver(batchId, letters) : undefined,
+      deadLetters: deadLetters
+        ? async (batchId, letters) => {
+            await deadLetters.deliver(batchId, letters)
+            session.monitor.deadLettersDelivered(execution.id, letters.length)
+          }
+        : undefined,
       pollingDelayMs: Number(session.conf.get('tributary.sql.streaming.pollingDelay', '10')),
       createSource: async (spec, sourcePlan, metadataDir) =>
         spec.provider.createSource({
@@ -289,6 +294,7 @@ export class DataStreamWriter<R> {
         },
       },
     })
+    await session.metrics.serveFromEnvironment(log.logger)
     try {
       await execution.initialize()
     } catch (e) {

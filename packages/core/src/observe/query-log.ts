@@ -37,7 +37,7 @@ export class QueryLog {
   private nextStateThreshold = STATE_GROWTH_FIRST
 
   constructor(
-    private readonly log: FilteredLogger,
+    readonly logger: FilteredLogger,
     private readonly batchLevel: LogLevelSetting,
     private readonly query: () => QueryIdentity,
   ) {}
@@ -49,15 +49,15 @@ export class QueryLog {
 
   started(details: { trigger: string; checkpoint: string; outputMode: string }): void {
     const q = this.query()
-    this.log.log('info', `query ${queryLabel(q)} started`, this.fields(details))
+    this.logger.log('info', `query ${queryLabel(q)} started`, this.fields(details))
   }
 
   progress(p: StreamingQueryProgress): void {
     this.batches++
     const q = this.query()
-    if (this.batchLevel !== 'off' && this.log.enabled(this.batchLevel)) {
+    if (this.batchLevel !== 'off' && this.logger.enabled(this.batchLevel)) {
       const watermark = p.eventTime.watermark
-      this.log.log(
+      this.logger.log(
         this.batchLevel,
         `query ${queryLabel(q)} batch ${p.batchId}: ${p.numInputRows} rows in, ${p.sink.numOutputRows} out, ${p.batchDuration} ms`,
         this.fields({
@@ -77,7 +77,7 @@ export class QueryLog {
     const watermark = p.eventTime.watermark
     if (watermark !== undefined && watermark !== this.lastWatermark) {
       if (this.lastWatermark !== undefined) {
-        this.log.log(
+        this.logger.log(
           'debug',
           `query ${queryLabel(q)} watermark moved to ${watermark}`,
           this.fields({ batchId: p.batchId, from: this.lastWatermark, to: watermark }),
@@ -89,7 +89,7 @@ export class QueryLog {
     if (stateRows >= this.nextStateThreshold) {
       while (stateRows >= this.nextStateThreshold) this.nextStateThreshold *= 2
       const bytes = p.stateOperators.reduce((n, s) => n + s.memoryUsedBytes, 0)
-      this.log.log(
+      this.logger.log(
         'info',
         `query ${queryLabel(q)} state grew to ${stateRows} rows (~${Math.round(bytes / 1048576)} MiB)`,
         this.fields({
@@ -103,7 +103,7 @@ export class QueryLog {
   }
 
   idle(): void {
-    this.log.log('debug', `query ${queryLabel(this.query())} idle: waiting for data`, this.fields())
+    this.logger.log('debug', `query ${queryLabel(this.query())} idle: waiting for data`, this.fields())
   }
 
   /**
@@ -113,18 +113,18 @@ export class QueryLog {
   terminated(error: StreamingQueryException | null, awaited: boolean): void {
     const q = this.query()
     if (!error) {
-      this.log.log('info', `query ${queryLabel(q)} stopped after ${this.batches} batch(es)`, this.fields())
+      this.logger.log('info', `query ${queryLabel(q)} stopped after ${this.batches} batch(es)`, this.fields())
       return
     }
     const causes = causeChain(error)
-    this.log.log(
+    this.logger.log(
       awaited ? 'warn' : 'error',
       `query ${queryLabel(q)} failed [${error.code}]: ${error.cause instanceof Error ? error.cause.message : error.message}${awaited ? '' : ' (nobody awaits this query: call awaitTermination() or add a listener to handle failures)'}`,
       this.fields({
         code: error.code,
         batches: this.batches,
         cause: causes.join(' <- ') || undefined,
-        stack: this.log.enabled('debug') ? error.stack : undefined,
+        stack: this.logger.enabled('debug') ? error.stack : undefined,
       }),
     )
   }
