@@ -53,7 +53,7 @@ function el(name, attrs = {}, text) {
 
 const W = 480
 const H = 200
-const PAD = { l: 56, r: 10, t: 10, b: 22 }
+const PAD = { l: 56, r: 10, t: 24, b: 22 }
 
 function axes(svg, max, label) {
   svg.append(el('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, stroke: '#dde3ea' }))
@@ -92,7 +92,7 @@ function lineChart(svg, series, batchIds, label = fmt) {
       const [px, py] = pts[0].split(',')
       svg.append(el('circle', { cx: px, cy: py, r: 3, fill: s.color }))
     }
-    svg.append(el('text', { x: PAD.l + 6 + k * 110, y: PAD.t + 8, fill: s.color }, s.name))
+    svg.append(el('text', { x: PAD.l + 6 + k * 110, y: 12, fill: s.color }, s.name))
   })
   if (n) svg.append(el('text', { x: W - PAD.r, y: H - 6, 'text-anchor': 'end' }, `batch ${batchIds[n - 1]}`))
   svg.setAttribute('data-points', String(n))
@@ -124,9 +124,7 @@ function stackedBars(svg, history) {
     })
   })
   STEPS.filter((s) => s !== 'queryPlanning').forEach((step, k) => {
-    svg.append(
-      el('text', { x: PAD.l + 4 + k * 72, y: PAD.t + 8, fill: STEP_COLORS[STEPS.indexOf(step)] }, step),
-    )
+    svg.append(el('text', { x: PAD.l + 4 + k * 84, y: 12, fill: STEP_COLORS[STEPS.indexOf(step)] }, step))
   })
   svg.setAttribute('data-points', String(n))
 }
@@ -183,7 +181,7 @@ function renderDetail() {
   set('input-rate', p ? fmt(p.inputRowsPerSecond) : '—')
   set('processed-rate', p ? fmt(p.processedRowsPerSecond) : '—')
   set('duration', p ? `${fmt(p.batchDuration)} ms` : '—')
-  set('state-rows', p && p.stateOperators.length ? fmt(stateRows(p)) : '—')
+  set('state-rows', p?.stateOperators.length ? fmt(stateRows(p)) : '—')
   set('watermark', p?.eventTime?.watermark ?? '—')
   const ids = history.map((h) => h.batchId)
   lineChart(
@@ -206,7 +204,11 @@ function renderDetail() {
     ],
     ids,
   )
-  const marks = history.map((h) => (h.eventTime?.watermark ? Date.parse(h.eventTime.watermark) : null))
+  // A watermark of 0 (1970) means none yet: leave it out rather than squash the chart.
+  const marks = history.map((h) => {
+    const w = h.eventTime?.watermark ? Date.parse(h.eventTime.watermark) : 0
+    return w > 0 ? w : null
+  })
   const known = marks.filter((m) => m !== null)
   const series = [{ name: 'watermark', color: '#6a4c93', values: marks }]
   series.minY = known.length ? Math.min(...known) : 0
