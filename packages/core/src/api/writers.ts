@@ -301,7 +301,7 @@ export class DataStreamWriter<R> {
       if (temporary) await fs.rm(checkpointDir, { recursive: true, force: true })
       throw e
     }
-    query = new StreamingQuery(execution, state.queryName ?? null, progress)
+    query = new StreamingQuery(execution, state.queryName ?? null, progress, plan)
     manager.register(query)
     void execution.run()
     return query

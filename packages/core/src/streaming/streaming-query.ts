@@ -1,6 +1,8 @@
 /** The handle on a running streaming query: Spark's StreamingQuery, with promises. */
 import type { Observable, Subject } from 'rxjs'
 import { explainPhysical } from '../exec/operator.js'
+import { explainPlan } from '../plan/explain.js'
+import type { LogicalPlan } from '../plan/logical-plan.js'
 import type { StreamingQueryException } from '../util/errors.js'
 import type { MicroBatchExecution } from './micro-batch-execution.js'
 import type { StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
@@ -15,6 +17,7 @@ export class StreamingQuery {
     private readonly execution: MicroBatchExecution,
     readonly name: string | null,
     progress: Subject<StreamingQueryProgress>,
+    private readonly plan?: LogicalPlan,
   ) {
     this.progress$ = progress.asObservable()
   }
@@ -95,10 +98,20 @@ export class StreamingQuery {
     }
   }
 
-  /** The physical plan as text. */
-  explain(): string {
+  /**
+   * Prints the running query's physical plan (with `true`, its logical plan first), as
+   * Spark's query.explain(), and returns the text.
+   */
+  explain(extended = false): string {
     const op = this.execution.physicalPlan
-    return op ? `== Physical Plan ==\n${explainPhysical(op)}` : '== Physical Plan ==\n(not started)'
+    const physical = `== Physical Plan ==\n${op ? explainPhysical(op) : '(not started)'}`
+    const logical =
+      extended && this.plan
+        ? `${explainPlan(this.plan, 'extended').split('\n\n== Physical Plan ==')[0]}\n\n`
+        : ''
+    const text = `${logical}${physical}`
+    console.log(text)
+    return text
   }
 }
 

@@ -19,9 +19,13 @@ const available = existsSync(CHROMIUM)
 if (!available) {
   const reason = `Chromium is not installed at ${CHROMIUM}`
   if (process.env.TRIBUTARY_REQUIRE_SERVICES === '1') {
-    throw new Error(`${reason}, and TRIBUTARY_REQUIRE_SERVICES=1 requires it. Install it (apt-get install -y chromium) or set TRIBUTARY_CHROMIUM.`)
+    throw new Error(
+      `${reason}, and TRIBUTARY_REQUIRE_SERVICES=1 requires it. Install it (apt-get install -y chromium) or set TRIBUTARY_CHROMIUM.`,
+    )
   }
-  console.warn(`[skipped] ${reason}: the dashboard browser test is skipped. Install it with apt-get install -y chromium.`)
+  console.warn(
+    `[skipped] ${reason}: the dashboard browser test is skipped. Install it with apt-get install -y chromium.`,
+  )
 }
 
 const FLAGS = [
@@ -37,7 +41,8 @@ const FLAGS = [
 const docsImage = fileURLToPath(new URL('../../../../docs/images/dashboard.png', import.meta.url))
 
 const clicks = schema({ ts: 'timestamp', page: 'string', ms: 'double' })
-const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 }))
+const fmt = (n: number) =>
+  Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 1 })
 
 describe.skipIf(!available)('dashboard in headless Chromium', () => {
   let browser: BrowserContext
@@ -103,7 +108,8 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
       await page.locator('#connection[data-state="live"]').waitFor()
       await expect.poll(() => page.locator('#queries tbody tr').count()).toBe(2)
       const text = (id: string) => page.locator(`[data-testid="${id}"]`).textContent()
-      const points = async () => Number(await page.locator('[data-testid="chart-rates"]').getAttribute('data-points'))
+      const points = async () =>
+        Number(await page.locator('[data-testid="chart-rates"]').getAttribute('data-points'))
 
       const first = query.lastProgress!
       expect(await text('batch-id')).toBe(String(first.batchId))
@@ -135,7 +141,8 @@ describe.skipIf(!available)('dashboard in headless Chromium', () => {
       expect(await page.locator('[data-testid="chart-watermark"]').getAttribute('data-points')).toBe(
         String(query.recentProgress.length),
       )
-      if (process.env.TRIBUTARY_DOCS_SCREENSHOT === '1') await page.screenshot({ path: docsImage, fullPage: true })
+      if (process.env.TRIBUTARY_DOCS_SCREENSHOT === '1')
+        await page.screenshot({ path: docsImage, fullPage: true })
 
       await page.locator('#queries tbody tr', { hasText: 'loader' }).click()
       expect(await text('status')).toBe('failed')
