@@ -7,6 +7,7 @@ import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { LogSettings } from '../observe/log-settings.js'
 import type { Logger, PinoLike } from '../observe/logger.js'
 import { SessionMonitor } from '../observe/monitor.js'
+import type { BarStream } from '../observe/progress-bar.js'
 import { SessionMetrics } from '../observe/session-metrics.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
 import { StreamingQueryManager } from '../streaming/query-manager.js'
@@ -58,6 +59,8 @@ export class Session {
   readonly monitor = new SessionMonitor()
   /** Metrics for operators: `serve({ port })` (Prometheus /metrics and the dashboard), `useOpenTelemetry(meter)`. */
   readonly metrics: SessionMetrics = new SessionMetrics(this)
+  /** @internal where availableNow progress bars draw (only when it is a terminal). */
+  progressBarStream: BarStream = process.stderr
   private readonly tables = new Map<string, MemoryTable>()
   private stopped = false
 

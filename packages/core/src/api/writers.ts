@@ -9,6 +9,7 @@ import * as path from 'node:path'
 import { Subject } from 'rxjs'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { sinkProvider } from '../formats/registry.js'
+import { AvailableNowBar, progressBarWanted } from '../observe/progress-bar.js'
 import { QueryLog } from '../observe/query-log.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
 import { type DeadLetterHandler, deadLetterDelivery } from '../sinks/dead-letters.js'
@@ -199,7 +200,13 @@ export class DataStreamWriter<R> {
       session.conf.get('tributary.streaming.noDataProgressEventInterval', '10000'),
     )
     let lastIdleEventMs: number | null = null
-    const log = new QueryLog(session.logSettings.logger(conf), session.logSettings.batchLevel(conf), () => ({
+    // Trigger.AvailableNow on a terminal: a progress bar, which then stands for the batch summary lines.
+    const bar =
+      state.trigger.kind === 'availableNow' && progressBarWanted(conf, session.progressBarStream)
+        ? new AvailableNowBar(state.queryName ?? 'availableNow', session.progressBarStream)
+        : null
+    const batchLevel = bar ? 'debug' : session.logSettings.batchLevel(conf)
+    const log = new QueryLog(session.logSettings.logger(conf), batchLevel, () => ({
       id: execution.id,
       runId: execution.runId,
       name: state.queryName ?? null,
@@ -261,6 +268,7 @@ export class DataStreamWriter<R> {
         },
         onProgress: (p) => {
           lastIdleEventMs = null
+          bar?.update(p)
           log.progress(p)
           progress.next(p)
           manager.emit('onQueryProgress', { progress: p })
@@ -280,6 +288,7 @@ export class DataStreamWriter<R> {
         },
         onTerminated: (error) => {
           void deadLetters?.stop().catch(() => {})
+          bar?.stop()
           // Before the waiters are released: whether anyone will see the failure decides its level.
           log.terminated(error, Boolean(query?.awaited || manager.awaited || progress.observed))
           if (error) progress.error(error)

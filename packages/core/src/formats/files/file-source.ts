@@ -31,6 +31,8 @@ export class FileStreamSource implements Source {
   private readonly readStarts = new Map<number, number>()
   private lastCommitted: number | null = null
   private filesRead = 0
+  /** Trigger.AvailableNow: how many new files were there at the start (progress bars show it). */
+  private availableNowTotal: number | null = null
   /**
    * Whether the folder is a file sink's output is looked at again on each listing until
    * files show up (as Spark does): the sink may create its log after this reader started.
@@ -165,12 +167,25 @@ export class FileStreamSource implements Source {
   async prepareForTriggerAvailableNow(): Promise<void> {
     const listed = await this.list()
     this.availableNow = new Set(listed.map((f) => f.path))
+    // For progress bars: the files this run will read, known now, and how many it read so far.
+    this.availableNowTotal = selectNewFiles(listed, this.seen, {
+      latestFirst: false,
+      maxFiles: undefined,
+      fileNameOnly: this.settings.fileNameOnly,
+    }).length
+    this.filesRead = 0
   }
 
   async stop(): Promise<void> {}
 
   metrics(): Record<string, number | string> {
-    return { filesRead: this.filesRead, filesSeen: this.seen.size }
+    const m: Record<string, number | string> = { filesRead: this.filesRead, filesSeen: this.seen.size }
+    if (this.availableNowTotal !== null) {
+      m.availableNowTotal = this.availableNowTotal
+      m.availableNowDone = Math.min(this.filesRead, this.availableNowTotal)
+      m.availableNowUnit = 'files'
+    }
+    return m
   }
 
   private batchNumber(offset: Offset): number {
