@@ -48,7 +48,8 @@ describe('availableNow progress bar', () => {
     const terminal = new FakeTerminal(true)
     const q = await runAvailableNow(terminal)
     expect(q.recentProgress.length).toBe(5)
-    const plain = terminal.text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]/g, '')
+    const ESC = String.fromCharCode(27)
+    const plain = terminal.text.replace(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]|${ESC}[78]`, 'g'), '')
     // The total is known from the first frame on (the bar redraws at most 5 times a second, so
     // frames in between may be skipped); the last frame shows every file and row.
     const frames = [...plain.matchAll(/(\d+)\/(\d+) files/g)].map((m) => [Number(m[1]), Number(m[2])])
