@@ -79,15 +79,10 @@ export interface WritableLike {
   write(chunk: string): unknown
 }
 
-/** Renders a field value for a text line: short, and quoted when it has spaces. */
-function textValue(v: unknown): string {
-  const s = typeof v === 'string' ? v : v instanceof Date ? v.toISOString() : JSON.stringify(v)
-  return /[\s"=]/.test(s) ? JSON.stringify(s) : s
-}
-
 /**
- * The default logger: `2026-12-07T15:40:26.123Z INFO  message key=value ...` on stderr,
- * or one JSON object per line (`{"time","level","msg",...fields}`).
+ * The default logger: `2026-12-07T15:40:26.123Z INFO  message` on stderr (the message says
+ * what matters; the fields are for machines), or one JSON object per line with the fields
+ * (`{"time","level","msg",...fields}`).
  */
 export class StreamLogger implements Logger {
   constructor(
@@ -102,14 +97,7 @@ export class StreamLogger implements Logger {
       this.out.write(`${JSON.stringify({ time, level, msg: message, ...fields })}\n`)
       return
     }
-    const pairs = fields
-      ? Object.entries(fields)
-          .filter(([, v]) => v !== undefined && v !== null && typeof v !== 'object')
-          .map(([k, v]) => `${k}=${textValue(v)}`)
-      : []
-    this.out.write(
-      `${time} ${level.toUpperCase().padEnd(5)} ${message}${pairs.length ? ` ${pairs.join(' ')}` : ''}\n`,
-    )
+    this.out.write(`${time} ${level.toUpperCase().padEnd(5)} ${message}\n`)
   }
 
   debug(message: string, fields?: LogFields): void {

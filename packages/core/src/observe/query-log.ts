@@ -16,10 +16,12 @@ export interface QueryIdentity {
 /** The first state size (in rows) that is logged; each doubling after it is logged again. */
 const STATE_GROWTH_FIRST = 10_000
 
-/** `'name'` when the query has one, else its id: how a line names the query. */
+/** `'name'` when the query has one, else the start of its id: how a line names the query. */
 export function queryLabel(q: { readonly id: string; readonly name: string | null }): string {
-  return q.name ? `'${q.name}'` : q.id
+  return q.name ? `'${q.name}'` : q.id.slice(0, 8)
 }
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 function causeChain(error: Error): string[] {
   const out: string[] = []
@@ -49,7 +51,11 @@ export class QueryLog {
 
   started(details: { trigger: string; checkpoint: string; outputMode: string }): void {
     const q = this.query()
-    this.logger.log('info', `query ${queryLabel(q)} started`, this.fields(details))
+    this.logger.log(
+      'info',
+      `query ${queryLabel(q)} started (id ${q.id}, run ${q.runId}, trigger ${details.trigger}, ${details.outputMode} mode, checkpoint ${details.checkpoint})`,
+      this.fields(details),
+    )
   }
 
   progress(p: StreamingQueryProgress): void {
@@ -57,9 +63,17 @@ export class QueryLog {
     const q = this.query()
     if (this.batchLevel !== 'off' && this.logger.enabled(this.batchLevel)) {
       const watermark = p.eventTime.watermark
+      const stateRows = p.stateOperators.reduce((n, s) => n + s.numRowsTotal, 0)
+      const late = p.stateOperators.reduce((n, s) => n + s.numRowsDroppedByWatermark, 0)
+      const extra = [
+        watermark && Date.parse(watermark) > 0 ? `watermark ${watermark}` : '',
+        p.stateOperators.length ? plural(stateRows, 'state row') : '',
+        late ? `${late} late` : '',
+        p.numDroppedMalformedRows ? `${p.numDroppedMalformedRows} malformed` : '',
+      ].filter(Boolean)
       this.logger.log(
         this.batchLevel,
-        `query ${queryLabel(q)} batch ${p.batchId}: ${p.numInputRows} rows in, ${p.sink.numOutputRows} out, ${p.batchDuration} ms`,
+        `query ${queryLabel(q)} batch ${p.batchId}: ${p.numInputRows} rows in, ${p.sink.numOutputRows} out, ${p.batchDuration} ms${extra.length ? ` (${extra.join(', ')})` : ''}`,
         this.fields({
           batchId: p.batchId,
           inputRows: p.numInputRows,
@@ -67,9 +81,8 @@ export class QueryLog {
           durationMs: p.batchDuration,
           processedRowsPerSecond: Math.round(p.processedRowsPerSecond),
           watermark,
-          stateRows: p.stateOperators.length
-            ? p.stateOperators.reduce((n, s) => n + s.numRowsTotal, 0)
-            : undefined,
+          stateRows: p.stateOperators.length ? stateRows : undefined,
+          lateRows: late || undefined,
           droppedMalformed: p.numDroppedMalformedRows || undefined,
         }),
       )
@@ -113,7 +126,11 @@ export class QueryLog {
   terminated(error: StreamingQueryException | null, awaited: boolean): void {
     const q = this.query()
     if (!error) {
-      this.logger.log('info', `query ${queryLabel(q)} stopped after ${this.batches} batch(es)`, this.fields())
+      this.logger.log(
+        'info',
+        `query ${queryLabel(q)} stopped after ${plural(this.batches, 'batch', 'batches')}`,
+        this.fields(),
+      )
       return
     }
     const causes = causeChain(error)

@@ -97,12 +97,10 @@ await q.stop()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(lines[0]).toMatchObject({
-      level: 'info',
-      msg: "query 'j' started",
-      query: 'j',
-      trigger: 'processingTime',
-    })
+    expect(lines[0]).toMatchObject({ level: 'info', query: 'j', trigger: 'processingTime' })
+    expect(lines[0].msg).toMatch(
+      /^query 'j' started \(id [-0-9a-f]{36}, run [-0-9a-f]{36}, trigger processingTime, append mode, checkpoint \(temporary\)\)$/,
+    )
     const batch = lines.find((l) => l.batchId === 0)!
     expect(batch).toMatchObject({ level: 'info', query: 'j', inputRows: 2, outputRows: 2 })
     expect(batch.msg).toBe(`query 'j' batch 0: 2 rows in, 2 out, ${batch.durationMs} ms`)
@@ -131,7 +129,7 @@ await q.stop()
     expect(message).toMatch(/^Query \[id = [^\]]+, runId = [^\]]+\] terminated with exception: boom$/)
     const failure = log.lines.find((l) => l.message.includes('failed'))!
     expect(failure.level).toBe('warn')
-    expect(failure.message).toBe(`query ${q.id} failed [STREAMING_QUERY_FAILED]: boom`)
+    expect(failure.message).toBe(`query ${q.id.slice(0, 8)} failed [STREAMING_QUERY_FAILED]: boom`)
     expect(failure.fields).toMatchObject({ code: 'STREAMING_QUERY_FAILED', queryId: q.id })
   })
 
@@ -157,7 +155,7 @@ await q.stop()
     const messages = log.lines.map((l) => `${l.level} ${l.message}`)
     const batch0 = log.lines.find((l) => l.fields?.batchId === 0 && l.message.includes('rows in'))!
     expect(`${batch0.level} ${batch0.message}`).toBe(
-      `debug query 'd' batch 0: 12000 rows in, 12000 out, ${batch0.fields?.durationMs} ms`,
+      `debug query 'd' batch 0: 12000 rows in, 12000 out, ${batch0.fields?.durationMs} ms (12000 state rows)`,
     )
     expect(messages.some((m) => /^info query 'd' state grew to 12000 rows/.test(m))).toBe(true)
     expect(messages.some((m) => /^debug query 'd' watermark moved to 1970-01-01T00:00:59.000Z/.test(m))).toBe(
@@ -190,11 +188,20 @@ await q.stop()
     expect(settings.level(() => undefined, {})).toBe('info')
   })
 
-  it('the default text logger writes one line per event', () => {
+  it('the default logger writes one line per event: the message as text, or JSON with the fields', () => {
     const out: string[] = []
     const logger = new StreamLogger('text', { write: (c) => out.push(c) }, () => new Date(0))
     logger.warn('slow sink', { batchId: 3, sink: 'file sink', nested: { a: 1 } })
-    expect(out).toEqual(['1970-01-01T00:00:00.000Z WARN  slow sink batchId=3 sink="file sink"\n'])
+    expect(out).toEqual(['1970-01-01T00:00:00.000Z WARN  slow sink\n'])
+    const json = new StreamLogger('json', { write: (c) => out.push(c) }, () => new Date(0))
+    json.info('batch', { batchId: 3, nested: { a: 1 } })
+    expect(JSON.parse(out[1])).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      level: 'info',
+      msg: 'batch',
+      batchId: 3,
+      nested: { a: 1 },
+    })
   })
 
   it('property: no password survives redaction, in URLs or key=value pairs', () => {
