@@ -106,7 +106,7 @@ await q.stop()
     expect(batch.msg).toBe(`query 'j' batch 0: 2 rows in, 2 out, ${batch.durationMs} ms`)
     expect(lines[lines.length - 1]).toMatchObject({
       level: 'info',
-      msg: "query 'j' stopped after 1 batch(es)",
+      msg: "query 'j' stopped after 1 batch",
     })
   })
 
