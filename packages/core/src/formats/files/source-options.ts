@@ -9,6 +9,7 @@ export const FILE_SOURCE_OPTIONS = [
   'maxFilesPerTrigger',
   'latestFirst',
   'maxFileAge',
+  'logCompactInterval',
   'cleanSource',
   'sourceArchiveDir',
   'fileNameOnly',
@@ -28,6 +29,8 @@ export interface FileSourceOptions {
   readonly sourceArchiveDir: string | undefined
   readonly fileNameOnly: boolean
   readonly ignoreMissingFiles: boolean
+  /** The checkpoint's file log is compacted every this many source batches (Spark's compactInterval, 10). */
+  readonly logCompactInterval: number
 }
 
 const SEVEN_DAYS_MS = 7 * 86_400_000
@@ -57,6 +60,7 @@ export function parseFileSourceOptions(options: Options): FileSourceOptions {
     sourceArchiveDir,
     fileNameOnly: options.getBoolean('fileNameOnly', false),
     ignoreMissingFiles: options.getBoolean('ignoreMissingFiles', false),
+    logCompactInterval: options.getPositiveInt('logCompactInterval', 10) ?? 10,
   }
 }
 
