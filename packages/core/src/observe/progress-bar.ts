@@ -54,9 +54,9 @@ export function availableNowShare(p: StreamingQueryProgress): Share | null {
   return share
 }
 
-export class AvailableNowBar {
+/** A bar on the terminal: units done of a total (or, without one, batches), rows and rows/s. */
+export class TerminalBar {
   private bar: cliProgress.SingleBar | null = null
-  private rows = 0
   private readonly startedMs = Date.now()
 
   constructor(
@@ -64,22 +64,20 @@ export class AvailableNowBar {
     private readonly stream: BarStream,
   ) {}
 
-  update(p: StreamingQueryProgress): void {
-    this.rows += p.numInputRows
+  draw(state: { readonly share: Share | null; readonly rows: number; readonly batch?: number }): void {
     const elapsedSec = Math.max((Date.now() - this.startedMs) / 1000, 0.001)
     const payload = {
       label: this.label,
-      rows: this.rows.toLocaleString('en-US'),
-      rate: Math.round(this.rows / elapsedSec).toLocaleString('en-US'),
-      batch: p.batchId,
-      unit: '',
+      rows: state.rows.toLocaleString('en-US'),
+      rate: Math.round(state.rows / elapsedSec).toLocaleString('en-US'),
+      batch: state.batch ?? 0,
+      unit: state.share?.unit ?? '',
     }
-    const share = availableNowShare(p)
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: share
+          format: state.share
             ? '{label} [{bar}] {value}/{total} {unit} | {rows} rows | {rate} rows/s | ETA {eta_formatted}'
             : '{label} batch {batch} | {rows} rows | {rate} rows/s',
           hideCursor: false,
@@ -89,15 +87,57 @@ export class AvailableNowBar {
         },
         cliProgress.Presets.shades_classic,
       )
-      this.bar.start(share?.total ?? 0, 0, { ...payload, unit: share?.unit ?? '' })
+      this.bar.start(state.share?.total ?? 0, 0, payload)
     }
-    if (share) this.bar.setTotal(share.total)
-    this.bar.update(share?.done ?? 0, { ...payload, unit: share?.unit ?? '' })
+    if (state.share) this.bar.setTotal(state.share.total)
+    this.bar.update(state.share?.done ?? 0, payload)
   }
 
   /** Draws the last state and leaves the terminal's cursor on a new line. */
   stop(): void {
     this.bar?.stop()
     this.bar = null
+  }
+}
+
+/** The bar of an availableNow run, fed by its progress reports. */
+export class AvailableNowBar {
+  private readonly bar: TerminalBar
+  private rows = 0
+
+  constructor(label: string, stream: BarStream) {
+    this.bar = new TerminalBar(label, stream)
+  }
+
+  update(p: StreamingQueryProgress): void {
+    this.rows += p.numInputRows
+    this.bar.draw({ share: availableNowShare(p), rows: this.rows, batch: p.batchId })
+  }
+
+  stop(): void {
+    this.bar.stop()
+  }
+}
+
+/** Batch reads draw a bar from this many files on: a read of a few files is over before a bar helps. */
+export const BATCH_READ_BAR_MIN_FILES = 8
+
+/** The bar of a batch read (session.read) over many files, fed file by file. */
+export class FileReadBar {
+  private bar: TerminalBar | null = null
+
+  constructor(
+    private readonly label: string,
+    private readonly stream: BarStream,
+  ) {}
+
+  fileRead(done: number, total: number, rows: number): void {
+    if (total < BATCH_READ_BAR_MIN_FILES) return
+    this.bar ??= new TerminalBar(this.label, this.stream)
+    this.bar.draw({ share: { done, total, unit: 'files' }, rows })
+  }
+
+  stop(): void {
+    this.bar?.stop()
   }
 }

@@ -49,6 +49,7 @@ export class FileStreamSource implements Source {
     private readonly bounded: boolean,
     private readonly log: SourceFileLog,
     private readonly cleaner: SourceCleaner | null,
+    private readonly onProgress?: (done: number, total: number, rows: number) => void,
   ) {
     this.description = `FileStreamSource[${input.display}]`
     this.seen = new SeenFiles(bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs)
@@ -71,6 +72,7 @@ export class FileStreamSource implements Source {
         maxFileAgeMs: ctx.bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs,
       }),
       cleaner,
+      ctx.bounded ? ctx.onProgress : undefined,
     )
     source.checkForSinkLog()
     await source.restore()
@@ -149,6 +151,7 @@ export class FileStreamSource implements Source {
         partitionRoot: this.input.partitionRoot,
         ignoreMissingFiles: this.settings.ignoreMissingFiles,
         describe: `${this.description} (source batch ${to})`,
+        onFileRead: this.onProgress,
       },
     )
   }
