@@ -72,11 +72,19 @@ describe('availableNow progress bar', () => {
     const terminal = new FakeTerminal(true)
     const session = newSession()
     session.progressBarStream = terminal
-    const many = await session.read.schema(schema({ id: 'long' })).json(inputFolder(12, 10)).count()
+    const many = await session.read
+      .schema(schema({ id: 'long' }))
+      .json(inputFolder(12, 10))
+      .count()
     expect(many).toBe(120)
     expect(terminal.text).toMatch(/json .*\[[█░]+\] 12\/12 files \| 120 rows/)
     const before = terminal.text.length
-    expect(await session.read.schema(schema({ id: 'long' })).json(inputFolder(3, 10)).count()).toBe(30)
+    expect(
+      await session.read
+        .schema(schema({ id: 'long' }))
+        .json(inputFolder(3, 10))
+        .count(),
+    ).toBe(30)
     expect(terminal.text.length).toBe(before)
   })
 })
