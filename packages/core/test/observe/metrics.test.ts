@@ -1,6 +1,7 @@
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { describe, expect, it } from 'vitest'
 import { functions as F, MemoryStream, schema } from '../../src/index.js'
+import { FilteredLogger } from '../../src/observe/logger.js'
 import { newSession } from '../helpers.js'
 
 /** Parses Prometheus text into `name{labels} value` pairs (labels sorted, app label dropped). */
@@ -134,5 +135,45 @@ describe('metrics', () => {
       /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\. Another process uses the port/,
     )
     await first.close()
+  })
+
+  it('masks credentials in source descriptions on /metrics, /api/queries and /events', async () => {
+    const session = newSession()
+    const input = new MemoryStream(session, schema({ id: 'long' }), 'postgres://etl:hunter2@db:5432/app')
+    const q = await input.toDF().writeStream.format('memory').queryName('masked').start()
+    input.addData([{ id: 1 }])
+    await q.processAllAvailable()
+    const server = await session.metrics.serve()
+    const metrics = await (await fetch(`${server.url}metrics`)).text()
+    const api = await (await fetch(`${server.url}api/queries`)).text()
+    const events = await fetch(`${server.url}events`)
+    const reader = events.body!.getReader()
+    const first = new TextDecoder().decode((await reader.read()).value)
+    await reader.cancel()
+    for (const text of [metrics, api, first]) {
+      expect(text).toContain('postgres://etl:***@db:5432/app')
+      expect(text).not.toContain('hunter2')
+    }
+    expect(first.startsWith('event: snapshot\ndata: ')).toBe(true)
+    await server.close()
+    await q.stop()
+  })
+
+  it('TRIBUTARY_DASHBOARD starts the server once per session and logs its address', async () => {
+    const session = newSession()
+    const lines: string[] = []
+    const at = (message: string) => {
+      lines.push(message)
+    }
+    const log = new FilteredLogger({ debug: at, info: at, warn: at, error: at }, 'info')
+    const env = { TRIBUTARY_DASHBOARD: '1' }
+    const server = await session.metrics.serveFromEnvironment(log, env)
+    expect(await session.metrics.serveFromEnvironment(log, env)).toBe(server)
+    expect(lines).toEqual([`dashboard at ${server!.url} (metrics at ${server!.url}metrics)`])
+    expect((await fetch(server!.url)).headers.get('content-type')).toMatch(/text\/html/)
+    expect(await session.metrics.serveFromEnvironment(log, {})).toBeNull()
+    await expect(
+      newSession().metrics.serveFromEnvironment(log, { TRIBUTARY_DASHBOARD: 'yes please' }),
+    ).rejects.toThrow(/TRIBUTARY_DASHBOARD is 'yes please'\. Use a port number, or 1 for any free port/)
   })
 })
