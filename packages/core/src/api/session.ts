@@ -70,6 +70,13 @@ export class Session {
     readonly conf: RuntimeConfig,
   ) {
     this.streams.addListener(this.monitor)
+    this.streams.onListenerError = (kind, e) =>
+      this.logSettings
+        .logger((k) => this.conf.get(k))
+        .log(
+          'warn',
+          `a StreamingQueryListener's ${kind} threw: ${e instanceof Error ? e.message : String(e)}; the query goes on`,
+        )
   }
 
   /**

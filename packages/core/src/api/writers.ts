@@ -276,6 +276,8 @@ export class DataStreamWriter<R> {
         onIdle: () => {
           // Once when the query goes idle, then at most every noDataProgressEventInterval (as
           // Spark), not on every empty poll: a listener must not read idle between batches.
+          // once and availableNow end when they run out of data; data past their end may be waiting.
+          if (state.trigger.kind === 'once' || state.trigger.kind === 'availableNow') return
           const now = Date.now()
           if (lastIdleEventMs !== null && now - lastIdleEventMs < idleEventIntervalMs) return
           lastIdleEventMs = now

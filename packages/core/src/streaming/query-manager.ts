@@ -61,6 +61,9 @@ export class StreamingQueryManager {
     await Promise.all(this.active.map((q) => q.stop()))
   }
 
+  /** @internal told when a listener throws (the session logs it at warn level). */
+  onListenerError: ((kind: string, error: unknown) => void) | null = null
+
   /** @internal every query started in this session, active or not, newest last. */
   get all(): StreamingQuery[] {
     return [...this.queries.values()]
@@ -91,8 +94,9 @@ export class StreamingQueryManager {
       const f = l[kind] as ((e: typeof event) => void) | undefined
       try {
         f?.call(l, event)
-      } catch {
+      } catch (e) {
         // A listener's failure must not stop the query (Spark logs and goes on).
+        this.onListenerError?.(kind, e)
       }
     }
   }

@@ -234,4 +234,24 @@ await q.stop()
     // Polls run every 10 ms: without the throttle there would be dozens of events.
     expect(idle).toEqual([0, 1])
   })
+
+  it('a listener that throws is logged at warn and the query goes on', async () => {
+    const session = newSession({ 'tributary.log.level': 'warn' })
+    const log = recorder()
+    session.useLogger(log)
+    session.streams.addListener({
+      onQueryProgress: () => {
+        throw new Error('dashboard client gone')
+      },
+    })
+    const input = new MemoryStream(session, events)
+    const q = await input.toDF().writeStream.format('memory').queryName('l').start()
+    input.addData([{ id: 1 }])
+    await q.processAllAvailable()
+    expect(q.isActive).toBe(true)
+    await q.stop()
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual([
+      "a StreamingQueryListener's onQueryProgress threw: dashboard client gone; the query goes on",
+    ])
+  })
 })

@@ -30,6 +30,14 @@ function inputFolder(files: number, rowsPerFile: number): string {
 async function runAvailableNow(terminal: FakeTerminal, conf: Record<string, string> = {}) {
   const session = newSession(conf)
   session.progressBarStream = terminal
+  // A run that ends when it has read what was there never reports idle: files written after
+  // its start may be waiting.
+  let idle = 0
+  session.streams.addListener({
+    onQueryIdle: () => {
+      idle++
+    },
+  })
   const input = inputFolder(9, 50)
   const q = await session.readStream
     .schema(schema({ id: 'long' }))
@@ -40,6 +48,7 @@ async function runAvailableNow(terminal: FakeTerminal, conf: Record<string, stri
     .trigger({ availableNow: true })
     .start()
   await q.awaitTermination()
+  expect(idle).toBe(0)
   return q
 }
 
