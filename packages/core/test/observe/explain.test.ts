@@ -22,10 +22,10 @@ describe('explain modes', () => {
     const cost = df.explain('cost')
     const formatted = df.explain('formatted')
     expect(log).toHaveBeenCalledTimes(4)
+    expect(df.explain(true)).toBe(extended)
     log.mockRestore()
     expect(simple.startsWith('== Physical Plan ==')).toBe(true)
     expect(simple).not.toContain('Logical Plan')
-    expect(df.explain(true)).toBe(extended)
     expect(extended).toContain(
       "== Logical Plan ==\nProject [name, age]\n+- Filter (city != '')\n   +- LocalRelation",
     )
