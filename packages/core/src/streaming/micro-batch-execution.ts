@@ -22,6 +22,7 @@ import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import { effectiveConf } from './recorded-conf.js'
+import { checkStateBudget, MEMORY_BUDGET_CONF, readMemoryBudget } from './state-budget.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
 
@@ -97,6 +98,7 @@ export class MicroBatchExecution {
   /** The settings of the newest offset log entry: on restart they win over the session's. */
   private recordedConf: Readonly<Record<string, string>> | null = null
   private readonly abort = new AbortController()
+  private readonly stateBudget: number
   private stopRequested = false
   private triggerSeq = 0
   private idleWaiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = []
@@ -113,6 +115,7 @@ export class MicroBatchExecution {
 
   constructor(private readonly config: ExecutionConfig) {
     this.checkpoint = new Checkpoint(config.checkpointDir)
+    this.stateBudget = readMemoryBudget(config.conf(MEMORY_BUDGET_CONF))
     this.terminated = new Promise((r) => {
       this.resolveTerminated = r
     })
@@ -407,6 +410,13 @@ export class MicroBatchExecution {
     const t3 = performance.now()
     // Step 6: commit state version N.
     await this.state?.commitAll()
+    // Before commits/N: over the budget, a restart re-runs batch N from the state before it.
+    if (this.state?.provider.holdsStateInMemory && this.operator)
+      checkStateBudget(
+        statefulOperators(this.operator).map((op) => op.progress()),
+        this.stateBudget,
+        batch.id,
+      )
     // Step 8 comes before the commit log, which records the watermark for batch N+1.
     this.lastBatchWatermarkMs = batch.metadata.batchWatermarkMs
     const eventTime = this.watermarks?.advance()
@@ -516,6 +526,7 @@ export class MicroBatchExecution {
   async stop(): Promise<void> {
     this.stopRequested = true
     this.abort.abort()
+    for (const s of this.sources) s.interrupt?.()
     await this.terminated
   }
 

@@ -24,10 +24,15 @@ function compareFiles(a: ListedFile, b: ListedFile): number {
   return a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
 }
 
+/**
+ * The files the next batch takes. `tooOld` receives the files skipped because they are
+ * older than maxFileAge (e.g. copied with their old modification time by `cp -p`).
+ */
 export function selectNewFiles(
   listed: readonly ListedFile[],
   seen: SeenFiles,
   rules: AdmissionRules,
+  tooOld?: (file: ListedFile) => void,
 ): ListedFile[] {
   const ordered = [...listed].sort(compareFiles)
   if (rules.latestFirst) ordered.reverse()
@@ -36,7 +41,10 @@ export function selectNewFiles(
   for (const f of ordered) {
     const key = seenKey(f.path, rules.fileNameOnly)
     // With fileNameOnly two folders may hold the same name in one listing; take one.
-    if (!seen.isNew(key, f.mtimeMs) || takenNow.has(key)) continue
+    if (!seen.isNew(key, f.mtimeMs) || takenNow.has(key)) {
+      if (tooOld && seen.isTooOld(key, f.mtimeMs)) tooOld(f)
+      continue
+    }
     takenNow.add(key)
     fresh.push(f)
     if (rules.maxFiles !== undefined && fresh.length >= rules.maxFiles) break

@@ -9,6 +9,7 @@ export const FILE_SOURCE_OPTIONS = [
   'maxFilesPerTrigger',
   'latestFirst',
   'maxFileAge',
+  'minFileAge',
   'logCompactInterval',
   'cleanSource',
   'sourceArchiveDir',
@@ -25,6 +26,8 @@ export interface FileSourceOptions {
   readonly latestFirst: boolean
   /** Infinity when age does not limit what is read. */
   readonly maxFileAgeMs: number
+  /** Files modified less than this long ago are left for a later batch (still being written). */
+  readonly minFileAgeMs: number
   readonly cleanSource: CleanSourceMode
   readonly sourceArchiveDir: string | undefined
   readonly fileNameOnly: boolean
@@ -56,6 +59,7 @@ export function parseFileSourceOptions(options: Options): FileSourceOptions {
     maxFilesPerTrigger,
     latestFirst,
     maxFileAgeMs,
+    minFileAgeMs: options.getDurationMs('minFileAge', 0) ?? 0,
     cleanSource,
     sourceArchiveDir,
     fileNameOnly: options.getBoolean('fileNameOnly', false),
