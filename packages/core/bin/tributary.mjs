@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // The `tributary` command. An installed package runs its compiled dist/; inside the
-// repository (no build yet) it runs the TypeScript sources through tsx.
+// repository before a build (or with TRIBUTARY_CLI_FROM_SOURCE=1, as the tests do, so that a
+// stale build is never what they check) it runs the TypeScript sources through tsx.
 import { existsSync } from 'node:fs'
 
 const dist = new URL('../dist/cli/main.js', import.meta.url)
 let cli
-if (existsSync(dist)) cli = await import(dist.href)
+if (existsSync(dist) && process.env.TRIBUTARY_CLI_FROM_SOURCE !== '1') cli = await import(dist.href)
 else {
   const { register } = await import('tsx/esm/api')
   register()

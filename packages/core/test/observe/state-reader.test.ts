@@ -121,7 +121,9 @@ describe('state reader', () => {
 
     // The same through the command, as a user runs it.
     const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'checkpoint', 'inspect', checkpoint, '--sink', output])
+      const child = spawn(process.execPath, [bin, 'checkpoint', 'inspect', checkpoint, '--sink', output], {
+        env: { ...process.env, TRIBUTARY_CLI_FROM_SOURCE: '1' },
+      })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d) => {
