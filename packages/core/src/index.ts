@@ -126,6 +126,7 @@ export {
   CheckpointError,
   MalformedRecordError,
   OptionError,
+  StorageError,
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'
