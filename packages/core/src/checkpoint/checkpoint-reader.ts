@@ -7,12 +7,11 @@
  */
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
-import { type SinkLogEntry, sinkLogDir } from '../formats/files/sink-log.js'
+import { DEFAULT_SINK_LOG_SETTINGS, openSinkLog, type SinkLogEntry } from '../formats/files/sink-log.js'
 import { stateStoreProvider } from '../state/providers.js'
 import type { StateStoreProvider } from '../state/state-store.js'
 import { CheckpointError, OptionError } from '../util/errors.js'
 import { Checkpoint, type CheckpointMetadata, type CommitMetadata, type OffsetSeq } from './checkpoint.js'
-import { MetadataLog } from './metadata-log.js'
 
 export interface StateEntry {
   readonly partition: number
@@ -154,13 +153,10 @@ export async function stateFootprint(
   return { files, bytes }
 }
 
-/** The entries of a file sink's log (`<output>/_tributary_metadata`), oldest first. */
+/** The entries of a file sink's log (`<output>/_tributary_metadata`), oldest first, compacted ones included. */
 export async function readSinkLog(outputDir: string): Promise<{ batchId: number; entry: SinkLogEntry }[]> {
-  const log = new MetadataLog<SinkLogEntry>(sinkLogDir(outputDir))
-  const out = []
-  for (const id of await log.batchIds()) {
-    const entry = await log.get(id)
-    if (entry) out.push({ batchId: id, entry })
-  }
-  return out
+  return (await openSinkLog(outputDir, DEFAULT_SINK_LOG_SETTINGS).batches()).map((b) => ({
+    batchId: b.batchId,
+    entry: b.entry,
+  }))
 }
