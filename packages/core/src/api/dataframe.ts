@@ -32,6 +32,7 @@ import { GroupedData } from './grouped-data.js'
 import { type JoinedRow, type JoinHow, type JoinOn, joinPlan } from './join.js'
 import { KeyValueGroupedData } from './key-value-grouped.js'
 import type { Session } from './session.js'
+import * as setOps from './set-operations.js'
 import { showString } from './show.js'
 import { DataFrameWriter, DataStreamWriter } from './writers.js'
 
@@ -209,6 +210,31 @@ export class DataFrame<in out R = Record<string, unknown>> {
 
   unionAll(other: DataFrame<R>): DataFrame<R> {
     return this.union(other)
+  }
+
+  /** Distinct rows not in `other`, matched by position, nulls equal (Spark's except; batch only). */
+  except(other: DataFrame<R>): DataFrame<R> {
+    return setOps.except(this, other)
+  }
+
+  /** Rows not in `other`, duplicates kept as often as they occur more here (EXCEPT ALL; batch only). */
+  exceptAll(other: DataFrame<R>): DataFrame<R> {
+    return setOps.exceptAll(this, other)
+  }
+
+  /** PySpark's name for exceptAll. */
+  subtract(other: DataFrame<R>): DataFrame<R> {
+    return setOps.exceptAll(this, other)
+  }
+
+  /** Distinct rows in both, matched by position, nulls equal (Spark's intersect; batch only). */
+  intersect(other: DataFrame<R>): DataFrame<R> {
+    return setOps.intersect(this, other)
+  }
+
+  /** Rows in both, each as often as on the side with fewer (INTERSECT ALL; batch only). */
+  intersectAll(other: DataFrame<R>): DataFrame<R> {
+    return setOps.intersectAll(this, other)
   }
 
   /** Rows of both, matched by column name; missing columns become null with allowMissingColumns. */
