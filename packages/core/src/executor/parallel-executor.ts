@@ -46,25 +46,35 @@ export interface ParallelPlan {
 }
 
 export class ParallelExecutor implements BatchExecutor {
-  private readonly pool: WorkerPool
+  private pool: WorkerPool | null = null
   /** This run's name in the workers (they serve every query of the process). */
   private readonly query = randomUUID()
   private closed = false
-  private ready: Promise<unknown>
+  private ready: Promise<unknown> | null = null
   private lastTasks: TaskProgress[] = []
   private lastPartitions: PartitionProgress[] = []
   private lastState: StateOperatorProgress[]
 
   constructor(private readonly plan: ParallelPlan) {
-    this.pool = acquirePool(plan.threads)
     this.lastState = [...plan.initialStateProgress]
-    this.ready = this.pool.all(
+    // A stateful query needs its workers from the first batch on: start them now. A stateless
+    // one starts them at its first batch large enough to cut into slices, if it ever has one.
+    if (this.stateful) void this.start()
+  }
+
+  /** Takes a pool and sets this query up in its workers (once). */
+  private start(): Promise<unknown> {
+    if (this.ready) return this.ready
+    const pool = acquirePool(this.plan.threads)
+    this.pool = pool
+    this.ready = pool.all(
       this.query,
-      (worker) => ({ type: 'setup', setup: { ...plan.setup, worker, threads: plan.threads } }),
+      (worker) => ({ type: 'setup', setup: { ...this.plan.setup, worker, threads: this.plan.threads } }),
       'setup',
     )
     // A setup error surfaces from the first batch; until then nobody awaits it.
     this.ready.catch(() => undefined)
+    return this.ready
   }
 
   get threads(): number {
@@ -86,7 +96,6 @@ export class ParallelExecutor implements BatchExecutor {
   }
 
   async execute(ctx: BatchContext): Promise<ColumnarBatch<unknown>> {
-    await this.ready
     const params: BatchParams = {
       batchId: ctx.batchId,
       eval: ctx.eval,
@@ -99,10 +108,12 @@ export class ParallelExecutor implements BatchExecutor {
       this.lastPartitions = []
       return this.plan.local.execute({ ...ctx, state: null })
     }
+    await this.start()
+    const pool = this.pool!
     const slices = this.slices(ctx.inputs)
     const maps = await Promise.all(
       slices.map((inputs, w) =>
-        this.pool.call<MapResult>(
+        pool.call<MapResult>(
           w,
           this.query,
           { type: 'map', params, inputs },
@@ -158,7 +169,7 @@ export class ParallelExecutor implements BatchExecutor {
         for (let p = w; p < this.plan.partitions; p += this.threads) owned.push(p)
         if (owned.length === 0) return Promise.resolve<ReduceResult>({ partitions: [] })
         const parts = owned.map((p) => [p, byPartition[p]] as const)
-        return this.pool.call<ReduceResult>(
+        return this.pool!.call<ReduceResult>(
           w,
           this.query,
           { type: 'reduce', params, parts },
@@ -189,16 +200,16 @@ export class ParallelExecutor implements BatchExecutor {
   }
 
   async commit(): Promise<void> {
-    if (this.stateful) await this.pool.all(this.query, { type: 'commit' }, 'state commit')
+    if (this.stateful) await this.pool!.all(this.query, { type: 'commit' }, 'state commit')
   }
 
   abort(): void {
-    if (this.stateful) this.pool.all(this.query, { type: 'abort' }, 'state abort').catch(() => undefined)
+    if (this.stateful) this.pool?.all(this.query, { type: 'abort' }, 'state abort').catch(() => undefined)
   }
 
   async maintain(minVersion: number): Promise<void> {
     if (this.stateful && minVersion > 0)
-      await this.pool.all(this.query, { type: 'maintain', minVersion }, 'state maintenance')
+      await this.pool!.all(this.query, { type: 'maintain', minVersion }, 'state maintenance')
   }
 
   stateOperators(): StateOperatorProgress[] {
@@ -219,11 +230,13 @@ export class ParallelExecutor implements BatchExecutor {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (!this.pool.isBroken) {
-      await this.ready.catch(() => undefined)
-      await this.pool.all(this.query, { type: 'close' }, 'close').catch(() => undefined)
+    const pool = this.pool
+    if (!pool) return
+    if (!pool.isBroken) {
+      await this.ready?.catch(() => undefined)
+      await pool.all(this.query, { type: 'close' }, 'close').catch(() => undefined)
     }
-    await this.pool.release()
+    await pool.release()
   }
 }
 
