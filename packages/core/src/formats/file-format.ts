@@ -30,6 +30,8 @@ export interface FileFormat {
    * eagerly too). `files` is never empty.
    */
   inferSchema(files: readonly string[], options: Options): Schema<unknown>
+  /** Refuses read options that cannot work (a bad timestampFormat), at `load()` rather than at the first record. */
+  checkReadOptions?(options: Options): void
   /**
    * Reads one file as rows of `schema`. Malformed records follow `options.mode`:
    * PERMISSIVE (default: nulls, raw text in `columnNameOfCorruptRecord` if the schema has

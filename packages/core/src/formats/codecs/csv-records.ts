@@ -24,13 +24,26 @@ export function csvRecords(bytes: Uint8Array, file: string, syntax: CsvSyntax, o
   const raw: string[] = []
   const line: number[] = []
   const valid: number[] = []
+  // A header names columns; a name may hold a line break (the writer quotes it), and the
+  // header must stay one record, or its second half would be read as a row.
+  let headerDue = options.getBoolean('header', false)
   for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]
+    let text = lines[i]
     if (isCsvBlank(text)) continue
     if (syntax.comment !== null && text.startsWith(syntax.comment)) continue
-    if (invalidUtf8 === null || invalidUtf8[i] === 0) valid.push(raw.length)
+    const first = i
+    let clean = invalidUtf8 === null || invalidUtf8[i] === 0
+    if (headerDue) {
+      headerDue = false
+      while (quoteOpen(text, syntax) && i + 1 < lines.length) {
+        i++
+        text += (lineSep ?? '\n') + lines[i]
+        clean &&= invalidUtf8 === null || invalidUtf8[i] === 0
+      }
+    }
+    if (clean) valid.push(raw.length)
     raw.push(text)
-    line.push(i + 1)
+    line.push(first + 1)
   }
   const tokens = new Array<Tokenized>(raw.length).fill(INVALID_UTF8)
   const split = tokenizeLines(
@@ -40,6 +53,19 @@ export function csvRecords(bytes: Uint8Array, file: string, syntax: CsvSyntax, o
   )
   for (let k = 0; k < valid.length; k++) tokens[valid[k]] = split[k]
   return { raw, line, tokens }
+}
+
+/** Whether `text` ends inside a quoted field. */
+function quoteOpen(text: string, syntax: CsvSyntax): boolean {
+  const { quote, escape } = syntax
+  if (quote === null || !text.includes(quote)) return false
+  let open = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (open && escape !== null && escape !== quote && c === escape) i++
+    else if (c === quote) open = !open
+  }
+  return open
 }
 
 function documentRecords(

@@ -17,7 +17,7 @@ import { type CsvToValue, checkCsvTypes, csvReadContext, csvReader } from './csv
 import { writeCsv } from './csv-write.js'
 import { malformedPolicy } from './parse-mode.js'
 import { BadValue, RowAssembler } from './row-assembler.js'
-import { temporalOptions } from './temporal.js'
+import { checkTemporalReadOptions, temporalOptions } from './temporal.js'
 import { requireUtf8 } from './text-options.js'
 
 const SYNTAX_OPTIONS = ['sep', 'delimiter', 'quote', 'escape', 'lineSep', 'encoding', 'charset'] as const
@@ -130,6 +130,7 @@ export const csvFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferCsvSchema,
+  checkReadOptions: checkTemporalReadOptions,
   read: readCsv,
   write: writeCsv,
 }

@@ -23,6 +23,7 @@ import {
 import { malformedPolicy } from './parse-mode.js'
 import { BadValue, RowAssembler } from './row-assembler.js'
 import {
+  checkTemporalReadOptions,
   dateFormatter,
   dateParser,
   temporalOptions,
@@ -143,6 +144,7 @@ export const jsonFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferJsonSchema,
+  checkReadOptions: checkTemporalReadOptions,
   read: readJson,
   write: writeJson,
 }

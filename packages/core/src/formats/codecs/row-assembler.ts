@@ -16,6 +16,19 @@ import { type MalformedPolicy, malformedRecordError, type RecordLocation } from 
  */
 export class BadValue extends Error {}
 
+/**
+ * Longs travel as doubles inside the engine (epoch ms and ids stay exact to 2^53), so a
+ * long beyond ±(2^53 − 1) cannot be kept exactly: it is malformed (a dead letter, or the
+ * query stops under FAILFAST), never rounded in silence. docs/sources-and-sinks.md says so.
+ */
+export const MAX_EXACT_LONG = Number.MAX_SAFE_INTEGER
+
+export function inexactLong(shown: string): BadValue {
+  return new BadValue(
+    `expected long but found ${shown}, outside ±${MAX_EXACT_LONG} (2^53 − 1), the range Tributary keeps exactly; read the column as string or double to keep such values`,
+  )
+}
+
 export class RowAssembler {
   /** The current record's engine values by schema column; null where absent. */
   readonly values: unknown[]
