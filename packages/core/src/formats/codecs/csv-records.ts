@@ -57,12 +57,12 @@ export function csvRecords(bytes: Uint8Array, file: string, syntax: CsvSyntax, o
 
 /** Whether `text` ends inside a quoted field. */
 function quoteOpen(text: string, syntax: CsvSyntax): boolean {
-  const { quote, escape } = syntax
+  const { quote, escape: esc } = syntax
   if (quote === null || !text.includes(quote)) return false
   let open = false
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
-    if (open && escape !== null && escape !== quote && c === escape) i++
+    if (open && esc !== null && esc !== quote && c === esc) i++
     else if (c === quote) open = !open
   }
   return open
