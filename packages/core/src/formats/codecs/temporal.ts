@@ -107,23 +107,25 @@ const scratch = new Int32Array(2)
 /** Offsets as java.time's ZoneOffset allows them: ±18:00 at most. */
 const MAX_OFFSET_MINUTES = 18 * 60
 
-/**
- * A zone suffix (`Z`, `UTC`, `GMT`, `±hh`, `±hhmm`, `±hh:mm`) from `at` to the end: its
- * offset in minutes, or NaN when it is not one or is out of range (`+99:99`).
- */
+/** zoneSuffix's answers besides an offset: not a zone at all, or a zone that cannot exist (`+99:99`). */
+const NOT_A_ZONE = Number.POSITIVE_INFINITY
+const OUT_OF_RANGE = Number.NEGATIVE_INFINITY
+
+/** A zone suffix (`Z`, `UTC`, `GMT`, `±hh`, `±hhmm`, `±hh:mm`) from `at` to the end: its offset in minutes. */
 function zoneSuffix(text: string, at: number): number {
   const rest = text.length - at
   const c = text.charCodeAt(at)
   if (rest === 1 && c === 90 /* Z */) return 0
   if (rest === 3 && (text.startsWith('UTC', at) || text.startsWith('GMT', at))) return 0
-  if (c !== 43 && c !== 45) return Number.NaN
+  if (c !== 43 && c !== 45) return NOT_A_ZONE
   const h = digits(text, at + 1, 2)
-  if (h < 0) return Number.NaN
+  if (h < 0) return NOT_A_ZONE
   let m = 0
   if (rest === 5) m = digits(text, at + 3, 2)
   else if (rest === 6 && text.charCodeAt(at + 3) === 58 /* : */) m = digits(text, at + 4, 2)
-  else if (rest !== 3) return Number.NaN
-  if (m < 0 || m > 59 || h * 60 + m > MAX_OFFSET_MINUTES) return Number.NaN
+  else if (rest !== 3) return NOT_A_ZONE
+  if (m < 0) return NOT_A_ZONE
+  if (m > 59 || h * 60 + m > MAX_OFFSET_MINUTES) return OUT_OF_RANGE
   return c === 45 ? -(h * 60 + m) : h * 60 + m
 }
 
@@ -142,43 +144,84 @@ export function parseIsoTimestamp(text: string, zone: Zone): number | null {
   while (start < end && isSpace(text.charCodeAt(start))) start++
   while (end > start && isSpace(text.charCodeAt(end - 1))) end--
   if (start > 0 || end < text.length) text = text.slice(start, end)
-  const n = text.length
   const y = digits(text, 0, 4)
   if (y < 0) return null
+  // The longest reading first (year, month, day, time of day); when what follows is not a
+  // zone, a shorter one, as the regex this replaced backtracked ('2024-0000' is the year
+  // 2024 at offset -00:00).
   let mo = 1
   let d = 1
-  let h = 0
-  let mi = 0
-  let s = 0
-  let ms = 0
-  let i = 4
-  // Each part is optional, and a part that does not complete is left for the zone to match.
+  const i = 4
+  let afterMonth = -1
+  let afterDay = -1
+  let afterTime = -1
   if (text.charCodeAt(i) === 45 /* - */) {
     oneOrTwo(text, i + 1, scratch)
     if (scratch[1] > 0) {
       mo = scratch[0]
-      i += 1 + scratch[1]
-      if (text.charCodeAt(i) === 45) {
-        oneOrTwo(text, i + 1, scratch)
+      afterMonth = i + 1 + scratch[1]
+      if (text.charCodeAt(afterMonth) === 45) {
+        oneOrTwo(text, afterMonth + 1, scratch)
         if (scratch[1] > 0) {
           d = scratch[0]
-          i += 1 + scratch[1]
-          i = timeOfDay(text, i, scratch)
-          if (i < 0) {
-            i = -i
-          } else {
-            h = timeParts[0]
-            mi = timeParts[1]
-            s = timeParts[2]
-            ms = timeParts[3]
-          }
+          afterDay = afterMonth + 1 + scratch[1]
+          afterTime = timeOfDay(text, afterDay, scratch)
         }
       }
     }
   }
+  if (afterTime >= 0) {
+    const t = withZone(
+      text,
+      afterTime,
+      zone,
+      y,
+      mo,
+      d,
+      timeParts[0],
+      timeParts[1],
+      timeParts[2],
+      timeParts[3],
+    )
+    if (t !== undefined) return t
+  }
+  if (afterDay >= 0) {
+    const t = withZone(text, afterDay, zone, y, mo, d, 0, 0, 0, 0)
+    if (t !== undefined) return t
+  }
+  if (afterMonth >= 0) {
+    const t = withZone(text, afterMonth, zone, y, mo, 1, 0, 0, 0, 0)
+    if (t !== undefined) return t
+  }
+  return withZone(text, i, zone, y, 1, 1, 0, 0, 0, 0) ?? null
+}
+
+/**
+ * The instant of the fields read so far when the rest of the text, from `at`, is nothing or
+ * spaces and a zone; null when the fields or the zone do not exist; undefined when the rest
+ * is not a zone at all (so a shorter reading may be tried).
+ */
+function withZone(
+  text: string,
+  at: number,
+  zone: Zone,
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  ms: number,
+): number | null | undefined {
+  const n = text.length
+  let i = at
   while (i < n && isSpace(text.charCodeAt(i))) i++
-  const offset = i < n ? zoneSuffix(text, i) : 0
-  if (Number.isNaN(offset)) return null
+  let offset = 0
+  if (i < n) {
+    offset = zoneSuffix(text, i)
+    if (offset === NOT_A_ZONE) return undefined
+    if (offset === OUT_OF_RANGE) return null
+  }
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) return null
   const local = daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + s * 1000 + ms
   return i < n ? local - offset * 60_000 : zone.toUtc(local)
