@@ -32,6 +32,12 @@ export function inexactLong(shown: string): BadValue {
 export class RowAssembler {
   /** The current record's engine values by schema column; null where absent. */
   readonly values: unknown[]
+  /**
+   * Numbers of the current record kept unboxed by the schema-directed scanners; a column
+   * whose `numberSet` is 1 takes its value from here instead of `values`.
+   */
+  readonly numbers: Float64Array
+  readonly numberSet: Uint8Array
   private readonly builders: VectorBuilder[]
   private rows = 0
   private dropped = 0
@@ -45,17 +51,29 @@ export class RowAssembler {
     expectedRows = 1024,
   ) {
     this.values = new Array<unknown>(schema.length).fill(null)
+    this.numbers = new Float64Array(schema.length)
+    this.numberSet = new Uint8Array(schema.length)
     this.builders = schema.fields.map((f) => new VectorBuilder(f.type, expectedRows))
   }
 
   /** Appends the current record and clears the scratch values. */
   commit(): void {
     const values = this.values
+    const set = this.numberSet
     for (let c = 0; c < values.length; c++) {
-      this.builders[c].append(values[c])
+      if (set[c] === 1) {
+        this.builders[c].appendNumber(this.numbers[c])
+        set[c] = 0
+      } else this.builders[c].append(values[c])
       values[c] = null
     }
     this.rows++
+  }
+
+  /** Forgets the current record's values (a scanner giving a line up to the general path). */
+  clear(): void {
+    this.values.fill(null)
+    this.numberSet.fill(0)
   }
 
   /**
@@ -73,7 +91,7 @@ export class RowAssembler {
       error: cause,
     })
     if (mode === 'DROPMALFORMED') {
-      this.values.fill(null)
+      this.clear()
       this.dropped++
       return
     }
