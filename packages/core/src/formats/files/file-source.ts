@@ -120,6 +120,7 @@ export class FileStreamSource implements Source {
     const chosen = selectNewFiles(candidates, this.seen, {
       latestFirst: this.settings.latestFirst,
       maxFiles: limit === 'all' || this.bounded ? undefined : this.settings.maxFilesPerTrigger,
+      maxBytes: limit === 'all' || this.bounded ? undefined : this.settings.maxBytesPerTrigger,
       fileNameOnly: this.settings.fileNameOnly,
     })
     if (chosen.length === 0) return from
