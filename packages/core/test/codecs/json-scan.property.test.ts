@@ -11,7 +11,7 @@ import { JsonLineScanner } from '../../src/formats/codecs/json-scan.js'
 import { schema } from '../../src/types/schema.js'
 import { fileWith, options } from './codec-helpers.js'
 
-const RUNS = Number(process.env.CODEC_FUZZ_RUNS ?? 150)
+const RUNS = Number(process.env.CODEC_FUZZ_RUNS ?? 100)
 
 const S = schema({
   id: 'long',

@@ -14,7 +14,7 @@ import type { DataType } from '../../types/data-types.js'
 import type { TextToMillis } from './temporal.js'
 
 /** How the scanner stores a column's value. */
-const enum Slot {
+enum Slot {
   String = 0,
   Double = 1,
   Long = 2,
@@ -306,7 +306,9 @@ function escapeLength(text: string, at: number): number {
     return 5
   }
   // " \ / b f n r t
-  return c === 34 || c === 92 || c === 47 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116 ? 1 : -1
+  return c === 34 || c === 92 || c === 47 || c === 98 || c === 102 || c === 110 || c === 114 || c === 116
+    ? 1
+    : -1
 }
 
 function sameName(name: string, text: string, start: number, len: number): boolean {

@@ -12,7 +12,6 @@ import type { FileFormat, FileReadResult } from '../file-format.js'
 import { inferJsonSchema } from './json-infer.js'
 import { isJsonObject, jsonRecords, parseProblem, rawText } from './json-records.js'
 import { JsonLineScanner } from './json-scan.js'
-import { decodeText } from './lines.js'
 import {
   describeJson,
   type JsonToValue,
@@ -22,6 +21,7 @@ import {
   ownField,
   type ValueToJson,
 } from './json-values.js'
+import { decodeText } from './lines.js'
 import { malformedPolicy } from './parse-mode.js'
 import { BadValue, RowAssembler } from './row-assembler.js'
 import {

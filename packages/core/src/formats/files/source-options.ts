@@ -43,7 +43,16 @@ const SEVEN_DAYS_MS = 7 * 86_400_000
  */
 export const DEFAULT_MAX_BYTES_PER_TRIGGER = 32 * 1024 * 1024
 
-const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 }
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+}
 
 /** `maxBytesPerTrigger`: a number of bytes, or with a unit (`64m`, `1g`, `512kb`). */
 function byteSize(options: Options, key: string): number | undefined {
