@@ -187,22 +187,16 @@ function scanCsvLines(
   let start = 0
   let line = 0
   let headerDue = header
-  const quoteCode = quote === null ? -1 : quote.charCodeAt(0)
+  // The next quote in the text, found once and reused until passed: files without quotes
+  // cost one search, not a look at every character.
+  let nextQuote = quote === null ? -1 : text.indexOf(quote)
   while (start < text.length) {
     let end = text.indexOf('\n', start)
     if (end < 0) end = text.length
     line++
-    let blank = true
-    let quoted = false
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i)
-      if (c > 32) blank = false
-      if (c === quoteCode) {
-        quoted = true
-        break
-      }
-    }
-    if (!blank || quoted) {
+    if (nextQuote >= 0 && nextQuote < start) nextQuote = text.indexOf(quote as string, start)
+    const quoted = nextQuote >= 0 && nextQuote < end
+    if (quoted || !isBlank(text, start, end)) {
       if (headerDue) {
         headerDue = false
         if (quoted) end = headerEnd(text, start, end, quote as string, (n) => (line += n))
@@ -214,6 +208,12 @@ function scanCsvLines(
     }
     start = end + 1
   }
+}
+
+/** Nothing above U+0020 (Java's trim), as isCsvBlank; decided at the first character mostly. */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) > 32) return false
+  return true
 }
 
 /** Where a header that opens a quote on one line ends: the end of the line that closes it. */
