@@ -30,6 +30,11 @@ export interface FileFormat {
    * eagerly too). `files` is never empty.
    */
   inferSchema(files: readonly string[], options: Options): Schema<unknown>
+  /**
+   * The source's batch size limit when the user sets none, in bytes on disk; the file
+   * source's default (32 MB) unless a format's files expand much more in memory (Parquet).
+   */
+  readonly defaultMaxBytesPerTrigger?: number
   /** Refuses read options that cannot work (a bad timestampFormat), at `load()` rather than at the first record. */
   checkReadOptions?(options: Options): void
   /**

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { parquetFormat } from '../../src/formats/codecs/parquet.js'
 import { selectNewFiles } from '../../src/formats/files/admission.js'
 import type { ListedFile } from '../../src/formats/files/listing.js'
 import { SeenFiles } from '../../src/formats/files/seen-files.js'
@@ -51,6 +52,14 @@ describe('admission by size', () => {
       /maxBytesPerTrigger.*positive number of bytes.*'64m'/,
     )
     expect(() => parse({ maxBytesPerTrigger: '0' })).toThrow(/maxBytesPerTrigger/)
+  })
+
+  it('Parquet, which holds about ten times its size in memory, defaults to 8 MB', () => {
+    expect(parquetFormat.defaultMaxBytesPerTrigger).toBe(8 * 1024 * 1024)
+    const o = new Options({}, 'parquet source')
+    expect(parseFileSourceOptions(o, parquetFormat.defaultMaxBytesPerTrigger).maxBytesPerTrigger).toBe(
+      8 * 1024 * 1024,
+    )
   })
 
   it('splits an availableNow backlog into batches by size, reading every row once', async () => {

@@ -70,11 +70,13 @@ function byteSize(options: Options, key: string): number | undefined {
   return bytes
 }
 
-export function parseFileSourceOptions(options: Options): FileSourceOptions {
+export function parseFileSourceOptions(
+  options: Options,
+  defaultMaxBytes: number = DEFAULT_MAX_BYTES_PER_TRIGGER,
+): FileSourceOptions {
   const maxFilesPerTrigger = options.getPositiveInt('maxFilesPerTrigger')
   const maxBytes = byteSize(options, 'maxBytesPerTrigger')
-  const maxBytesPerTrigger =
-    maxBytes ?? (maxFilesPerTrigger === undefined ? DEFAULT_MAX_BYTES_PER_TRIGGER : undefined)
+  const maxBytesPerTrigger = maxBytes ?? (maxFilesPerTrigger === undefined ? defaultMaxBytes : undefined)
   const latestFirst = options.getBoolean('latestFirst', false)
   // Spark: with latestFirst and a per-trigger limit, older files not yet taken are still
   // due, so age must not drop them.
