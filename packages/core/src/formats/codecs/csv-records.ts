@@ -55,17 +55,31 @@ export function csvRecords(bytes: Uint8Array, file: string, syntax: CsvSyntax, o
   return { raw, line, tokens }
 }
 
-/** Whether `text` ends inside a quoted field. */
-function quoteOpen(text: string, syntax: CsvSyntax): boolean {
-  const { quote, escape: esc } = syntax
+/**
+ * Whether `text` ends inside a quoted field. A quote opens a field only at its start (as
+ * Spark's parser, and csv-parse with relax_quotes, read `x"y` as text); inside, an escaped
+ * or doubled quote does not close it.
+ */
+export function quoteOpen(text: string, syntax: CsvSyntax): boolean {
+  const { quote, escape: esc, delimiter } = syntax
   if (quote === null || !text.includes(quote)) return false
-  let open = false
+  let inQuotes = false
+  let fieldStart = true
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
-    if (open && esc !== null && esc !== quote && c === esc) i++
-    else if (c === quote) open = !open
+    if (inQuotes) {
+      if (esc !== null && esc !== quote && c === esc) i++
+      else if (c === quote) {
+        if (text[i + 1] === quote) i++
+        else inQuotes = false
+      }
+      continue
+    }
+    if (fieldStart && c === quote) inQuotes = true
+    fieldStart = text.startsWith(delimiter, i)
+    if (fieldStart) i += delimiter.length - 1
   }
-  return open
+  return inQuotes
 }
 
 function documentRecords(

@@ -64,6 +64,7 @@ export class CsvLineScanner {
   private readonly slots: Slot[]
   private readonly targets: number[]
   private readonly nullIsEmpty: boolean
+  private readonly delimiterText: string
 
   constructor(
     columns: readonly { readonly index: number; readonly type: DataType }[],
@@ -72,17 +73,18 @@ export class CsvLineScanner {
     this.slots = columns.map((c) => slotOf(c.type))
     this.targets = columns.map((c) => c.index)
     this.nullIsEmpty = settings.nullValue === ''
+    this.delimiterText = String.fromCharCode(settings.delimiter)
   }
 
   /** Reads the line [start, end) (known to hold no quote) into `out`; false to give it up. */
   scan(text: string, start: number, end: number, out: ScanTarget): boolean {
     const slots = this.slots
     const width = slots.length
-    const delimiter = this.settings.delimiter
+    const delimiter = this.delimiterText
     let a = start
     for (let c = 0; c < width; c++) {
-      let b = a
-      while (b < end && text.charCodeAt(b) !== delimiter) b++
+      let b = text.indexOf(delimiter, a)
+      if (b < 0 || b > end) b = end
       // Too few fields (the last one ended the line early), or too many (one is left).
       if (c < width - 1 ? b >= end : b < end) return false
       if (!this.field(text, a, b, slots[c], this.targets[c], out)) return false

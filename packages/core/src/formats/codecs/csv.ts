@@ -11,7 +11,7 @@ import { TributaryError } from '../../util/errors.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat, FileReadResult } from '../file-format.js'
 import { inferCsvSchema } from './csv-infer.js'
-import { csvRecords } from './csv-records.js'
+import { csvRecords, quoteOpen } from './csv-records.js'
 import { CsvLineScanner } from './csv-scan.js'
 import { type CsvSyntax, csvSyntax, type Tokenized, tokenizeLines } from './csv-tokenize.js'
 import { type CsvToValue, checkCsvTypes, csvReadContext, csvReader } from './csv-values.js'
@@ -122,7 +122,7 @@ async function readCsv(file: string, schema: Schema<unknown>, options: Options):
         parseDate: ctx.parseDate,
       },
     )
-    scanCsvLines(text, header, syntax.quote, scanner, rows, (raw, line) =>
+    scanCsvLines(text, header, syntax, scanner, rows, (raw, line) =>
       readRecord(tokenizeLines([raw], syntax, '\n')[0], { line }, raw),
     )
     return rows.finish()
@@ -179,7 +179,7 @@ function scannable(
 function scanCsvLines(
   text: string,
   header: boolean,
-  quote: string | null,
+  syntax: CsvSyntax,
   scanner: CsvLineScanner,
   rows: RowAssembler,
   general: (raw: string, line: number) => void,
@@ -189,6 +189,7 @@ function scanCsvLines(
   let headerDue = header
   // The next quote in the text, found once and reused until passed: files without quotes
   // cost one search, not a look at every character.
+  const quote = syntax.quote
   let nextQuote = quote === null ? -1 : text.indexOf(quote)
   while (start < text.length) {
     let end = text.indexOf('\n', start)
@@ -199,7 +200,7 @@ function scanCsvLines(
     if (quoted || !isBlank(text, start, end)) {
       if (headerDue) {
         headerDue = false
-        if (quoted) end = headerEnd(text, start, end, quote as string, (n) => (line += n))
+        if (quoted) end = headerEnd(text, start, end, syntax, (n) => (line += n))
       } else if (!quoted && scanner.scan(text, start, end, rows)) rows.commit()
       else {
         rows.clear()
@@ -216,24 +217,20 @@ function isBlank(text: string, start: number, end: number): boolean {
   return true
 }
 
-/** Where a header that opens a quote on one line ends: the end of the line that closes it. */
+/** Where a header that leaves a quoted field open on its line ends: the end of the line that closes it. */
 function headerEnd(
   text: string,
   start: number,
   end: number,
-  quote: string,
+  syntax: CsvSyntax,
   addLines: (n: number) => void,
 ): number {
-  let open = false
-  let i = start
-  for (;;) {
-    for (; i < end; i++) if (text[i] === quote) open = !open
-    if (!open || end >= text.length) return end
+  while (end < text.length && quoteOpen(text.slice(start, end), syntax)) {
     const next = text.indexOf('\n', end + 1)
     addLines(1)
-    i = end + 1
     end = next < 0 ? text.length : next
   }
+  return end
 }
 
 export const csvFormat: FileFormat = {

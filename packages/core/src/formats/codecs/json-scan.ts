@@ -88,6 +88,10 @@ export class JsonLineScanner {
   private numberEnd = 0
   private numberIsInteger = false
   private numberValue = 0
+  /** The text being scanned, and what a string in it may skip checking (see reset). */
+  private text = ''
+  private nextBackslash = -1
+  private controlFree = false
 
   constructor(
     columns: readonly ScanColumn[],
@@ -98,6 +102,33 @@ export class JsonLineScanner {
     this.slots = columns.map((c) => slotOf(c.type))
     this.targets = columns.map((c) => c.index)
     this.order = Int32Array.from(columns.map((_, i) => i))
+  }
+
+  /**
+   * Takes a new text: a string's end is then found with one native search for its quote
+   * when no backslash lies before it and the text holds no control character but line
+   * ends (looked for once per text, not per character).
+   */
+  reset(text: string): void {
+    this.text = text
+    this.nextBackslash = text.indexOf('\\')
+    // Control characters (other than the line ends) make a line invalid JSON: such text is
+    // checked character by character.
+    this.controlFree = !/[\x00-\x09\x0b-\x1f]/.test(text)
+  }
+
+  /** The position of the quote that ends a string starting at s, or -1 to check by character. */
+  private fastStringEnd(s: number, end: number): number {
+    if (!this.controlFree) return -1
+    const text = this.text
+    const q = text.indexOf('"', s)
+    if (q < 0 || q >= end) return -2
+    let b = this.nextBackslash
+    if (b >= 0 && b < s) {
+      b = text.indexOf('\\', s)
+      this.nextBackslash = b
+    }
+    return b >= 0 && b < q ? -1 : q
   }
 
   /**
@@ -169,13 +200,17 @@ export class JsonLineScanner {
     const c = text.charCodeAt(i)
     if (c === QUOTE) {
       const s = i + 1
-      let j = s
-      for (;;) {
-        if (j >= end) return -1
-        const d = text.charCodeAt(j)
-        if (d === QUOTE) break
-        if (d === BACKSLASH || d < 32) return -1
-        j++
+      let j = text === this.text ? this.fastStringEnd(s, end) : -1
+      if (j === -2) return -1
+      if (j < 0) {
+        j = s
+        for (;;) {
+          if (j >= end) return -1
+          const d = text.charCodeAt(j)
+          if (d === QUOTE) break
+          if (d === BACKSLASH || d < 32) return -1
+          j++
+        }
       }
       if (slot === Slot.String) out.values[target] = text.slice(s, j)
       else if (slot === Slot.Timestamp || slot === Slot.Date) {
@@ -272,6 +307,9 @@ export class JsonLineScanner {
   private skipValue(text: string, i: number, end: number): number {
     const c = text.charCodeAt(i)
     if (c === QUOTE) {
+      const q = text === this.text ? this.fastStringEnd(i + 1, end) : -1
+      if (q === -2) return -1
+      if (q >= 0) return q + 1
       let j = i + 1
       for (;;) {
         if (j >= end) return -1

@@ -148,6 +148,7 @@ function scanLines(
 ): void {
   let start = 0
   let line = 0
+  scanner.reset(text)
   while (start < text.length) {
     let end = text.indexOf('\n', start)
     if (end < 0) end = text.length
