@@ -32,6 +32,16 @@ const benchmarks: Record<string, Benchmark> = {
       'micro-benchmarks of hot kernels (hash aggregation, window assignment, expressions, state store, offset log): [--filter name] [--time ms]',
     load: () => import('./micro-bench.js'),
   },
+  restart: {
+    description:
+      'restart time, checkpoint size and sink log against the number of batches run before: [--batches 100,1000,5000]',
+    load: () => import('./restart-bench.js'),
+  },
+  longrun: {
+    description:
+      'a file ETL and a windowed count running for a long time, sampled: RSS, heap, fds, checkpoint size, batch time and their trends: [--minutes M] [--sample S]',
+    load: () => import('./long-run.js'),
+  },
   profile: {
     description: 'hottest functions of V8 CPU profiles: <file.cpuprofile>... [--top N]',
     load: () => import('./profile-summary.js'),

@@ -483,6 +483,26 @@ export const QUERIES: readonly NexmarkQuery[] = [
     }),
   },
   {
+    id: 'q7b',
+    title: 'highest bid, by max_by',
+    note: 'q7 as a Spark user writes it: one aggregation per 10 s window with max_by(column, price) for each bid column; one row per window (the first bid of the highest price), where q7 keeps every bid that ties',
+    build: (c) => ({
+      df: c
+        .bids()
+        .withWatermark('dateTime', '4 seconds')
+        .groupBy(F.window(col('dateTime'), '10 seconds'))
+        .agg(
+          F.max_by('auction', 'price').alias('auction'),
+          max('price').alias('price'),
+          F.max_by('bidder', 'price').alias('bidder'),
+          F.max_by('dateTime', 'price').alias('dateTime'),
+          F.max_by('extra', 'price').alias('extra'),
+        )
+        .select('auction', 'price', 'bidder', 'dateTime', 'extra') as DataFrame<unknown>,
+      outputMode: 'append',
+    }),
+  },
+  {
     id: 'q8',
     title: 'monitor new users',
     note: 'left semi join of persons and sellers on (id, 10 s window): one row per person, as Flink’s two GROUP BYs give',

@@ -330,7 +330,8 @@ export class DataFrame<in out R = Record<string, unknown>> {
   async show(numRows = 20, truncate: boolean | number = true): Promise<string> {
     checkBatchPlan(this.plan, 'show')
     const batch = await executeBatch(this.session, this.limit(numRows + 1).plan)
-    const text = showString(batch, numRows, truncate)
+    const timeZone = this.session.conf.get('tributary.sql.session.timeZone', 'UTC')
+    const text = showString(batch, numRows, truncate, timeZone)
     process.stdout.write(text)
     return text
   }

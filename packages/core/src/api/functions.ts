@@ -220,6 +220,10 @@ export const avg = (c: ColumnRef<number>): Column<number> => fn('avg', c)
 export const mean = avg
 export const min = <T>(c: ColumnRef<T>): Column<T> => fn('min', c)
 export const max = <T>(c: ColumnRef<T>): Column<T> => fn('max', c)
+/** The value of `c` in the row with the largest `ord` of the group (Spark's max_by). */
+export const max_by = <T>(c: ColumnRef<T>, ord: ColumnRef): Column<T> => fn('max_by', c, ord)
+/** The value of `c` in the row with the smallest `ord` of the group (Spark's min_by). */
+export const min_by = <T>(c: ColumnRef<T>, ord: ColumnRef): Column<T> => fn('min_by', c, ord)
 export const countDistinct = (...cols: ColumnRef[]): Column<number> => fn('count_distinct', ...cols)
 export const count_distinct = countDistinct
 export const first = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>

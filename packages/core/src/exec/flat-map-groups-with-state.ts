@@ -13,6 +13,7 @@ import type { StateStore } from '../state/state-store.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import type { Schema } from '../types/schema.js'
 import { TributaryError } from '../util/errors.js'
+import { groupKeyText } from './group-key.js'
 import { type GroupState, GroupStateImpl, type GroupStateTimeout, NO_TIMESTAMP } from './group-state.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
@@ -20,7 +21,7 @@ import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-
 export type GroupsWithStateFunction = (key: unknown, rows: unknown[], state: GroupState<unknown>) => unknown
 
 interface Group {
-  /** The key's JSON text: its id in the state store. */
+  /** The key's text (group-key.ts): its id in the state store. */
   readonly id: string
   /** The key as the key function first returned it in this batch. */
   readonly key: unknown
@@ -147,7 +148,7 @@ export class FlatMapGroupsWithState implements StatefulOperator {
       // Rows of one key often come together (a window): the previous row's group first.
       let g = primitive ? (key === lastKey ? lastGroup : byPrimitive.get(key)) : undefined
       if (g === undefined) {
-        const id = JSON.stringify(key) ?? 'undefined'
+        const id = groupKeyText(key)
         g = groups.get(id)
         if (g === undefined) {
           g = { id, key, index: list.length, start: 0, count: 0, rows: retain ? [] : null }

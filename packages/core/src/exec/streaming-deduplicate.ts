@@ -26,6 +26,8 @@ export interface DedupEventTime {
   readonly columnIndex: number
   /** 0 for dropDuplicates (expire at the event time); the watermark delay for dropDuplicatesWithinWatermark. */
   readonly expireAfterMs: number
+  /** The column is a window struct; its `end` is the event time (Spark's rule for windows). */
+  readonly windowEnd: boolean
 }
 
 export class StreamingDeduplicate implements StatefulOperator {
@@ -57,6 +59,12 @@ export class StreamingDeduplicate implements StatefulOperator {
     const watermark = ctx.watermarkMs
     const keyCols = this.keyIndices.map((i) => input.columns[i])
     const timeCol = this.eventTime ? input.columns[this.eventTime.columnIndex] : null
+    const windowEnd = this.eventTime?.windowEnd === true
+    const timeAt = (i: number): number | null => {
+      const v = valueAt(timeCol!, i)
+      if (!windowEnd) return v as number | null
+      return v === null ? null : (v as { end: Date }).end.getTime()
+    }
     const expireAfter = this.eventTime?.expireAfterMs ?? 0
     // The rows the watermark has passed are late; a key expires at its event time (+ the delay).
     const late: number[] = []
@@ -64,7 +72,7 @@ export class StreamingDeduplicate implements StatefulOperator {
     if (timeCol !== null && watermark > 0) {
       onTime = []
       for (let i = 0; i < input.numRows; i++) {
-        const t = valueAt(timeCol, i) as number | null
+        const t = timeAt(i)
         if (t !== null && t <= watermark) late.push(i)
         else onTime.push(i)
       }
@@ -72,7 +80,7 @@ export class StreamingDeduplicate implements StatefulOperator {
     }
     if (late.length > 0 && ctx.lateRows) ctx.lateRows(this.describe(), input.take(late))
     const expiryAt = (i: number): number => {
-      const t = timeCol === null ? null : (valueAt(timeCol, i) as number | null)
+      const t = timeCol === null ? null : timeAt(i)
       return t === null ? 0 : t + expireAfter
     }
 

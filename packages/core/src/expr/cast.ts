@@ -6,6 +6,13 @@ import { numberVector, type Vector, VectorBuilder, valueAt } from '../batch/vect
 import { type DataType, isNumeric, isTemporal, typeToString } from '../types/data-types.js'
 import type { Compiled, Kernel } from './compiled.js'
 import { formatTimestamp } from './functions/time-format.js'
+import {
+  localDay,
+  MS_PER_DAY,
+  parseDateDefault,
+  parseTimestampDefault,
+  sessionZone,
+} from './functions/zones.js'
 
 export function canCast(from: DataType, to: DataType): boolean {
   if (from.kind === 'null' || typeToString(from) === typeToString(to)) return true
@@ -30,12 +37,50 @@ function stringToBoolean(s: string): boolean | null {
   return null
 }
 
-/** A string in Spark's cast form: timestamps as `yyyy-MM-dd HH:mm:ss[.SSS]` in the session zone (UTC here). */
-export function valueToString(type: DataType, v: unknown): string {
+/**
+ * Java's `Double.toString`, which Spark's cast of a double to string uses: at least one digit
+ * after the point (`1.0`), and scientific notation outside [1e-3, 1e7) (`1.0E7`, `1.0E-4`).
+ * The digits are the shortest that read back as the same number, as in JDK 19 and later.
+ */
+export function doubleToString(x: number): string {
+  if (Number.isNaN(x)) return 'NaN'
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity'
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
+  const abs = Math.abs(x)
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(x)
+    return s.includes('.') ? s : `${s}.0`
+  }
+  const [mantissa, exponent] = x.toExponential().split('e')
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`
+}
+
+/** Java's `Float.toString`: the shortest digits that read back as the same 32-bit float. */
+export function floatToString(x: number): string {
+  if (!Number.isFinite(x) || x === 0) return doubleToString(x)
+  const f = Math.fround(x)
+  for (let p = 1; p <= 9; p++) {
+    const shortest = Number(f.toPrecision(p))
+    if (Math.fround(shortest) === f) return doubleToString(shortest)
+  }
+  return doubleToString(f)
+}
+
+/**
+ * A string in Spark's cast form: doubles as Java prints them (`1.0`), timestamps as
+ * `yyyy-MM-dd HH:mm:ss[.SSS]` in the session time zone.
+ */
+export function valueToString(type: DataType, v: unknown, timeZone = 'UTC'): string {
   switch (type.kind) {
+    case 'double':
+      return doubleToString(v as number)
+    case 'float':
+      return floatToString(v as number)
     case 'timestamp': {
+      // Spark prints the fraction without trailing zeros: `10:00:00.25`, `10:00:00`.
       const ms = v as number
-      return formatTimestamp(ms, ms % 1000 === 0 ? 'yyyy-MM-dd HH:mm:ss' : 'yyyy-MM-dd HH:mm:ss.SSS', 'UTC')
+      if (ms % 1000 === 0) return formatTimestamp(ms, 'yyyy-MM-dd HH:mm:ss', timeZone)
+      return formatTimestamp(ms, 'yyyy-MM-dd HH:mm:ss.SSS', timeZone).replace(/0+$/, '')
     }
     case 'date':
       return formatTimestamp(v as number, 'yyyy-MM-dd', 'UTC')
@@ -50,11 +95,11 @@ export function valueToString(type: DataType, v: unknown): string {
   }
 }
 
-function convertOne(from: DataType, to: DataType, v: unknown): unknown {
+function convertOne(from: DataType, to: DataType, v: unknown, timeZone: string): unknown {
   if (v === null) return null
   switch (to.kind) {
     case 'string':
-      return valueToString(from, v)
+      return valueToString(from, v, timeZone)
     case 'int':
     case 'long': {
       if (from.kind === 'string') {
@@ -81,21 +126,19 @@ function convertOne(from: DataType, to: DataType, v: unknown): unknown {
       if (from.kind === 'string') return stringToBoolean(v as string)
       return (v as number) !== 0
     case 'timestamp': {
-      if (from.kind === 'string') {
-        const t = Date.parse(normalizeTimestampString(v as string))
-        return Number.isNaN(t) ? null : t
-      }
+      // A time without a zone is a wall-clock time in the session's zone, as in Spark.
+      if (from.kind === 'string') return parseTimestampDefault(v as string, sessionZone(timeZone))
       if (isNumeric(from)) return (v as number) * 1000
       return v
     }
     case 'date': {
-      let ms: number
       if (from.kind === 'string') {
-        ms = Date.parse(normalizeTimestampString(v as string))
-        if (Number.isNaN(ms)) return null
-      } else if (isNumeric(from)) ms = (v as number) * 86_400_000
-      else ms = v as number
-      return Math.floor(ms / 86_400_000) * 86_400_000
+        const days = parseDateDefault(v as string)
+        return days === null ? null : days * MS_PER_DAY
+      }
+      if (from.kind === 'timestamp') return localDay(sessionZone(timeZone), v as number) * MS_PER_DAY
+      const ms = isNumeric(from) ? (v as number) * MS_PER_DAY : (v as number)
+      return Math.floor(ms / MS_PER_DAY) * MS_PER_DAY
     }
     case 'binary':
       return typeof v === 'string' ? new TextEncoder().encode(v) : v
@@ -104,16 +147,8 @@ function convertOne(from: DataType, to: DataType, v: unknown): unknown {
   }
 }
 
-/** Spark accepts `2024-01-01 10:00:00`; Date.parse wants a `T` and reads zone-less times as UTC only with Z. */
-export function normalizeTimestampString(s: string): string {
-  const t = s.trim()
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(.*)$/.exec(t)
-  if (m) return `${m[1]}T${m[2]}${m[3] ? m[3].trim() : 'Z'}`
-  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return `${t}T00:00:00Z`
-  return t
-}
-
-export function castVector(v: Vector, to: DataType): Vector {
+/** Casts a column; `timeZone` is the session's, for timestamps to and from strings. */
+export function castVector(v: Vector, to: DataType, timeZone = 'UTC'): Vector {
   const from = v.type
   if (typeToString(from) === typeToString(to)) return v
   if (v.kind === 'number' && (to.kind === 'double' || to.kind === 'float') && isNumeric(from)) {
@@ -125,10 +160,10 @@ export function castVector(v: Vector, to: DataType): Vector {
     return numberVector(to, out, v.validity)
   }
   const b = new VectorBuilder(to, v.length)
-  for (let i = 0; i < v.length; i++) b.append(convertOne(from, to, valueAt(v, i)))
+  for (let i = 0; i < v.length; i++) b.append(convertOne(from, to, valueAt(v, i), timeZone))
   return b.finish()
 }
 
 export function castKernel(inner: Compiled, to: DataType): Kernel {
-  return (batch, ctx) => castVector(inner.evaluate(batch, ctx), to)
+  return (batch, ctx) => castVector(inner.evaluate(batch, ctx), to, ctx.timeZone)
 }

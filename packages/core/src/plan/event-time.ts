@@ -3,7 +3,7 @@
  * read. A column keeps its watermark through operators that pass it on by name (filters,
  * projections that select or alias it, unions); user functions (map) lose it, as in Spark.
  */
-import { type Expr, stripAlias } from '../expr/expr.js'
+import { type Expr, exprName, stripAlias } from '../expr/expr.js'
 import { parseDuration } from '../util/duration.js'
 import { AnalysisError } from '../util/errors.js'
 import type { LogicalPlan } from './logical-plan.js'
@@ -49,6 +49,42 @@ export function watermarkedColumns(plan: LogicalPlan): WatermarkedColumns {
     }
     default:
       return watermarkedColumns(plan.child)
+  }
+}
+
+/**
+ * Columns that hold a window() of a watermarked column, with that column's delay. Spark
+ * treats such a column as event time through its `end`: deduplication on it drops rows
+ * whose window ended at or before the watermark, and evicts their keys then.
+ */
+export function windowColumns(plan: LogicalPlan): WatermarkedColumns {
+  switch (plan.kind) {
+    case 'project': {
+      const times = watermarkedColumns(plan.child)
+      const windows = windowColumns(plan.child)
+      const out = new Map<string, number>()
+      for (const e of plan.exprs) {
+        if (e.kind === 'star') for (const [k, v] of windows) out.set(k, v)
+        const inner = stripAlias(e)
+        if (inner.kind === 'column' && windows.has(inner.path)) {
+          out.set(e.kind === 'alias' ? e.name : inner.path, windows.get(inner.path)!)
+        }
+        if (inner.kind === 'call' && inner.name === 'window') {
+          const time = stripAlias(inner.args[0])
+          if (time?.kind === 'column' && times.has(time.path)) out.set(exprName(e), times.get(time.path)!)
+        }
+      }
+      return out
+    }
+    case 'filter':
+    case 'rowFilter':
+    case 'watermark':
+    case 'distinct':
+    case 'subqueryAlias':
+    case 'hint':
+      return windowColumns(plan.child)
+    default:
+      return new Map()
   }
 }
 

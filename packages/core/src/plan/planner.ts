@@ -37,7 +37,7 @@ import {
 import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
 import { splitAggregateExpressions } from './aggregate-expressions.js'
-import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
+import { sessionWindowCall, watermarkedColumns, windowCall, windowColumns } from './event-time.js'
 import { planJoinNode } from './join-planner.js'
 import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
 
@@ -298,10 +298,23 @@ class Planner {
     }
     const timeIndex = timeName === undefined ? -1 : child.schema.indexOf(timeName)
     const keys = p.withinWatermark ? keyIndices.filter((i) => i !== timeIndex) : keyIndices
+    if (timeName === undefined && !p.withinWatermark) {
+      // No event-time column among the keys, but perhaps a window of one: its end is the event time.
+      const windows = windowColumns(p.child)
+      const windowName = child.schema.names.find((n) => windows.has(n) && p.columns?.includes(n))
+      if (windowName !== undefined) {
+        const eventTime = { columnIndex: child.schema.indexOf(windowName), expireAfterMs: 0, windowEnd: true }
+        return new StreamingDeduplicate(child, keys, this.nextStateOperatorId++, eventTime)
+      }
+    }
     const eventTime =
       timeName === undefined
         ? null
-        : { columnIndex: timeIndex, expireAfterMs: p.withinWatermark ? watermarked.get(timeName)! : 0 }
+        : {
+            columnIndex: timeIndex,
+            expireAfterMs: p.withinWatermark ? watermarked.get(timeName)! : 0,
+            windowEnd: false,
+          }
     return new StreamingDeduplicate(child, keys, this.nextStateOperatorId++, eventTime)
   }
 

@@ -21,16 +21,9 @@ import { CheckpointError, StreamingQueryException, TributaryError } from '../uti
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
+import { effectiveConf } from './recorded-conf.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
-
-/** Settings recorded in the offset log: a replayed batch runs with the values it first ran with. */
-export const RECORDED_CONF = [
-  'tributary.sql.shuffle.partitions',
-  'tributary.sql.session.timeZone',
-  'tributary.streaming.multipleWatermarkPolicy',
-  'tributary.stateStore.provider',
-] as const
 
 export interface ExecutionEvents {
   onStarted(): void
@@ -101,6 +94,8 @@ export class MicroBatchExecution {
   private nextBatchId = 0
   private pendingReplay: PlannedBatch | null = null
   private watermarkMs = 0
+  /** The settings of the newest offset log entry: on restart they win over the session's. */
+  private recordedConf: Readonly<Record<string, string>> | null = null
   private readonly abort = new AbortController()
   private stopRequested = false
   private triggerSeq = 0
@@ -139,6 +134,11 @@ export class MicroBatchExecution {
     return this.operator
   }
 
+  /** A setting as this query runs with it: recorded in the checkpoint, else the session's. */
+  private conf(key: string): string | undefined {
+    return effectiveConf(this.recordedConf, this.config.conf)[key]
+  }
+
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
   async initialize(): Promise<void> {
     const sourcePlans = uniqueSources(this.config.plan)
@@ -166,7 +166,7 @@ export class MicroBatchExecution {
       }
       this.sink = await this.config.createSink()
       await this.recover()
-      const policy = this.config.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
+      const policy = this.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
       this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
     } catch (e) {
       // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
@@ -192,6 +192,7 @@ export class MicroBatchExecution {
       return
     }
     const { batchId: n, value } = lastOffsets
+    this.recordedConf = value.metadata.conf
     if (value.offsets.length !== this.sources.length) {
       throw new CheckpointError(
         `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
@@ -312,11 +313,7 @@ export class MicroBatchExecution {
     const t1 = performance.now()
     const noNewData = ends.every((e, i) => sameOffset(e, this.committed[i]))
     if (noNewData && !this.needsNoDataBatch()) return null
-    const conf: Record<string, string> = {}
-    for (const k of RECORDED_CONF) {
-      const v = this.config.conf(k)
-      if (v !== undefined) conf[k] = v
-    }
+    const conf = effectiveConf(this.recordedConf, this.config.conf)
     const metadata: BatchMetadata = {
       batchTimestampMs: this.config.clock.now(),
       batchWatermarkMs: this.watermarkMs,

@@ -214,7 +214,7 @@ describe('DataFrame transformations (batch)', () => {
         '|name|age|city|score|',
         '+----+---+----+-----+',
         '| ann| 34|Oslo|  7.5|',
-        '| bob| 19|Rome|    3|',
+        '| bob| 19|Rome|  3.0|',
         '+----+---+----+-----+',
         '',
       ].join('\n'),

@@ -228,3 +228,32 @@ describe('restarting with a changed query: changes to what state means are refus
     )
   })
 })
+
+describe('settings recorded in the checkpoint win on restart', () => {
+  const TZ = 'tributary.sql.session.timeZone'
+  const asText = (input: DataFrame<Ev>) => erase(input.select(col('k'), col('ts').cast('string').alias('at')))
+
+  it('a restart with another session time zone goes on in the recorded one (as Spark restores its confs)', async () => {
+    const dir = path.join(tempDir(), 'cp')
+    const first = await runOn(dir, asText, { mode: 'append', conf: { [TZ]: 'UTC' } })
+    expect(first).toEqual({
+      rows: [
+        { k: 'a', at: '1970-01-01 00:00:01' },
+        { k: 'b', at: '1970-01-01 00:00:02' },
+      ],
+    })
+    const second = await runOn(dir, asText, {
+      mode: 'append',
+      conf: { [TZ]: 'America/New_York' },
+      rows: [ev(1, 'a', 1), ev(2, 'b', 2), ev(3, 'c', 3)],
+    })
+    // Still written in UTC, not as New York's 19:00 of the day before.
+    expect(second).toEqual({
+      rows: [
+        { k: 'a', at: '1970-01-01 00:00:01' },
+        { k: 'b', at: '1970-01-01 00:00:02' },
+        { k: 'c', at: '1970-01-01 00:00:03' },
+      ],
+    })
+  })
+})

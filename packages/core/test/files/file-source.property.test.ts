@@ -92,8 +92,14 @@ it('every row is read exactly once, in batches of at most maxFilesPerTrigger fil
         }
         expect([...got].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b))
         for (const name of await fs.readdir(meta)) {
-          const entry = JSON.parse((await fs.readFile(path.join(meta, name), 'utf8')).split('\n')[1])
-          expect(entry.files.length).toBeLessThanOrEqual(maxFilesPerTrigger ?? files.length)
+          const lines = (await fs.readFile(path.join(meta, name), 'utf8')).trimEnd().split('\n').slice(1)
+          // A batch file holds one entry; a compact file one `{batchId, entry}` per batch it keeps.
+          const entries = name.endsWith('.compact')
+            ? lines.map((l) => JSON.parse(l).entry)
+            : [JSON.parse(lines[0])]
+          for (const entry of entries) {
+            expect(entry.files.length).toBeLessThanOrEqual(maxFilesPerTrigger ?? files.length)
+          }
         }
       } finally {
         rmSync(root, { recursive: true, force: true })

@@ -328,3 +328,40 @@ describe('DedupTable', () => {
     ).toEqual([1, 3])
   })
 })
+
+describe.each(PROVIDERS)('dropDuplicates on a window of the event time (%s store)', (provider) => {
+  it("evicts a key once the watermark passes its window's end, and drops rows of closed windows as late", async () => {
+    const session = newSession({ 'tributary.stateStore.provider': provider })
+    const s = schema({ ts: 'timestamp', user: 'string' })
+    type Row = { ts: Date; user: string }
+    const input = new MemoryStream(session, s)
+    const at = (sec: number, user: string): Row => ({ ts: new Date(sec * 1000), user })
+    const { functions: F } = await import('../../src/index.js')
+    const run = await runBatches(
+      input as unknown as MemoryStream<Row>,
+      (df) =>
+        df
+          .withWatermark('ts', '10 seconds')
+          .withColumn('w', F.window('ts', '1 minute'))
+          .dropDuplicates(['user', 'w'])
+          .select('user', 'ts') as DataFrame<unknown>,
+      [
+        // Window [0, 60): a and b once each; a again is a duplicate.
+        [at(1, 'a'), at(2, 'b'), at(30, 'a')],
+        // Window [60, 120) opens; the watermark becomes 125 - 10 = 115 s after this batch.
+        [at(61, 'a'), at(125, 'c')],
+        // The watermark (115 s) is past the end of [0, 60) and [60, 120): those keys are gone,
+        // and a row of the closed window [0, 60) is late, not a new key.
+        [at(5, 'z'), at(126, 'c'), at(130, 'd')],
+      ],
+      (i) => i === 1,
+    )
+    const withRows = run.batches.filter((b) => b.length > 0)
+    expect(withRows.map((b) => b.map((r) => r.user))).toEqual([['a', 'b'], ['a', 'c'], ['d']])
+    expect(run.late.map((r) => r.user)).toEqual(['z'])
+    // a and b of [0, 60) go when the watermark reaches 115 s, a of [60, 120) when it reaches
+    // 120 s; c and d of [120, 180) stay. Without the window as event time, all five stay.
+    expect(run.stateRows).toEqual([2, 2, 2])
+    expect(run.removed.reduce((x, y) => x + y, 0)).toBe(3)
+  })
+})

@@ -14,6 +14,7 @@ import {
   type DataType,
   DoubleType,
   isNumeric,
+  isTemporal,
   LongType,
   typeToString,
 } from '../../types/data-types.js'
@@ -254,6 +255,117 @@ function extreme(sign: 1 | -1): AccumulatorFactory {
 }
 define('max', [1, 1], ([t]) => t, extreme(1))
 define('min', [1, 1], ([t]) => t, extreme(-1))
+
+/**
+ * max_by(value, ordering) / min_by: the value of the row with the largest (smallest)
+ * ordering in the group. Rows whose ordering is null are skipped; of rows with the same
+ * extreme ordering the first one seen wins (Spark replaces only on a strictly better one).
+ * A numeric ordering and value stay in typed arrays: no object per row or group.
+ */
+function extremeBy(sign: 1 | -1): AccumulatorFactory {
+  return ([valueType, orderType]) => {
+    const numericOrder = isNumeric(orderType) || isTemporal(orderType)
+    const numericValue = isNumeric(valueType) || isTemporal(valueType)
+    const bestOrder = new GrowableF64(Number.NaN)
+    const seen = new GrowableU8()
+    const orderObjects: unknown[] = []
+    const values = new GrowableF64(Number.NaN)
+    const valueValid = new GrowableU8()
+    const valueObjects: unknown[] = []
+    const better = (x: unknown, g: number): boolean => {
+      if (seen.data[g] === 0) return true
+      if (numericOrder)
+        return sign > 0 ? (x as number) > bestOrder.data[g] : (x as number) < bestOrder.data[g]
+      return compareValues(x, orderObjects[g]) * sign > 0
+    }
+    const keep = (g: number, order: unknown, value: Vector, i: number) => {
+      seen.data[g] = 1
+      if (numericOrder) bestOrder.data[g] = order as number
+      else orderObjects[g] = order
+      if (numericValue && value.kind === 'number') {
+        const valid = value.validity === null || value.validity[i] === 1
+        valueValid.data[g] = valid ? 1 : 0
+        values.data[g] = valid ? value.values[i] : Number.NaN
+      } else valueObjects[g] = valueAt(value, i)
+    }
+    const resultOf = (ids: ArrayLike<number>): Vector => {
+      const n = ids.length
+      if (numericValue) {
+        const out = new Float64Array(n)
+        const validity = new Uint8Array(n)
+        let anyNull = false
+        for (let i = 0; i < n; i++) {
+          const g = ids[i]
+          const ok = g < seen.data.length && seen.data[g] === 1 && valueValid.data[g] === 1
+          validity[i] = ok ? 1 : 0
+          if (ok) out[i] = values.data[g]
+          else anyNull = true
+        }
+        return numberVector(valueType, out, anyNull ? validity : null)
+      }
+      const b = new VectorBuilder(valueType, n)
+      for (let i = 0; i < n; i++) b.append(valueObjects[ids[i]] ?? null)
+      return b.finish()
+    }
+    return {
+      resultType: valueType,
+      update(ids, groups, [value, order], n) {
+        seen.ensure(groups)
+        bestOrder.ensure(groups)
+        values.ensure(groups)
+        valueValid.ensure(groups)
+        if (order.kind === 'number') {
+          const x = order.values
+          const valid = order.validity
+          for (let i = 0; i < n; i++) {
+            if (valid !== null && valid[i] === 0) continue
+            const g = ids[i]
+            if (better(x[i], g)) keep(g, x[i], value, i)
+          }
+          return
+        }
+        for (let i = 0; i < n; i++) {
+          const x = valueAt(order, i)
+          if (x === null) continue
+          const g = ids[i]
+          if (better(x, g)) keep(g, x, value, i)
+        }
+      },
+      result: (g) => resultOf(Array.from({ length: g }, (_, i) => i)),
+      resultAt: (ids) => resultOf(ids),
+      getState(g) {
+        if (g >= seen.data.length || seen.data[g] === 0) return null
+        const order = numericOrder ? bestOrder.data[g] : orderObjects[g]
+        const value = numericValue
+          ? valueValid.data[g] === 1
+            ? values.data[g]
+            : null
+          : (valueObjects[g] ?? null)
+        return [order, value]
+      },
+      setState(g, state) {
+        seen.ensure(g + 1)
+        bestOrder.ensure(g + 1)
+        values.ensure(g + 1)
+        valueValid.ensure(g + 1)
+        if (state === null) {
+          seen.data[g] = 0
+          return
+        }
+        const [order, value] = state as [unknown, unknown]
+        seen.data[g] = 1
+        if (numericOrder) bestOrder.data[g] = order as number
+        else orderObjects[g] = order
+        if (numericValue) {
+          valueValid.data[g] = value === null ? 0 : 1
+          values.data[g] = value === null ? Number.NaN : (value as number)
+        } else valueObjects[g] = value
+      },
+    }
+  }
+}
+define('max_by', [2, 2], ([t]) => t, extremeBy(1))
+define('min_by', [2, 2], ([t]) => t, extremeBy(-1))
 
 function keyOf(x: unknown): unknown {
   return typeof x === 'object' && x !== null ? JSON.stringify(x) : x

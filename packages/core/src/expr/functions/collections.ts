@@ -241,7 +241,7 @@ registerFunction({
     return {
       type,
       evaluate: (batch, ctx) => {
-        const vecs = args.map((a) => castVector(a.evaluate(batch, ctx), el))
+        const vecs = args.map((a) => castVector(a.evaluate(batch, ctx), el, ctx.timeZone))
         const n = batch.numRows
         const out = new Array<unknown[]>(n)
         for (let i = 0; i < n; i++) {

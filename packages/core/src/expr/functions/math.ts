@@ -204,7 +204,7 @@ function extreme(name: string, pick: (c: number) => boolean): void {
         evaluate: (batch, ctx) => {
           const n = batch.numRows
           if (live.length === 0) return nullVector(t, n)
-          const vecs = live.map((a) => castVector(a.evaluate(batch, ctx), t))
+          const vecs = live.map((a) => castVector(a.evaluate(batch, ctx), t, ctx.timeZone))
           if (vecs.every((v) => v.kind === 'number')) {
             const nv = vecs as NumberVector[]
             const out = new Float64Array(n)

@@ -60,7 +60,7 @@ function arithmetic(name: string, f: (x: number, y: number) => number, resultTyp
           a.evaluate(batch, ctx),
           type.kind === 'timestamp' ? a.type : DoubleType,
         ) as NumberVector
-        const y = castVector(b.evaluate(batch, ctx), DoubleType) as NumberVector
+        const y = castVector(b.evaluate(batch, ctx), DoubleType, ctx.timeZone) as NumberVector
         return truncate(numericBinary(type, x, y, f))
       }
       // A column and a numeric literal: one loop per operator, the literal read once, not
@@ -286,8 +286,8 @@ function comparison(name: CompareOp, test: (c: number) => boolean): void {
             : undefined)
       if (!type) throw mismatch(name, args, 'operands of comparable types')
       const general: Kernel = (batch, ctx) => {
-        const x = castVector(a.evaluate(batch, ctx), type)
-        const y = castVector(b.evaluate(batch, ctx), type)
+        const x = castVector(a.evaluate(batch, ctx), type, ctx.timeZone)
+        const y = castVector(b.evaluate(batch, ctx), type, ctx.timeZone)
         if (x.kind === 'number' && y.kind === 'number') {
           const out = new Uint8Array(batch.numRows)
           compareNumbers(name, x.values, y.values, out)
@@ -317,7 +317,7 @@ function comparison(name: CompareOp, test: (c: number) => boolean): void {
         const c = constantSide.constant!.value
         const evaluate: Kernel = (batch, ctx) => {
           if (c === null) return nullVector(BooleanType, batch.numRows)
-          const x = castVector(columnSide.evaluate(batch, ctx), type)
+          const x = castVector(columnSide.evaluate(batch, ctx), type, ctx.timeZone)
           if (x.kind === 'number') {
             const out = new Uint8Array(batch.numRows)
             compareNumbersToConstant(op, x.values, c as number, out)
@@ -351,8 +351,8 @@ registerFunction({
     return {
       type: BooleanType,
       evaluate: (batch, ctx) => {
-        const x = castVector(a.evaluate(batch, ctx), type)
-        const y = castVector(b.evaluate(batch, ctx), type)
+        const x = castVector(a.evaluate(batch, ctx), type, ctx.timeZone)
+        const y = castVector(b.evaluate(batch, ctx), type, ctx.timeZone)
         return mapRows(
           BooleanType,
           [x, y],
@@ -519,10 +519,10 @@ registerFunction({
     // A list of plain values (no null, no nested value) is a set lookup per row.
     const plain = constants?.every((c) => typeof c !== 'object') ? new Set(constants) : null
     const evaluate: Kernel = (batch, ctx) => {
-      const x = castVector(a.evaluate(batch, ctx), type)
+      const x = castVector(a.evaluate(batch, ctx), type, ctx.timeZone)
       if (plain) return inSet(x, plain)
       const values = constants ?? []
-      const vecs = constants ? [] : list.map((l) => castVector(l.evaluate(batch, ctx), type))
+      const vecs = constants ? [] : list.map((l) => castVector(l.evaluate(batch, ctx), type, ctx.timeZone))
       const set = new Set(values.filter((v) => typeof v !== 'object'))
       const n = batch.numRows
       const out = new Uint8Array(n)
@@ -585,7 +585,7 @@ registerFunction({
     return {
       type,
       evaluate: (batch, ctx) => {
-        const vecs = args.map((a) => castVector(a.evaluate(batch, ctx), type))
+        const vecs = args.map((a) => castVector(a.evaluate(batch, ctx), type, ctx.timeZone))
         return mapRows(type, vecs, batch.numRows, (...vals) => vals.find((v) => v !== null) ?? null, true)
       },
     }

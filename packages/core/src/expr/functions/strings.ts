@@ -209,7 +209,9 @@ const stringish = (t: DataType): boolean =>
 
 function stringColumns(args: readonly Compiled[]): Kernel[] {
   return args.map((a) =>
-    a.type.kind === 'string' ? a.evaluate : (batch, ctx) => castVector(a.evaluate(batch, ctx), StringType),
+    a.type.kind === 'string'
+      ? a.evaluate
+      : (batch, ctx) => castVector(a.evaluate(batch, ctx), StringType, ctx.timeZone),
   )
 }
 

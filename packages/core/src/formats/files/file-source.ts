@@ -64,7 +64,10 @@ export class FileStreamSource implements Source {
       ctx.options,
       settings,
       ctx.bounded,
-      new SourceFileLog(ctx.metadataDir),
+      new SourceFileLog(ctx.metadataDir, {
+        compactInterval: settings.logCompactInterval,
+        maxFileAgeMs: ctx.bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs,
+      }),
       cleaner,
     )
     source.checkForSinkLog()
@@ -74,12 +77,9 @@ export class FileStreamSource implements Source {
 
   /** A restart knows every file earlier runs took, so none is read twice. */
   private async restore(): Promise<void> {
-    const ids = await this.log.batchIds()
-    // Every entry from 0 on (the log is never purged): the files of a lost entry would look new and be read twice.
-    for (let id = 0; id <= (ids.at(-1) ?? -1); id++) {
-      for (const f of await this.log.files(id)) this.seen.add(this.keyOf(f.path), f.mtimeMs)
-      this.latestLogged = id
-    }
+    // The newest compact file and the batches after it: every file still worth remembering.
+    for (const f of await this.log.rememberedFiles()) this.seen.add(this.keyOf(f.path), f.mtimeMs)
+    this.latestLogged = await this.log.latestBatchId()
     this.seen.purge()
   }
 

@@ -2,8 +2,13 @@
  * The file source's own log in the query checkpoint (`sources/<i>/<N>`): the files of each
  * source batch N. The source's offsets are these batch numbers, so a replayed batch reads
  * exactly the files it first read, and a restart knows every file already taken.
+ *
+ * Every `compactInterval` batches the log is compacted (`<N>.compact`, as Spark's
+ * FileStreamSourceLog), dropping the files older than `maxFileAge` behind the newest one:
+ * the source would neither take nor remember them anyway. So the log, and the time a restart
+ * takes to read it, stay bounded however many batches the query has run.
  */
-import { MetadataLog } from '../../checkpoint/metadata-log.js'
+import { CompactibleLog } from '../../checkpoint/compactible-log.js'
 import { CheckpointError } from '../../util/errors.js'
 import type { ListedFile } from './listing.js'
 
@@ -11,15 +16,37 @@ export interface SourceLogEntry {
   readonly files: readonly ListedFile[]
 }
 
-export class SourceFileLog {
-  private readonly log: MetadataLog<SourceLogEntry>
+export interface SourceFileLogOptions {
+  /** A compact file every this many source batches (default 10, Spark's). */
+  readonly compactInterval: number
+  /** Files this much older than the newest file are forgotten at compaction; Infinity keeps all. */
+  readonly maxFileAgeMs: number
+}
 
-  constructor(readonly dir: string) {
-    this.log = new MetadataLog<SourceLogEntry>(dir)
+export class SourceFileLog {
+  private readonly log: CompactibleLog<SourceLogEntry>
+
+  constructor(
+    readonly dir: string,
+    options: SourceFileLogOptions,
+  ) {
+    this.log = new CompactibleLog<SourceLogEntry>(dir, {
+      compactInterval: options.compactInterval,
+      retain: Number.isFinite(options.maxFileAgeMs) ? retainYoungerThan(options.maxFileAgeMs) : undefined,
+    })
   }
 
-  batchIds(): Promise<number[]> {
-    return this.log.batchIds()
+  /** The newest source batch in the log; -1 before the first. */
+  latestBatchId(): Promise<number> {
+    return this.log.latestBatchId()
+  }
+
+  /** Every file the log remembers, oldest batch first. */
+  async rememberedFiles(): Promise<ListedFile[]> {
+    // A lost entry's files would look new and be read twice: refuse to go on without it.
+    const missing = await this.log.firstMissingBatch()
+    if (missing !== null) throw this.missingEntry(missing)
+    return (await this.log.batches()).flatMap((b) => b.entry.files)
   }
 
   async add(batchId: number, files: readonly ListedFile[]): Promise<void> {
@@ -32,12 +59,25 @@ export class SourceFileLog {
 
   async files(batchId: number): Promise<readonly ListedFile[]> {
     const entry = await this.log.get(batchId)
-    if (entry === undefined) {
-      throw new CheckpointError(
-        `CORRUPT_CHECKPOINT: ${this.log.fileOf(batchId)} is missing, so the files of file source batch ${batchId} are unknown. Restore the file from a backup, or start the query with a new checkpointLocation (it will then read every file again).`,
-        'CORRUPT_CHECKPOINT',
-      )
-    }
-    return entry.files
+    if (entry === undefined) throw this.missingEntry(batchId)
+    // Compaction drops only committed batches' expired files, which no batch reads again.
+    return entry === 'dropped' ? [] : entry.files
+  }
+
+  private missingEntry(batchId: number): CheckpointError {
+    return new CheckpointError(
+      `CORRUPT_CHECKPOINT: ${this.log.fileOf(batchId)} is missing, so the files of file source batch ${batchId} are unknown. Restore the file from a backup, or start the query with a new checkpointLocation (it will then read every file again).`,
+      'CORRUPT_CHECKPOINT',
+    )
+  }
+}
+
+/** Keeps the files at most `maxAgeMs` older than the newest file of the log (SeenFiles' rule). */
+function retainYoungerThan(maxAgeMs: number) {
+  return (entry: SourceLogEntry, _batchId: number, all: readonly { entry: SourceLogEntry }[]) => {
+    let newest = Number.NEGATIVE_INFINITY
+    for (const b of all) for (const f of b.entry.files) if (f.mtimeMs > newest) newest = f.mtimeMs
+    const files = entry.files.filter((f) => f.mtimeMs >= newest - maxAgeMs)
+    return files.length === 0 ? null : { files }
   }
 }

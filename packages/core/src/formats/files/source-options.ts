@@ -10,6 +10,7 @@ export const FILE_SOURCE_OPTIONS = [
   'maxBytesPerTrigger',
   'latestFirst',
   'maxFileAge',
+  'logCompactInterval',
   'cleanSource',
   'sourceArchiveDir',
   'fileNameOnly',
@@ -31,6 +32,8 @@ export interface FileSourceOptions {
   readonly sourceArchiveDir: string | undefined
   readonly fileNameOnly: boolean
   readonly ignoreMissingFiles: boolean
+  /** The checkpoint's file log is compacted every this many source batches (Spark's compactInterval, 10). */
+  readonly logCompactInterval: number
 }
 
 const SEVEN_DAYS_MS = 7 * 86_400_000
@@ -101,6 +104,7 @@ export function parseFileSourceOptions(
     sourceArchiveDir,
     fileNameOnly: options.getBoolean('fileNameOnly', false),
     ignoreMissingFiles: options.getBoolean('ignoreMissingFiles', false),
+    logCompactInterval: options.getPositiveInt('logCompactInterval', 10) ?? 10,
   }
 }
 
