@@ -12,11 +12,12 @@ import { type Job, OUTPUT_COLUMNS, runScript, runTributary } from '../src/files/
 import { parquetChecksum, windowChecksum } from '../src/files/verify.js'
 
 // 25 000 events span 75 s of event time: the first 1-minute window closes under the watermark.
-const data = ensureData(
-  { seed: 7, events: 25_000, files: 2 },
-  () => {},
-  mkdtempSync(path.join(tmpdir(), 'files-bench-')),
-)
+const root = mkdtempSync(path.join(tmpdir(), 'files-bench-'))
+const data = ensureData({ seed: 7, events: 25_000, files: 2 }, () => {}, root)
+const outputs: string[] = [root]
+afterAll(() => {
+  for (const d of outputs) rmSync(d, { recursive: true, force: true })
+})
 
 async function answer(job: Job, run: typeof runTributary): Promise<string> {
   const out = mkdtempSync(path.join(tmpdir(), `files-${job}-`))
