@@ -11,7 +11,6 @@
  */
 import type { DataType } from '../../types/data-types.js'
 import type { ScanTarget } from './json-scan.js'
-import { StringCache } from './string-cache.js'
 import type { TextToMillis } from './temporal.js'
 
 enum Slot {
@@ -66,8 +65,6 @@ export class CsvLineScanner {
   private readonly targets: number[]
   private readonly nullIsEmpty: boolean
   private readonly delimiterText: string
-  /** One per column, for one file (the scanner is made per file). */
-  private readonly caches: StringCache[]
 
   constructor(
     columns: readonly { readonly index: number; readonly type: DataType }[],
@@ -77,7 +74,6 @@ export class CsvLineScanner {
     this.targets = columns.map((c) => c.index)
     this.nullIsEmpty = settings.nullValue === ''
     this.delimiterText = String.fromCharCode(settings.delimiter)
-    this.caches = columns.map(() => new StringCache())
   }
 
   /** Reads the line [start, end) (known to hold no quote) into `out`; false to give it up. */
@@ -91,19 +87,17 @@ export class CsvLineScanner {
       if (b < 0 || b > end) b = end
       // Too few fields (the last one ended the line early), or too many (one is left).
       if (c < width - 1 ? b >= end : b < end) return false
-      if (!this.field(text, a, b, c, out)) return false
+      if (!this.field(text, a, b, slots[c], this.targets[c], out)) return false
       a = b + 1
     }
     return true
   }
 
-  private field(text: string, a: number, b: number, column: number, out: ScanTarget): boolean {
+  private field(text: string, a: number, b: number, slot: Slot, target: number, out: ScanTarget): boolean {
     if (a === b ? this.nullIsEmpty : this.isNullValue(text, a, b)) return true
-    const slot = this.slots[column]
-    const target = this.targets[column]
     switch (slot) {
       case Slot.String:
-        out.values[target] = this.caches[column].get(text, a, b)
+        out.values[target] = text.slice(a, b)
         return true
       case Slot.Long:
       case Slot.Int: {

@@ -11,7 +11,6 @@
  * that results, errors and dead letters stay those of the general path.
  */
 import type { DataType } from '../../types/data-types.js'
-import { StringCache } from './string-cache.js'
 import type { TextToMillis } from './temporal.js'
 
 /** How the scanner stores a column's value. */
@@ -85,7 +84,6 @@ export class JsonLineScanner {
   private readonly targets: number[]
   /** Column order of the previous record: the next key is tried there first. */
   private readonly order: Int32Array
-  private caches: StringCache[] = []
   /** Numbers read by scanNumber: their end, and whether they are integers. */
   private numberEnd = 0
   private numberIsInteger = false
@@ -113,7 +111,6 @@ export class JsonLineScanner {
    */
   reset(text: string): void {
     this.text = text
-    this.caches = this.names.map(() => new StringCache())
     this.nextBackslash = text.indexOf('\\')
     // Control characters (other than the line ends) make a line invalid JSON: such text is
     // checked character by character.
@@ -215,8 +212,7 @@ export class JsonLineScanner {
           j++
         }
       }
-      if (slot === Slot.String)
-        out.values[target] = text === this.text ? this.caches[column].get(text, s, j) : text.slice(s, j)
+      if (slot === Slot.String) out.values[target] = text.slice(s, j)
       else if (slot === Slot.Timestamp || slot === Slot.Date) {
         const ms = (slot === Slot.Timestamp ? this.parseTimestamp : this.parseDate)(text.slice(s, j))
         if (ms === null) return -1
