@@ -114,6 +114,7 @@ export class JsonLineScanner {
     this.nextBackslash = text.indexOf('\\')
     // Control characters (other than the line ends) make a line invalid JSON: such text is
     // checked character by character.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point.
     this.controlFree = !/[\x00-\x09\x0b-\x1f]/.test(text)
   }
 
