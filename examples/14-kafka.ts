@@ -121,9 +121,10 @@ try {
     .format('kafka')
     .options({
       ...kafka,
-      subscribe: ordersTopic,
-      startingOffsets: JSON.stringify({ [ordersTopic]: { 0: 10, 1: -1, 2: -1 } }),
-      endingOffsets: JSON.stringify({ [ordersTopic]: { 0: 15, 1: -1, 2: -1 } }),
+      // One partition only: 'assign' it. (A batch read cannot start other partitions at -1, latest.)
+      assign: JSON.stringify({ [ordersTopic]: [0] }),
+      startingOffsets: JSON.stringify({ [ordersTopic]: { 0: 10 } }),
+      endingOffsets: JSON.stringify({ [ordersTopic]: { 0: 15 } }),
     })
     .load()
     .select(

@@ -28,6 +28,7 @@ const expectedOutput: Record<string, RegExp> = {
   '06-clickstream-sessions.ts': /Checked: ada's sessions merged/,
   '07-dedup-retries.ts': /Checked: retries dropped, state bounded by the watermark/,
   '08-fraud-rule.ts': /Checked: card A alerted/,
+  '09-kafka-avro.ts': /Checked: v1 and v2 records decoded with one reader schema/,
   '20-orders-enriched.ts': /Checked: every order enriched once/,
   '21-ads-impressions-clicks.ts': /Checked: clicks attributed within an hour/,
   '22-fraud-profile.ts': /Checked: card A flagged far above its usual spend/,

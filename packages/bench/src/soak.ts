@@ -1,7 +1,9 @@
 /**
- * `npm run soak [-- --kills N | --minutes M] [--seed S]`: the crash soak. Queries of every
- * shape and sink are killed with SIGKILL at random protocol steps and random moments and
- * restarted until they finish; each result is checked against the batch answer. Prints
+ * `npm run soak [-- --kills N | --minutes M] [--seed S] [--full-disk-share F]`: the crash
+ * soak. Queries of every shape and sink are killed with SIGKILL at random protocol steps and
+ * random moments and restarted until they finish; some runs overlap a second run on the
+ * same checkpoint, and (as root) a share F of the rounds (default 0.15) runs on a small
+ * tmpfs that fills up; each result is checked against the batch answer. Prints
  * kills, restarts, rows expected and found, duplicates, losses and resident memory. Exits
  * with 1 if any round lost or duplicated a row or failed. Not part of `npm test`, which
  * runs a short seeded soak (packages/core/test/crash/soak.test.ts).
@@ -30,6 +32,11 @@ function positive(name: string): number | undefined {
 const minutes = positive('minutes')
 const kills = positive('kills') ?? 500
 const seed = positive('seed') ?? Date.now() % 2 ** 31
+const fullDiskShare = arg('full-disk-share') === undefined ? undefined : Number(arg('full-disk-share'))
+if (fullDiskShare !== undefined && !(fullDiskShare >= 0 && fullDiskShare <= 1)) {
+  console.error(`--full-disk-share needs a number from 0 to 1, got '${arg('full-disk-share')}'`)
+  process.exit(2)
+}
 console.log(
   minutes === undefined
     ? `crash soak: at least ${kills} kills, seed ${seed}`
@@ -42,6 +49,7 @@ const report = await soak({
   // Long runs take bigger queries, so that each query process lives long enough to show a leak.
   rows: minutes !== undefined && minutes >= 10 ? [500, 3000] : [100, 400],
   log: (line) => console.log(line),
+  fullDiskShare,
 })
 console.log(`\n${formatReport(report)}`)
 for (const f of report.failures) console.error(`\nFAILED ${f}`)

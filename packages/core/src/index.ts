@@ -4,7 +4,9 @@
  */
 
 export { Column, type ColumnOrValue, NamedColumn } from './api/column.js'
+export { ColumnOf, type ColumnOfShape } from './api/column-of.js'
 export { DataFrame } from './api/dataframe.js'
+export type { AvroOptions } from './api/functions.js'
 export * as functions from './api/functions.js'
 export {
   avg,
@@ -47,7 +49,12 @@ export type { ForeachWriter } from './sinks/foreach-sinks.js'
 export { type ObservableBatch, ObservableSink } from './sinks/observable-sink.js'
 export type { OutputMode, SaveMode, Sink, SinkContext, SinkProvider } from './sinks/sink.js'
 export { MemoryStream } from './sources/memory-stream.js'
-export { fromObservable, ObservableSource, observableSourceProvider } from './sources/observable-source.js'
+export {
+  fromObservable,
+  ObservableSource,
+  type ObservableSourceOptions,
+  observableSourceProvider,
+} from './sources/observable-source.js'
 export {
   RATE_SCHEMA,
   type RateRows,
@@ -61,7 +68,13 @@ export {
   rateMicroBatchRows,
   rateMicroBatchSourceProvider,
 } from './sources/rate-micro-batch.js'
-export { ReceiveBuffer } from './sources/receive-buffer.js'
+export {
+  BUFFER_OPTIONS,
+  type BufferFullPolicy,
+  type BufferLimits,
+  ReceiveBuffer,
+  readBufferLimits,
+} from './sources/receive-buffer.js'
 export {
   SOCKET_SCHEMA,
   SOCKET_SCHEMA_WITH_TIMESTAMP,
@@ -100,7 +113,8 @@ export { StreamingQuery } from './streaming/streaming-query.js'
 export type { TriggerSpec } from './streaming/trigger.js'
 export * from './types/data-types.js'
 export type { ColumnName, ColumnPath, JsOf, RowOf, Simplify } from './types/row-types.js'
-export { Schema, schema } from './types/schema.js'
+export { type RowOfSchema, Schema, schema } from './types/schema.js'
+export { schemaSource } from './types/schema-source.js'
 export { nullable, type SchemaSpec, type TypeSpec } from './types/type-spec.js'
 export { parseDuration } from './util/duration.js'
 export {
@@ -108,7 +122,9 @@ export {
   CheckpointError,
   MalformedRecordError,
   OptionError,
+  StorageError,
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'
 export { Options } from './util/options.js'
+export { isSecretOption, REDACTED, redactOptions, redactText, showOnly } from './util/redact.js'

@@ -10,7 +10,7 @@
  * batch once; read_uncommitted consumers also see aborted attempts.
  */
 import type { ColumnarBatch, Sink } from '@tributary/core'
-import { TributaryError } from '@tributary/core'
+import { showOnly, TributaryError } from '@tributary/core'
 import type { KafkaAdmin, KafkaProducer, ProducerRecord } from './adapter.js'
 import type { KafkaSinkConfig } from './sink-options.js'
 import { type RecordLayout, toProducerRecords } from './sink-rows.js'
@@ -135,3 +135,6 @@ export class KafkaSink implements Sink {
     return { recordsWritten: this.written, batchesSkippedAsCommitted: this.skippedBatches }
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(KafkaSink, (x) => ({ description: x.description }))

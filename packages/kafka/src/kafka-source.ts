@@ -12,6 +12,7 @@ import {
   type Schema,
   type Source,
   type SourceBatch,
+  showOnly,
   TributaryError,
 } from '@tributary/core'
 import type { KafkaAdmin, OffsetMap, TopicPartition } from './adapter.js'
@@ -24,7 +25,7 @@ import { rateLimit, TriggerDelay } from './rate-limit.js'
 import { type PartitionRecords, toColumnarBatch } from './record-batch.js'
 import { kafkaSchema } from './schema.js'
 import type { KafkaSourceConfig } from './source-options.js'
-import { checkAssigned, currentPartitions } from './subscription.js'
+import { checkAssigned, checkTopicsExist, currentPartitions } from './subscription.js'
 import { fromJson, toJson, tpKey, tpName, tpOf } from './topic-partition.js'
 
 /** Partitions fetched at once while reading a batch. */
@@ -98,6 +99,7 @@ export class KafkaSource implements Source {
 
   async initialOffset(): Promise<Offset> {
     if (this.ctx.bounded) {
+      await checkTopicsExist(this.admin, this.config.subscription)
       this.boundedPartitions = await currentPartitions(this.admin, this.config.subscription)
       return toJson(await this.resolve(this.boundedPartitions, 'starting'))
     }
@@ -223,3 +225,6 @@ export class KafkaSource implements Source {
     return out
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(KafkaSource, (x) => ({ description: x.description }))

@@ -38,14 +38,19 @@ export const HEADERS_TYPE = arrayOf(
   ]),
 )
 
+/**
+ * Every column is nullable, as in Spark's KafkaRecordToRowConverter schema: the source
+ * always fills topic, partition, offset and timestamp, but a schema that says "never null"
+ * would be copied into sinks and joins that must accept Spark's nullable columns.
+ */
 const fields = [
   { name: 'key', type: BinaryType, nullable: true },
   { name: 'value', type: BinaryType, nullable: true },
-  { name: 'topic', type: StringType, nullable: false },
-  { name: 'partition', type: IntType, nullable: false },
-  { name: 'offset', type: LongType, nullable: false },
-  { name: 'timestamp', type: TimestampType, nullable: false },
-  { name: 'timestampType', type: IntType, nullable: false },
+  { name: 'topic', type: StringType, nullable: true },
+  { name: 'partition', type: IntType, nullable: true },
+  { name: 'offset', type: LongType, nullable: true },
+  { name: 'timestamp', type: TimestampType, nullable: true },
+  { name: 'timestampType', type: IntType, nullable: true },
 ]
 
 export const KAFKA_SCHEMA = new Schema<KafkaRow>(fields)

@@ -190,14 +190,20 @@ function readSpec(
 
 /** Spark's rules for batch reads: nothing can start at latest or end at earliest. */
 function checkBatchSpecs(owner: string, starting: OffsetSpec, ending: OffsetSpec): void {
-  if (
-    starting.kind === 'latest' ||
-    (starting.kind === 'offsets' && [...starting.offsets.values()].includes(LATEST))
-  ) {
+  if (starting.kind === 'latest') {
     throw invalid(
       owner,
       "a batch read cannot start at latest (it would read nothing): use 'earliest', offsets, or a timestamp for startingOffsets.",
     )
+  }
+  if (starting.kind === 'offsets') {
+    const atLatest = [...starting.offsets].filter(([, o]) => o === LATEST).map(([k]) => tpName(k))
+    if (atLatest.length > 0) {
+      throw invalid(
+        owner,
+        `a batch read cannot start at latest (it would read nothing), but startingOffsets gives -1 (latest) for ${atLatest.join(', ')}: give those partitions an offset or -2 (earliest), or leave them out with 'assign'.`,
+      )
+    }
   }
   if (
     ending.kind === 'earliest' ||

@@ -51,3 +51,21 @@ export async function checkAssigned(admin: KafkaAdmin, sub: Subscription): Promi
     )
   }
 }
+
+/**
+ * A batch read of named topics fails when one does not exist, naming it: it would otherwise
+ * return no rows, which looks like an empty topic. (A stream waits for topics to appear, as
+ * Spark's does; a pattern may match nothing.)
+ */
+export async function checkTopicsExist(admin: KafkaAdmin, sub: Subscription): Promise<void> {
+  if (sub.kind !== 'subscribe') return
+  const counts = await admin.partitionCounts(sub.topics)
+  const missing = sub.topics.filter((t) => !counts.has(t))
+  if (missing.length > 0) {
+    const names = missing.map((t) => `'${t}'`).join(', ')
+    throw new TributaryError(
+      `KAFKA_UNKNOWN_TOPIC: the batch read subscribes to ${names}, which ${missing.length === 1 ? 'does' : 'do'} not exist on the brokers. Create ${missing.length === 1 ? 'it' : 'them'}, or fix 'subscribe'.`,
+      'KAFKA_UNKNOWN_TOPIC',
+    )
+  }
+}

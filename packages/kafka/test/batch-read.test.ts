@@ -1,7 +1,7 @@
 /** session.read.format('kafka'): a bounded read from startingOffsets to endingOffsets. */
 import { describe, expect, it } from 'vitest'
 import type { Row } from './helpers.js'
-import { batchRead, brief, context, newSession, stream } from './helpers.js'
+import { BOOTSTRAP, batchRead, brief, context, newSession, simSource, stream } from './helpers.js'
 import { SimCluster } from './sim-cluster.js'
 
 function cluster(): SimCluster {
@@ -92,5 +92,49 @@ describe('kafka source: batch reads', () => {
       't-1@0=b0',
       't-1@1=b1',
     ])
+  })
+
+  it('startingOffsets with -1 (latest) is refused, naming the partitions at -1', () => {
+    expect(() =>
+      batchRead(newSession(), context(cluster()), {
+        subscribe: 't',
+        startingOffsets: '{"t":{"0":1,"1":-1}}',
+        endingOffsets: '{"t":{"0":2,"1":-1}}',
+      }),
+    ).toThrow(/a batch read cannot start at latest .*startingOffsets gives -1 \(latest\) for t-1: /)
+  })
+
+  it('an exact range of one partition reads with assign (as examples/14-kafka.ts step 4 does)', async () => {
+    const df = newSession()
+      .read.format(simSource(context(cluster())))
+      .options({
+        ...BOOTSTRAP,
+        assign: '{"t":[0]}',
+        startingOffsets: '{"t":{"0":1}}',
+        endingOffsets: '{"t":{"0":2}}',
+      })
+      .load()
+    expect(brief((await df.collect()) as Row[])).toEqual(['t-0@1=a1'])
+  })
+
+  it('a batch read of a topic that does not exist fails naming it', async () => {
+    await expect(collect({ subscribe: 't,nope' })).rejects.toThrow(
+      "KAFKA_UNKNOWN_TOPIC: the batch read subscribes to 'nope', which does not exist on the brokers.",
+    )
+  })
+
+  it("declares every column nullable, as Spark's kafka source does", () => {
+    const df = batchRead(newSession(), context(cluster()), { subscribe: 't', includeHeaders: 'true' })
+    const nullable = Object.fromEntries(df.schema.fields.map((f) => [f.name, f.nullable]))
+    expect(nullable).toEqual({
+      key: true,
+      value: true,
+      topic: true,
+      partition: true,
+      offset: true,
+      timestamp: true,
+      timestampType: true,
+      headers: true,
+    })
   })
 })

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { Admin } from '@platformatic/kafka'
-import '@tributary/kafka'
 import { MemoryStream, schema } from '@tributary/core'
+import { platformaticConnector } from '@tributary/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newSession, type Row, str, tempDir } from './helpers.js'
 
@@ -148,5 +148,50 @@ describe.skipIf(!brokers)('kafka against a real broker', () => {
       })
       .load()
     await expect(df.collect()).rejects.toThrow(/KAFKA_DATA_LOSS: cannot read offsets \[0, 2\)/)
+  })
+
+  it('transactional producer: a restart with the same id fences the old one (InitProducerId -1/-1)', async () => {
+    const connect = () =>
+      platformaticConnector.producer({
+        bootstrapServers: brokers!.split(','),
+        clientId: 'tributary-it',
+        properties: {},
+        isolationLevel: 'read_committed',
+        transactionalId: `tributary-it-fence-${run}`,
+      })
+    const old = connect()
+    const fresh = connect()
+    try {
+      const record = {
+        topic: topic('tx-out'),
+        partition: 0,
+        key: null,
+        value: new TextEncoder().encode('fenced'),
+        headers: [],
+      }
+      const first = await old.beginTransaction()
+      await first.send([record])
+      // The "restarted" process: its first transaction must fence the old epoch, not fail.
+      const second = await fresh.beginTransaction()
+      await second.send([{ ...record, value: new TextEncoder().encode('kept') }])
+      await second.commit()
+      await expect(first.commit()).rejects.toThrow(/KAFKA_/)
+      const got = await readAll('tx-out', { 'kafka.isolation.level': 'read_committed' })
+      expect(got.map((r) => str(r.value))).toContain('kept')
+      expect(got.map((r) => str(r.value))).not.toContain('fenced')
+    } finally {
+      await Promise.allSettled([old.close(), fresh.close()])
+    }
+  })
+
+  it('a batch read of a missing topic fails naming it', async () => {
+    const missing = topic('never-created')
+    const df = newSession()
+      .read.format('kafka')
+      .options({ ...BOOT, subscribe: missing })
+      .load()
+    await expect(df.collect()).rejects.toThrow(
+      `KAFKA_UNKNOWN_TOPIC: the batch read subscribes to '${missing}'`,
+    )
   })
 })

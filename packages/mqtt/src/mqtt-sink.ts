@@ -4,7 +4,9 @@
  * messages still in doubt. MQTT has no way to recognize a message sent twice, so a batch
  * replayed after a crash is published again: at least once.
  */
+
 import type { ColumnarBatch, Sink, SinkProvider } from '@tributary/core'
+import { showOnly } from '@tributary/core'
 import type { MqttClient } from 'mqtt'
 import { openClient } from './connect.js'
 import { type MqttSinkConfig, readSinkOptions, SINK_OPTIONS } from './sink-options.js'
@@ -80,3 +82,6 @@ export const mqttSinkProvider: SinkProvider = {
     return new MqttSink(client, config, layout)
   },
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(MqttSink, (x) => ({ description: x.description }))

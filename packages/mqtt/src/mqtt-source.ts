@@ -24,6 +24,7 @@ import {
   type SourceBatch,
   type SourceProvider,
   StringType,
+  showOnly,
   TimestampType,
   TributaryError,
   type Vector,
@@ -57,8 +58,10 @@ export class MqttSource implements Source {
   readonly replayable = false
   readonly schema = MQTT_SCHEMA as Schema<unknown>
   readonly description: string
-  private readonly buffer = new ReceiveBuffer<Received>()
+  private readonly buffer: ReceiveBuffer<Received>
   private duplicates = 0
+  private droppedBufferFull = 0
+  private overflow: TributaryError | undefined
   private reconnects = 0
   private stopped = false
   // Both are set by open(), before the first message can arrive.
@@ -67,6 +70,7 @@ export class MqttSource implements Source {
 
   private constructor(private readonly config: MqttSourceConfig) {
     this.description = `MqttSource[${config.connection.brokerUrl} topics=${config.topics.join(',')}]`
+    this.buffer = new ReceiveBuffer<Received>(config.buffer)
   }
 
   get guarantee(): MqttDeliveryGuarantee {
@@ -141,6 +145,10 @@ export class MqttSource implements Source {
   }
 
   private receive(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.overflow || this.buffer.isFull) {
+      this.bufferFull(packet)
+      return
+    }
     let ack: AckTicket | null = null
     if (packet.qos > 0 && packet.messageId !== undefined) {
       const held = this.acks.hold(packet.messageId)
@@ -150,14 +158,34 @@ export class MqttSource implements Source {
       }
       ack = held
     }
-    this.buffer.push({
-      topic,
-      payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
-      qos: packet.qos,
-      retained: packet.retain,
-      receivedMs: Date.now(),
-      ack,
-    })
+    this.buffer.push(
+      {
+        topic,
+        payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
+        qos: packet.qos,
+        retained: packet.retain,
+        receivedMs: Date.now(),
+        ack,
+      },
+      2 * topic.length + payload.byteLength + 96,
+    )
+  }
+
+  /**
+   * 'drop' acknowledges and counts the message. 'fail' holds its acknowledgement (QoS 1: the
+   * broker keeps it for the next run) and stops the query once the buffered ones are processed.
+   */
+  private bufferFull(packet: IPublishPacket): void {
+    const { maxRows, maxBytes, onFull } = this.config.buffer
+    if (onFull === 'drop') {
+      this.droppedBufferFull++
+      return
+    }
+    if (packet.qos > 0 && packet.messageId !== undefined) this.acks.hold(packet.messageId)
+    this.overflow ??= new TributaryError(
+      `SOURCE_BUFFER_FULL: ${this.description} buffered ${this.buffer.bufferedCount} messages (${this.buffer.bufferedBytes} bytes; limits maxBufferedRows=${maxRows}, maxBufferedBytes=${maxBytes}) because the query is slower than the messages arrive. The buffered messages were processed${this.guarantee === 'at-least-once' ? '; later ones stay unacknowledged for the next run' : ''}. Make the sink faster, use QoS 1 with a persistent session (the broker then holds messages back), raise the limits, or set onBufferFull 'drop' to drop and count messages instead.`,
+      'SOURCE_BUFFER_FULL',
+    )
   }
 
   async initialOffset(): Promise<Offset> {
@@ -170,7 +198,9 @@ export class MqttSource implements Source {
 
   async latestOffset(start: Offset, limit: ReadLimit): Promise<Offset> {
     const max = limit === 'all' ? undefined : this.config.maxMessagesPerTrigger
-    return this.buffer.latest(start as number, max)
+    const latest = this.buffer.latest(start as number, max)
+    if (latest === start && this.overflow) throw this.overflow
+    return latest
   }
 
   async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
@@ -221,6 +251,8 @@ export class MqttSource implements Source {
       reconnections: this.reconnects,
       messagesReceived: this.buffer.receivedCount,
       messagesBuffered: this.buffer.bufferedCount,
+      bytesBuffered: this.buffer.bufferedBytes,
+      messagesDroppedBufferFull: this.droppedBufferFull,
       messagesAwaitingAck: this.acks.heldCount,
       acksSent: this.acks.sentCount,
       duplicatesDropped: this.duplicates,
@@ -252,3 +284,6 @@ export const mqttSourceProvider: SourceProvider = {
     return MqttSource.open(readSourceOptions(ctx.options, defaultClientId(ctx.metadataDir)))
   },
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(MqttSource, (x) => ({ description: x.description }))

@@ -1,5 +1,11 @@
 /** The `mqtt` source's options, read and checked once, at load() and again at start. */
-import { OptionError, type Options } from '@tributary/core'
+import {
+  BUFFER_OPTIONS,
+  type BufferLimits,
+  OptionError,
+  type Options,
+  readBufferLimits,
+} from '@tributary/core'
 import { CONNECTION_OPTIONS, type MqttConnectionConfig, readConnectionOptions } from './connection-options.js'
 import { parseTopicFilters } from './topic-filter.js'
 
@@ -11,7 +17,16 @@ export const SOURCE_OPTIONS = [
   'sessionExpiryInterval',
   'receiveMaximum',
   'maxMessagesPerTrigger',
+  ...BUFFER_OPTIONS,
 ] as const
+
+/**
+ * Messages waiting in memory at most. QoS 1 messages with deferred acknowledgements are
+ * also bounded by the broker's in-flight window (receiveMaximum); QoS 0 messages only by this.
+ * MQTT cannot pause one subscription (only the whole connection, which would stop keep-alive
+ * answers), so a full buffer fails the query or drops messages.
+ */
+const DEFAULT_LIMITS: BufferLimits = { maxRows: 1_000_000, maxBytes: 256 * 1024 * 1024, onFull: 'fail' }
 
 /** MQTT 5's "never expires": the session outlives any stop, as an MQTT 3.1.1 persistent session does. */
 const NEVER_EXPIRES = 0xffffffff
@@ -22,6 +37,7 @@ export interface MqttSourceConfig {
   readonly qos: 0 | 1
   readonly cleanSession: boolean
   readonly maxMessagesPerTrigger: number | undefined
+  readonly buffer: BufferLimits
 }
 
 function integerIn(options: Options, key: string, min: number, max: number, fallback: number): number {
@@ -75,5 +91,6 @@ export function readSourceOptions(options: Options, defaultClientId?: string): M
     qos,
     cleanSession,
     maxMessagesPerTrigger: options.getPositiveInt('maxMessagesPerTrigger'),
+    buffer: readBufferLimits(options, DEFAULT_LIMITS, ['fail', 'drop']),
   }
 }

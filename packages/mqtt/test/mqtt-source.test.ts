@@ -234,6 +234,65 @@ describe.skipIf(!mosquitto.available)('mqtt source (Mosquitto)', () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(5)
   })
 
+  it("a full buffer (QoS 0) drops and counts messages with onBufferFull 'drop', or fails the query", async () => {
+    for (const onBufferFull of ['drop', 'fail'] as const) {
+      const prefix = uniquePrefix()
+      const session = newSession()
+      const pub = await client()
+      let release!: () => void
+      const gate = new Promise<void>((r) => {
+        release = r
+      })
+      let held = false
+      const q = await mqttStream(session, {
+        topics: `${prefix}/q0`,
+        qos: 0,
+        cleanSession: true,
+        maxBufferedRows: 3,
+        onBufferFull,
+      })
+        .writeStream.foreachBatch(async (batch) => {
+          if ((await batch.count()) > 0 && !held) {
+            held = true
+            await gate
+          }
+        })
+        .option('checkpointLocation', tempDir())
+        .start()
+      await publish(pub, `${prefix}/q0`, ['first'], { qos: 0 })
+      for (let i = 0; i < 500 && !held; i++) await sleep(10)
+      // The first batch holds 'first'; 2 more fit, the other 8 overflow.
+      await publish(
+        pub,
+        `${prefix}/q0`,
+        Array.from({ length: 10 }, (_, i) => `m${i}`),
+        { qos: 0 },
+      )
+      const delivered = async () => {
+        const m = q.lastProgress?.sources[0].metrics as Record<string, number> | undefined
+        return (m?.messagesReceived ?? 0) + (m?.messagesDroppedBufferFull ?? 0)
+      }
+      // Give the broker time to deliver all 10 while the batch is held.
+      await sleep(300)
+      release()
+      if (onBufferFull === 'drop') {
+        for (let i = 0; i < 300 && (await delivered()) < 11; i++) {
+          await q.processAllAvailable()
+          await sleep(10)
+        }
+        expect(q.lastProgress!.sources[0].metrics).toMatchObject({
+          messagesReceived: 3,
+          messagesDroppedBufferFull: 8,
+        })
+        await q.stop()
+      } else {
+        await expect(q.awaitTermination(10_000)).rejects.toThrow(
+          /SOURCE_BUFFER_FULL: MqttSource\[.*\] buffered 3 messages .*maxBufferedRows=3/,
+        )
+      }
+    }
+  })
+
   it('fails start() naming host and port when the broker is unreachable, without the password', async () => {
     const session = newSession()
     const start = mqttStream(session, {

@@ -14,6 +14,7 @@ registerSinkProvider(natsSinkProvider)
 registerSinkProvider(jetstreamSinkProvider)
 
 export { hostPort } from './connection.js'
+export { ensureStream, RETENTIONS, type Retention, type StreamSpec } from './ensure-stream.js'
 export {
   type ConnectionOptions,
   DEFAULT_SERVERS,

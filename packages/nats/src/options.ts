@@ -57,7 +57,18 @@ export interface SinkOptions extends ConnectionOptions {
   readonly sinkId: string | undefined
 }
 
-export const SINK_OPTIONS = [...CONNECTION_OPTIONS, 'subject', 'valueColumn', 'sinkId'] as const
+export const SINK_OPTIONS = [
+  ...CONNECTION_OPTIONS,
+  'subject',
+  'valueColumn',
+  'sinkId',
+  // Create the target stream at start unless it exists (ensure-stream.ts).
+  'createStream',
+  'streamSubjects',
+  'streamRetention',
+  'streamMaxAge',
+  'streamDuplicateWindow',
+] as const
 
 const nonEmpty = (options: Options, key: string): string | undefined => {
   const v = options.get(key)

@@ -5,8 +5,9 @@
  * as long as they are within its duplicate window (2 minutes unless configured).
  */
 import { headers as natsHeaders } from '@nats-io/nats-core'
-import { type ColumnarBatch, type Sink, type SinkProvider, TributaryError } from '@tributary/core'
+import { type ColumnarBatch, type Sink, type SinkProvider, showOnly, TributaryError } from '@tributary/core'
 import { closeConnection, type JetStreamConnection, openConnection } from './connection.js'
+import { ensureStreamOn, streamSpecFromOptions } from './ensure-stream.js'
 import { readSinkOptions, SINK_OPTIONS } from './options.js'
 import { type MessagePlan, planMessages } from './payload.js'
 import { resolveSinkId } from './sink-id.js'
@@ -92,8 +93,17 @@ export const natsSinkProvider: SinkProvider = {
   async createSink(ctx) {
     const options = readSinkOptions(ctx.options)
     const plan = planMessages(ctx.schema, options.subject, options.valueColumn)
+    const streamSpec = streamSpecFromOptions(ctx.options, options.subject)
     const sinkId = await resolveSinkId(ctx, options.sinkId)
     const conn = await openConnection(options, ctx.options.owner)
+    if (streamSpec) {
+      try {
+        await ensureStreamOn(conn, streamSpec, ctx.options.owner)
+      } catch (e) {
+        await closeConnection(conn)
+        throw e
+      }
+    }
     return new JetStreamSink(
       conn,
       plan,
@@ -104,3 +114,6 @@ export const natsSinkProvider: SinkProvider = {
 }
 
 export const jetstreamSinkProvider: SinkProvider = { ...natsSinkProvider, name: 'jetstream' }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(JetStreamSink, (x) => ({ description: x.description }))

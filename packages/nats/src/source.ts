@@ -12,6 +12,7 @@ import {
   type Source,
   type SourceBatch,
   type SourceProvider,
+  showOnly,
   TributaryError,
 } from '@tributary/core'
 import { closeConnection, type JetStreamConnection, openConnection } from './connection.js'
@@ -156,3 +157,6 @@ export const natsSourceProvider: SourceProvider = {
 
 /** The same source under JetStream's own name. */
 export const jetstreamSourceProvider: SourceProvider = { ...natsSourceProvider, name: 'jetstream' }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(JetStreamSource, (x) => ({ description: x.description }))

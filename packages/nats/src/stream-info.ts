@@ -6,7 +6,7 @@ import type { StreamInfo } from '@nats-io/jetstream'
 import { OptionError, TributaryError } from '@tributary/core'
 import type { JetStreamConnection } from './connection.js'
 
-function isNotFound(e: unknown): boolean {
+export function isStreamNotFound(e: unknown): boolean {
   const err = e as Error & { code?: number; api_error?: { err_code?: number } }
   return err.name === 'StreamNotFoundError' || err.code === 10059 || /stream not found/i.test(err.message)
 }
@@ -30,7 +30,7 @@ export async function streamInfo(
   try {
     return await c.jsm.streams.info(stream, details ? { deleted_details: true } : undefined)
   } catch (e) {
-    if (!isNotFound(e)) {
+    if (!isStreamNotFound(e)) {
       throw new TributaryError(
         `NATS_REQUEST_FAILED: reading the state of stream '${stream}' on ${c.where} failed (${(e as Error).message}). Check that the server is up; the query can be restarted from its checkpoint.`,
         'NATS_REQUEST_FAILED',

@@ -13,6 +13,7 @@ import {
   type ColumnarBatch,
   type Schema,
   type Sink,
+  showOnly,
   TributaryError,
   typeToString,
 } from '@tributary/core'
@@ -134,3 +135,6 @@ export class RedisKeySink implements Sink {
     return { keysWritten: this.written }
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(RedisKeySink, (x) => ({ description: x.description }))

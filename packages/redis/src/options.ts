@@ -49,6 +49,8 @@ export interface SinkOptions extends ConnectionOptions {
   readonly stream: string | undefined
   readonly maxLen: number | undefined
   readonly idColumn: string | undefined
+  /** Mode stream without idColumn: record each batch id beside the stream, so a replay is recognized. */
+  readonly recordBatches: boolean
   readonly keyColumns: readonly string[]
   readonly keyPrefix: string
   readonly ttlMs: number | undefined
@@ -61,6 +63,7 @@ export const SINK_OPTIONS = [
   'stream',
   'maxLen',
   'idColumn',
+  'recordBatches',
   'keyColumns',
   'keyPrefix',
   'ttl',
@@ -195,6 +198,13 @@ export function readSinkOptions(options: Options): SinkOptions {
   onlyFor('stream', ['stream'])
   onlyFor('maxLen', ['stream'])
   onlyFor('idColumn', ['stream'])
+  onlyFor('recordBatches', ['stream'])
+  if (options.has('recordBatches') && options.has('idColumn')) {
+    throw new OptionError(
+      `${options.owner}: options 'recordBatches' and 'idColumn' exclude each other: with idColumn the rows' own ids recognize a replayed batch. Remove one.`,
+      'INVALID_OPTION',
+    )
+  }
   onlyFor('keyColumns', ['hash', 'key-value'])
   onlyFor('keyPrefix', ['hash', 'key-value'])
   onlyFor('ttl', ['hash', 'key-value'])
@@ -211,6 +221,7 @@ export function readSinkOptions(options: Options): SinkOptions {
     stream: nonEmpty(options, 'stream'),
     maxLen,
     idColumn: nonEmpty(options, 'idColumn'),
+    recordBatches: options.getBoolean('recordBatches', true),
     keyColumns,
     keyPrefix: options.getString('keyPrefix', ''),
     ttlMs,

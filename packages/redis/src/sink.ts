@@ -13,7 +13,12 @@ export const redisSinkProvider: SinkProvider = {
     // Layout errors (missing columns, wrong types) come before connecting: they need no server.
     if (options.mode === 'stream') {
       const layout = planStreamSink(ctx.schema, options)
-      return new RedisStreamSink(await openConnection(options), options, layout)
+      return new RedisStreamSink(
+        await openConnection(options),
+        options,
+        layout,
+        ctx.bounded ? undefined : ctx.queryId,
+      )
     }
     const layout = planKeySink(ctx.schema, options)
     return new RedisKeySink(await openConnection(options), options, layout)

@@ -11,6 +11,7 @@ import {
   type Source,
   type SourceBatch,
   type SourceProvider,
+  showOnly,
 } from '@tributary/core'
 import { shareLimit } from './admission.js'
 import { type Connection, closeConnection, hostPort, openConnection } from './client.js'
@@ -229,3 +230,6 @@ export const redisSourceProvider: SourceProvider = {
     }
   },
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(RedisStreamSource, (x) => ({ description: x.description }))

@@ -3,17 +3,22 @@
  * MULTI/EXEC, so a batch is in the stream entirely or not at all.
  *
  * XADD with generated ids ('*') is not idempotent: a batch written again after a restart
- * (the engine replays a batch whose commit it did not record) is added again, so the
- * guarantee is at least once. With option `idColumn` each row brings its own entry id;
- * rows are added in id order, and ids not after the stream's last id are skipped, so a
- * replay adds nothing twice: with ids that increase from batch to batch, the output is
- * exactly once.
+ * (the engine replays a batch whose commit it did not record) would be added again. So by
+ * default the same MULTI/EXEC also records the batch id in a hash beside each target stream
+ * (`<stream>:tributary-batches`, field = the query id), and a batch whose id is already
+ * recorded there is skipped: exactly once, with the entry ids Redis makes. (Entry ids made
+ * from the batch id and row index, as the NATS sink's message ids are, would replace the
+ * time in Redis ids and fall below any entry another producer added.) With option
+ * `idColumn` each row brings its own entry id instead; rows are added in id order, and ids
+ * not after the stream's last id are skipped, so with ids that increase from batch to batch
+ * the output is exactly once too. `recordBatches: false` gives plain XADD, at least once.
  */
 import {
   AnalysisError,
   type ColumnarBatch,
   type Schema,
   type Sink,
+  showOnly,
   TributaryError,
   typeToString,
 } from '@tributary/core'
@@ -26,6 +31,9 @@ import { streamState } from './stream-info.js'
 
 /** Attempts when another client changes a watched stream between the read of its last id and EXEC. */
 const WATCH_ATTEMPTS = 5
+
+/** The hash beside a stream that records, per query id, the last batch written to it. */
+export const batchLogKey = (stream: string): string => `${stream}:tributary-batches`
 
 interface Layout {
   readonly streamIndex: number
@@ -96,6 +104,8 @@ export class RedisStreamSink implements Sink {
     private readonly conn: Connection,
     private readonly o: SinkOptions,
     private readonly layout: Layout,
+    /** The streaming query's id, which recorded batches are kept under; undefined for `df.write` (one batch, no replay). */
+    private readonly queryId?: string,
   ) {
     const target = o.stream ? `stream=${o.stream}` : 'stream column'
     this.description = `RedisStreamSink[${target}${o.idColumn ? `, idColumn=${o.idColumn}` : ''}, url=${conn.where}]`
@@ -135,10 +145,13 @@ export class RedisStreamSink implements Sink {
 
   async addBatch(batchId: number, data: ColumnarBatch<unknown>): Promise<void> {
     if (data.numRows === 0) return
-    if (this.layout.idIndex < 0) return this.addGenerated(batchId, data)
+    if (this.layout.idIndex < 0 && !(this.o.recordBatches && this.queryId))
+      return this.addGenerated(batchId, data)
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.addWithIds(batchId, data)
+        return await (this.layout.idIndex < 0
+          ? this.addRecorded(batchId, data, this.queryId!)
+          : this.addWithIds(batchId, data))
       } catch (e) {
         if (!(e instanceof WatchError) || attempt >= WATCH_ATTEMPTS) {
           throw e instanceof WatchError
@@ -159,6 +172,51 @@ export class RedisStreamSink implements Sink {
     try {
       await multi.exec()
     } catch (e) {
+      throw commandError(e, `MULTI/EXEC of ${data.numRows} XADD for batch ${batchId}`, this.conn.where)
+    }
+    this.added += data.numRows
+  }
+
+  /**
+   * WATCH the target streams and their batch logs; skip the batch if a log already holds
+   * its id (a replay of a batch that was written); else XADD every row and record the id,
+   * in one MULTI/EXEC. Wrong key types are found before EXEC, under the WATCH: Redis does
+   * not roll a transaction back when one of its commands fails.
+   */
+  private async addRecorded(batchId: number, data: ColumnarBatch<unknown>, queryId: string): Promise<void> {
+    const { client } = this.conn
+    // Rows that cannot be written fail here, before anything is watched or sent.
+    const commands: (string | Buffer)[][] = []
+    const targets = new Set<string>()
+    for (let i = 0; i < data.numRows; i++) {
+      const stream = this.streamOf(data, i, batchId)
+      targets.add(stream)
+      commands.push(this.xadd(data, i, stream, '*', batchId))
+    }
+    const streams = [...targets]
+    await client.watch(streams.flatMap((s) => [s, batchLogKey(s)]))
+    let recorded: (string | null)[]
+    try {
+      recorded = await Promise.all(streams.map((s) => client.hGet(batchLogKey(s), queryId)))
+      for (const s of streams) await streamState(this.conn, s)
+    } catch (e) {
+      await client.unwatch()
+      throw e instanceof TributaryError
+        ? e
+        : commandError(e, `HGET ${batchLogKey(streams[0])}`, this.conn.where)
+    }
+    if (recorded.some((r) => r !== null && Number(r) >= batchId)) {
+      await client.unwatch()
+      this.skipped += data.numRows
+      return
+    }
+    const multi = client.multi()
+    for (const command of commands) multi.addCommand(command)
+    for (const s of streams) multi.addCommand(['HSET', batchLogKey(s), queryId, String(batchId)])
+    try {
+      await multi.exec()
+    } catch (e) {
+      if (e instanceof WatchError) throw e
       throw commandError(e, `MULTI/EXEC of ${data.numRows} XADD for batch ${batchId}`, this.conn.where)
     }
     this.added += data.numRows
@@ -223,3 +281,6 @@ export class RedisStreamSink implements Sink {
     return { entriesAdded: this.added, entriesSkipped: this.skipped }
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(RedisStreamSink, (x) => ({ description: x.description }))

@@ -63,6 +63,12 @@ describe('redis options', () => {
     await expect(startSink({ mode: 'hash' })).rejects.toThrow(
       /option 'keyColumns' is required\. Mode 'hash' writes one key per row/,
     )
+    await expect(startSink({ mode: 'hash', keyColumns: 'user', recordBatches: 'false' })).rejects.toThrow(
+      /option 'recordBatches' applies to mode 'stream', not 'hash'/,
+    )
+    await expect(startSink({ stream: 'x', idColumn: 'user', recordBatches: 'true' })).rejects.toThrow(
+      /options 'recordBatches' and 'idColumn' exclude each other/,
+    )
     await expect(startSink({ mode: 'hash', keyColumns: 'usr' })).rejects.toThrow(
       /UNRESOLVED_COLUMN: column 'usr' does not exist\. Did you mean 'user'\?/,
     )

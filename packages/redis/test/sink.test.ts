@@ -70,13 +70,54 @@ describe.skipIf(!check.available)('redis sink, mode stream', () => {
     ])
   })
 
-  it('is at least once: a replayed batch is added again', async () => {
+  it('by default records each batch beside the stream, so a replayed batch is written once', async () => {
+    const t = await testKeys()
+    const s = t.key('once')
+    const session = newSession()
+    const input = new MemoryStream(session, readings)
+    const q2 = await replayLastBatch(input, tempDir(), { stream: s }, [[reading('a', 1)], [reading('b', 2)]])
+    expect((await t.entries(s)).map((e) => e.message.sensor)).toEqual(['a', 'b'])
+    expect(q2.lastProgress?.sink.metrics).toEqual({ entriesAdded: 0, entriesSkipped: 1 })
+    // The record: query id → last batch written, in one hash per target stream.
+    expect(await t.redis.hGetAll(`${s}:tributary-batches`)).toEqual({ [q2.id]: '1' })
+  })
+
+  it('records batches per target stream when rows are routed by a stream column', async () => {
+    const t = await testKeys()
+    const session = newSession()
+    const input = new MemoryStream(session, schema({ stream: 'string', v: 'long' }))
+    const rows = (vs: number[]) => vs.map((v) => ({ stream: t.key(v % 2 ? 'odd' : 'even'), v }))
+    await replayLastBatch(input, tempDir(), {}, [rows([1, 2]), rows([3, 4, 5])])
+    expect((await t.entries(t.key('odd'))).map((e) => e.message.v)).toEqual(['1', '3', '5'])
+    expect((await t.entries(t.key('even'))).map((e) => e.message.v)).toEqual(['2', '4'])
+  })
+
+  it('with recordBatches false, is at least once: a replayed batch is added again', async () => {
     const t = await testKeys()
     const s = t.key('dup')
     const session = newSession()
     const input = new MemoryStream(session, readings)
-    await replayLastBatch(input, tempDir(), { stream: s }, [[reading('a', 1)], [reading('b', 2)]])
+    await replayLastBatch(input, tempDir(), { stream: s, recordBatches: 'false' }, [
+      [reading('a', 1)],
+      [reading('b', 2)],
+    ])
     expect((await t.entries(s)).map((e) => e.message.sensor)).toEqual(['a', 'b', 'b'])
+    expect(await t.redis.exists(`${s}:tributary-batches`)).toBe(0)
+  })
+
+  it('refuses a target key of another type before writing any row of the batch', async () => {
+    const t = await testKeys()
+    await t.redis.set(t.key('not-a-stream'), 'x')
+    const session = newSession()
+    const input = new MemoryStream(session, schema({ stream: 'string', v: 'long' }))
+    const q = await start(input, tempDir(), {})
+    input.addData([
+      { stream: t.key('fine'), v: 1 },
+      { stream: t.key('not-a-stream'), v: 2 },
+    ])
+    await expect(q.processAllAvailable()).rejects.toThrow(/REDIS_NOT_A_STREAM/)
+    await q.stop().catch(() => {})
+    expect(await t.redis.exists(t.key('fine'))).toBe(0)
   })
 
   it('with idColumn, skips the ids a replayed batch already added: no duplicates', async () => {

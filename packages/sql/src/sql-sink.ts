@@ -5,7 +5,7 @@
  * log row, or neither: exactly once per micro-batch.
  */
 import type { ColumnarBatch, Sink, SinkContext } from '@tributary/core'
-import { OptionError, type Options } from '@tributary/core'
+import { OptionError, type Options, showOnly } from '@tributary/core'
 import { BatchLog, DEFAULT_BATCH_TABLE } from './batch-log.js'
 import { CONNECTION_OPTIONS, describeEndpoint, parseConnection } from './connection-options.js'
 import type { ColumnDef, Dialect } from './dialect.js'
@@ -241,3 +241,6 @@ export class SqlSink implements Sink {
     await this.pool.end()
   }
 }
+
+// Holds clients and connection settings (passwords): printed, it shows its description only.
+showOnly(SqlSink, (x) => ({ description: x.description }))

@@ -11,6 +11,7 @@ import { explainLogical } from '../plan/explain.js'
 import { isStreamingPlan, type LogicalPlan } from '../plan/logical-plan.js'
 import { schemaOf } from '../plan/planner.js'
 import { checkBatchPlan } from '../plan/streaming-rules.js'
+import { typeToString } from '../types/data-types.js'
 import type {
   ColumnName,
   ColumnPath,
@@ -23,6 +24,7 @@ import type { Schema } from '../types/schema.js'
 import type { SelectedRow, SelectItem } from '../types/select-types.js'
 import { parseDuration } from '../util/duration.js'
 import { AnalysisError } from '../util/errors.js'
+import { showOnly } from '../util/redact.js'
 import { executeBatch } from './batch-execution.js'
 import { type Column, type ColumnLike, type Condition, NamedColumn } from './column.js'
 import { GroupedData } from './grouped-data.js'
@@ -60,6 +62,11 @@ export class DataFrame<in out R = Record<string, unknown>> {
   /** True when the DataFrame reads a stream: run it with writeStream, not collect(). */
   get isStreaming(): boolean {
     return isStreamingPlan(this.plan)
+  }
+
+  /** Spark's form, `DataFrame[id: bigint, name: string]`: the columns, never the source's options. */
+  toString(): string {
+    return `DataFrame[${this.schema.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join(', ')}]`
   }
 
   /** The schema as a tree, like Spark's printSchema(). Prints it, and returns it. */
@@ -357,3 +364,9 @@ export class DataFrame<in out R = Record<string, unknown>> {
     return new DataStreamWriter<R>(this)
   }
 }
+
+// A DataFrame's plan holds its sources' options (passwords included): printed, it shows its columns.
+showOnly(DataFrame, (df) => ({
+  columns: df.toString().slice('DataFrame'.length),
+  isStreaming: df.isStreaming,
+}))

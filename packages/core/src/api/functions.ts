@@ -4,7 +4,7 @@
  */
 import { call, type Expr, literal } from '../expr/expr.js'
 import type { DataType } from '../types/data-types.js'
-import type { JsOf } from '../types/row-types.js'
+import type { JsOf, LastSegment } from '../types/row-types.js'
 import type { Schema } from '../types/schema.js'
 import { parseTypeSpec, type TypeSpec } from '../types/type-spec.js'
 import { parseDuration } from '../util/duration.js'
@@ -17,6 +17,7 @@ import {
   type TypedColumnLike,
   toExpr,
 } from './column.js'
+import type { ColumnOf } from './column-of.js'
 import type { DataFrame } from './dataframe.js'
 
 /** A column, or a column's name. `T` documents the expected value type; untyped `col()` columns are accepted too. */
@@ -192,6 +193,58 @@ export const to_json = (c: ColumnRef): Column<string> => fn('to_json', c)
 export const get_json_object = (c: ColumnRef<string>, path: string): Column<string> =>
   fnLit('get_json_object', c, path)
 
+/** Options of from_avro and to_avro beyond the schema (spark-avro's, plus Confluent's wire format). */
+export interface AvroOptions {
+  /** from_avro: 'FAILFAST' (default: a record that cannot be decoded stops the query) or 'PERMISSIVE' (null). */
+  readonly mode?: 'FAILFAST' | 'PERMISSIVE'
+  /** 'avro' (default): the bytes are the Avro body. 'confluent': a magic byte 0 and a 4-byte schema id come first. */
+  readonly wireFormat?: 'avro' | 'confluent'
+  /** from_avro, Confluent: the writer schema of each schema id, e.g. `{ 1: v1Json, 2: v2Json }`. */
+  readonly schemas?: Readonly<Record<number, string | object>>
+  /** Confluent: a Schema Registry (`http://host:8081`, credentials as `https://user:secret@host`). */
+  readonly schemaRegistryUrl?: string
+  /** With the registry: from_avro reads with the subject's latest schema when none is given; to_avro registers its schema under it. */
+  readonly subject?: string
+  /** to_avro, Confluent: the schema id to write before each body (else registered under `subject`). */
+  readonly schemaId?: number
+}
+
+const schemaText = (s: string | object): string => (typeof s === 'string' ? s : JSON.stringify(s))
+
+/**
+ * Decodes Avro binary with `jsonSchema` (JSON text or an object) into a column of the
+ * matching type (records → structs, ...), as spark-avro's from_avro. `T` names the row type
+ * the schema gives, e.g. `from_avro<{ id: number; amount: number }>(col('value'), schema)`.
+ */
+export function from_avro<T = Record<string, unknown>>(
+  c: ColumnRef,
+  jsonSchema?: string | object | null,
+  options: AvroOptions = {},
+): Column<T> {
+  const { schemas, ...rest } = options
+  return new Column<T>(
+    call('from_avro', [ref(c)], {
+      ...rest,
+      ...(jsonSchema == null ? {} : { schema: schemaText(jsonSchema) }),
+      ...(schemas
+        ? { schemas: Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, schemaText(s)])) }
+        : {}),
+    }),
+  )
+}
+
+/** Encodes a column as Avro binary, with `jsonSchema` or one derived from the column's type. */
+export function to_avro(
+  c: ColumnRef,
+  jsonSchema?: string | object | null,
+  options: AvroOptions = {},
+): Column<Uint8Array> {
+  const { schemas: _unused, mode: _mode, ...rest } = options
+  return new Column<Uint8Array>(
+    call('to_avro', [ref(c)], { ...rest, ...(jsonSchema == null ? {} : { schema: schemaText(jsonSchema) }) }),
+  )
+}
+
 // Arrays and structs
 export const explode = <T>(c: ColumnRef<T[]>): Column<T> => fn('explode', c)
 export const explode_outer = <T>(c: ColumnRef<T[]>): Column<T> => fn('explode_outer', c)
@@ -218,20 +271,57 @@ export const count = (c?: ColumnRef): Column<number> =>
 export const sum = (c: ColumnRef<number>): Column<number> => fn('sum', c)
 export const avg = (c: ColumnRef<number>): Column<number> => fn('avg', c)
 export const mean = avg
-export const min = <T>(c: ColumnRef<T>): Column<T> => fn('min', c)
-export const max = <T>(c: ColumnRef<T>): Column<T> => fn('max', c)
+/**
+ * By name (`F.max('speed')`), the value type is the column's, read from the row by `agg()`
+ * and `select()`, and the unaliased output name is Spark's (`max(speed)`).
+ */
+export function min<P extends string>(c: P): ColumnOf<`min(${LastSegment<P>})`, P, 'value'>
+export function min<T>(c: ColumnRef<T>): Column<T>
+export function min(c: ColumnRef): Column<unknown> {
+  return fn('min', c)
+}
+/** By name, typed from the column as `min` is. */
+export function max<P extends string>(c: P): ColumnOf<`max(${LastSegment<P>})`, P, 'value'>
+export function max<T>(c: ColumnRef<T>): Column<T>
+export function max(c: ColumnRef): Column<unknown> {
+  return fn('max', c)
+}
 /** The value of `c` in the row with the largest `ord` of the group (Spark's max_by). */
 export const max_by = <T>(c: ColumnRef<T>, ord: ColumnRef): Column<T> => fn('max_by', c, ord)
 /** The value of `c` in the row with the smallest `ord` of the group (Spark's min_by). */
 export const min_by = <T>(c: ColumnRef<T>, ord: ColumnRef): Column<T> => fn('min_by', c, ord)
 export const countDistinct = (...cols: ColumnRef[]): Column<number> => fn('count_distinct', ...cols)
 export const count_distinct = countDistinct
-export const first = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
-  new Column(call('first', [ref(c)], { ignoreNulls }))
-export const last = <T>(c: ColumnRef<T>, ignoreNulls = false): Column<T> =>
-  new Column(call('last', [ref(c)], { ignoreNulls }))
-export const collect_list = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_list', c)
-export const collect_set = <T>(c: ColumnRef<T>): Column<T[]> => fn('collect_set', c)
+/** The first value of the group (the first non-null one with `ignoreNulls`); by name, typed from the column. */
+export function first<P extends string>(
+  c: P,
+  ignoreNulls?: boolean,
+): ColumnOf<`first(${LastSegment<P>})`, P, 'value'>
+export function first<T>(c: ColumnRef<T>, ignoreNulls?: boolean): Column<T>
+export function first(c: ColumnRef, ignoreNulls = false): Column<unknown> {
+  return new Column(call('first', [ref(c)], { ignoreNulls }))
+}
+/** The last value of the group (the last non-null one with `ignoreNulls`); by name, typed from the column. */
+export function last<P extends string>(
+  c: P,
+  ignoreNulls?: boolean,
+): ColumnOf<`last(${LastSegment<P>})`, P, 'value'>
+export function last<T>(c: ColumnRef<T>, ignoreNulls?: boolean): Column<T>
+export function last(c: ColumnRef, ignoreNulls = false): Column<unknown> {
+  return new Column(call('last', [ref(c)], { ignoreNulls }))
+}
+/** The group's non-null values as a list; by name, a list of the column's type. */
+export function collect_list<P extends string>(c: P): ColumnOf<`collect_list(${LastSegment<P>})`, P, 'list'>
+export function collect_list<T>(c: ColumnRef<T>): Column<T[]>
+export function collect_list(c: ColumnRef): Column<unknown> {
+  return fn('collect_list', c)
+}
+/** The group's distinct non-null values as a list; by name, a list of the column's type. */
+export function collect_set<P extends string>(c: P): ColumnOf<`collect_set(${LastSegment<P>})`, P, 'list'>
+export function collect_set<T>(c: ColumnRef<T>): Column<T[]>
+export function collect_set(c: ColumnRef): Column<unknown> {
+  return fn('collect_set', c)
+}
 
 // Event time
 /**

@@ -6,6 +6,7 @@ import { sourceProvider } from '../formats/registry.js'
 import type { SourceProvider } from '../sources/source.js'
 import type { Schema } from '../types/schema.js'
 import { Options, type OptionsInput, type OptionValue } from '../util/options.js'
+import { redactOptions, showOnly } from '../util/redact.js'
 import { DataFrame } from './dataframe.js'
 import type { Session } from './session.js'
 
@@ -52,8 +53,9 @@ abstract class Reader<R, Self> {
   parquet(path: string): DataFrame<R> {
     return this.withFormat('parquet').loadFrame(path)
   }
-  text(path: string): DataFrame<R> {
-    return this.withFormat('text').loadFrame(path)
+  /** One row per line in a string column `value` (Spark's default), or the one string column of `.schema(...)`. */
+  text(path: string): DataFrame<Record<string, unknown> extends R ? { value: string } : R> {
+    return this.withFormat('text').loadFrame(path) as never
   }
 
   private withFormat(format: string): Reader<R, Self> {
@@ -110,3 +112,16 @@ export class DataStreamReader<R = Record<string, unknown>> extends Reader<R, Dat
     return new DataStreamReader<T>(this.session, { ...this.state, schema: schema as Schema<unknown> })
   }
 }
+
+const formatName = (f: string | SourceProvider | undefined): string | undefined =>
+  typeof f === 'string' ? f : f?.name
+
+// Readers hold their options, passwords included: printed, they show only what is safe.
+showOnly(Reader as { readonly prototype: Reader<unknown, unknown> }, (r) => {
+  const state = (r as unknown as { state: ReaderState }).state
+  return {
+    format: formatName(state.format),
+    options: redactOptions(state.options),
+    ...(state.schema ? { schema: state.schema.simpleString() } : {}),
+  }
+})

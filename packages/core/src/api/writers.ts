@@ -22,6 +22,7 @@ import { defaultTrigger, parseTrigger, type Trigger, type TriggerSpec } from '..
 import type { ColumnName } from '../types/row-types.js'
 import { AnalysisError, OptionError } from '../util/errors.js'
 import { Options, type OptionsInput, type OptionValue } from '../util/options.js'
+import { redactOptions, showOnly } from '../util/redact.js'
 import { executeBatch } from './batch-execution.js'
 import type { DataFrame } from './dataframe.js'
 
@@ -371,3 +372,27 @@ export class DataFrameWriter<R> {
     return this.format('parquet').save(path_)
   }
 }
+
+const sinkName = (f: string | SinkProvider | undefined): string | undefined =>
+  typeof f === 'string' ? f : f?.name
+
+// Writers hold their options, passwords included: printed, they show only what is safe.
+showOnly(DataStreamWriter, (w) => {
+  const state = (w as unknown as { state: StreamWriterState }).state
+  return {
+    format: sinkName(state.format),
+    options: redactOptions(state.options),
+    outputMode: state.outputMode,
+    ...(state.queryName ? { queryName: state.queryName } : {}),
+    ...(state.partitionBy.length > 0 ? { partitionBy: state.partitionBy } : {}),
+  }
+})
+showOnly(DataFrameWriter, (w) => {
+  const state = (w as unknown as { state: WriterState & { mode: SaveMode } }).state
+  return {
+    format: sinkName(state.format),
+    options: redactOptions(state.options),
+    mode: state.mode,
+    ...(state.partitionBy.length > 0 ? { partitionBy: state.partitionBy } : {}),
+  }
+})

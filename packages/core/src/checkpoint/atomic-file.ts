@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { diskError } from '../util/disk-errors.js'
 import { killPoint } from '../util/kill-point.js'
 
 export async function fsyncDir(dir: string): Promise<void> {
@@ -16,11 +17,27 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `content` to `file` atomically. With `exclusive`, fails if the file exists (EEXIST). */
+/**
+ * Writes `content` to `file` atomically. With `exclusive`, fails if the file exists (EEXIST).
+ * A full or failing disk gives DISK_FULL / DISK_IO_ERROR naming `file`, and leaves `file`
+ * as it was (the temporary copy is removed, so that it does not hold on to the space).
+ */
 export async function atomicWrite(
   file: string,
   content: string | Uint8Array,
   exclusive = false,
+): Promise<void> {
+  try {
+    await writeAtomically(file, content, exclusive)
+  } catch (e) {
+    throw diskError(e, file, 'write')
+  }
+}
+
+async function writeAtomically(
+  file: string,
+  content: string | Uint8Array,
+  exclusive: boolean,
 ): Promise<void> {
   const dir = path.dirname(file)
   await fs.mkdir(dir, { recursive: true })
@@ -29,9 +46,12 @@ export async function atomicWrite(
   try {
     await handle.writeFile(content)
     await handle.sync()
-  } finally {
-    await handle.close()
+  } catch (e) {
+    await handle.close().catch(() => {})
+    await fs.rm(tmp, { force: true }).catch(() => {})
+    throw e
   }
+  await handle.close()
   // Crash tests: a kill here leaves a complete temporary file that must never count.
   killPoint('tempWritten', file)
   try {

@@ -6,9 +6,11 @@ import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import type { Offset } from '../sources/source.js'
+import { diskError } from '../util/disk-errors.js'
 import { CheckpointError } from '../util/errors.js'
 import { atomicWrite } from './atomic-file.js'
 import { corrupt, MetadataLog } from './metadata-log.js'
+import { identityChanges } from './source-identity.js'
 
 /** What `offsets/<N>` records besides the offsets: everything a replay needs to give the same answer. */
 export interface BatchMetadata {
@@ -26,6 +28,12 @@ export interface OffsetSeq {
 
 export interface CommitMetadata {
   readonly nextBatchWatermarkMs: number
+  /**
+   * SHA-256 of the JSON of the end offsets the batch read (as in offsets/N, with nulls for
+   * sources without an offset yet): a restart refuses an offsets/N rewritten after its commit.
+   * Absent in commits written before it was recorded.
+   */
+  readonly offsetsSha256?: string
 }
 
 /** What the checkpoint records of the query, to refuse a restart that changes what it means. */
@@ -40,6 +48,11 @@ export interface QueryFingerprint {
    * written before it was recorded; then only stateOperators is compared.
    */
   readonly stateSignatures?: readonly string[]
+  /**
+   * What each source reads (source-identity.ts): format, path, topics, streams. Absent in
+   * checkpoints written before it was recorded; then it is not compared.
+   */
+  readonly sourceIdentities?: readonly Readonly<Record<string, string>>[]
 }
 
 export interface CheckpointMetadata {
@@ -59,19 +72,37 @@ export class Checkpoint {
       (v) => [JSON.stringify(v.metadata), ...v.offsets.map((o) => (o === null ? '-' : JSON.stringify(o)))],
       (lines, file) => {
         if (lines.length < 1) throw corrupt(file, 'has no batch metadata line')
+        let metadata: BatchMetadata
+        let offsets: (Offset | null)[]
         try {
-          const metadata = JSON.parse(lines[0]) as BatchMetadata
-          if (typeof metadata.batchTimestampMs !== 'number') throw new Error('no batchTimestampMs')
-          return {
-            metadata,
-            offsets: lines.slice(1).map((l) => (l === '-' ? null : (JSON.parse(l) as Offset))),
-          }
+          metadata = JSON.parse(lines[0]) as BatchMetadata
+          offsets = lines.slice(1).map((l) => (l === '-' ? null : (JSON.parse(l) as Offset)))
         } catch {
-          throw corrupt(file, 'cannot be parsed as an offset log entry')
+          throw corrupt(file, 'cannot be parsed as an offset log entry (a line is not JSON)')
         }
+        checkNumber(file, metadata, 'batchTimestampMs')
+        checkNumber(file, metadata, 'batchWatermarkMs')
+        if (typeof metadata.conf !== 'object' || metadata.conf === null) {
+          throw corrupt(file, "has no 'conf' object in its batch metadata line")
+        }
+        return { metadata, offsets }
       },
     )
-    this.commits = new MetadataLog<CommitMetadata>(path.join(dir, 'commits'))
+    this.commits = new MetadataLog<CommitMetadata>(
+      path.join(dir, 'commits'),
+      (v) => [JSON.stringify(v)],
+      (lines, file) => {
+        let v: CommitMetadata
+        try {
+          v = JSON.parse(lines.join('\n')) as CommitMetadata
+        } catch {
+          throw corrupt(file, 'is not valid JSON')
+        }
+        if (typeof v !== 'object' || v === null) throw corrupt(file, 'is not a commit entry (a JSON object)')
+        if (v.nextBatchWatermarkMs !== undefined) checkNumber(file, v, 'nextBatchWatermarkMs')
+        return v
+      },
+    )
   }
 
   sourceDir(index: number): string {
@@ -95,7 +126,9 @@ export class Checkpoint {
     try {
       text = await fs.readFile(this.metadataFile, 'utf8')
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EISDIR') throw corrupt(this.metadataFile, 'is a folder, where a file is expected')
+      if (code !== 'ENOENT') throw diskError(e, this.metadataFile, 'read')
     }
     if (text === undefined) {
       const hasLogs = (await this.offsets.batchIds()).length > 0
@@ -121,6 +154,12 @@ export class Checkpoint {
     } catch {
       throw corrupt(this.metadataFile, text.trim() === '' ? 'is empty' : 'cannot be parsed')
     }
+    if (typeof meta.formatVersion !== 'number') {
+      throw corrupt(
+        this.metadataFile,
+        `has formatVersion ${JSON.stringify(meta.formatVersion)}, which is not a number (Tributary writes the number 1): the file was edited by hand or by another tool`,
+      )
+    }
     if (meta.formatVersion !== 1) {
       throw new CheckpointError(
         `INCOMPATIBLE_CHECKPOINT: ${this.metadataFile} has format version ${meta.formatVersion}; this Tributary reads version 1. Use a new checkpoint location.`,
@@ -129,6 +168,19 @@ export class Checkpoint {
     }
     checkFingerprint(this.dir, meta.fingerprint, fingerprint)
     return meta
+  }
+}
+
+/** A field that must be a finite number (epoch milliseconds), or the file is corrupt, named. */
+function checkNumber(file: string, record: object, field: string): void {
+  const v = (record as Record<string, unknown>)[field]
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw corrupt(
+      file,
+      v === undefined
+        ? `has no '${field}'`
+        : `has ${field} ${JSON.stringify(v)}, which is not a number of milliseconds`,
+    )
   }
 }
 
@@ -141,6 +193,9 @@ function checkFingerprint(dir: string, recorded: QueryFingerprint, now: QueryFin
   } else {
     recorded.sources.forEach((s, i) => {
       if (s !== now.sources[i]) changes.push(`source ${i} changed from ${s} to ${now.sources[i]}`)
+      else if (recorded.sourceIdentities?.[i] && now.sourceIdentities?.[i]) {
+        changes.push(...identityChanges(i, recorded.sourceIdentities[i], now.sourceIdentities[i]))
+      }
     })
   }
   if (recorded.statePartitions !== now.statePartitions) {

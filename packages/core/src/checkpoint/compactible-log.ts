@@ -8,7 +8,7 @@
  * compact file is written but before the older files are deleted leaves them behind,
  * harmless: whatever a compact file covers is read from it.
  */
-import { promises as fs } from 'node:fs'
+import { promises as fs, readdirSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { CheckpointError } from '../util/errors.js'
 import { atomicWrite, isTemporaryFile } from './atomic-file.js'
@@ -28,6 +28,13 @@ export interface CompactibleLogOptions<E> {
    * remember); null drops the batch. Absent: everything. The batch being written is kept whole.
    */
   readonly retain?: (entry: E, batchId: number, all: readonly LogBatch<E>[]) => E | null
+  /**
+   * How long a file that a compact file has replaced stays, for readers that listed the
+   * folder before (Spark's fileSink.log.cleanupDelay). Absent: deleted at once.
+   */
+  readonly cleanupDelayMs?: number
+  /** The error for a file in the folder that is no log file. Absent: CORRUPT_CHECKPOINT. */
+  readonly unexpectedFile?: (file: string) => Error
 }
 
 const COMPACT = '.compact'
@@ -78,9 +85,21 @@ export class CompactibleLog<E> {
       ))
     )
       return false
-    // Everything before the new compact file is in it now.
-    for (const id of deltas) if (id < batchId) await fs.rm(this.deltaFile(id), { force: true })
-    for (const id of compacts) if (id < batchId) await fs.rm(this.compactFile(id), { force: true })
+    // Everything before the new compact file is in it now; readers that listed the folder
+    // before may still be reading the older files for a while.
+    const delay = this.options.cleanupDelayMs ?? 0
+    const superseded = [
+      ...deltas.filter((id) => id < batchId).map((id) => this.deltaFile(id)),
+      ...compacts.filter((id) => id < batchId).map((id) => this.compactFile(id)),
+    ]
+    const now = Date.now()
+    for (const file of superseded) {
+      if (delay > 0) {
+        const stat = await fs.stat(file).catch(() => null)
+        if (stat === null || now - stat.mtimeMs < delay) continue
+      }
+      await fs.rm(file, { force: true })
+    }
     return true
   }
 
@@ -136,7 +155,38 @@ export class CompactibleLog<E> {
     return path.join(this.dir, `${batchId}${COMPACT}`)
   }
 
-  private async listing(): Promise<{ compacts: number[]; deltas: number[] }> {
+  /**
+   * Every batch still in the log, read synchronously (for schema inference at load(), which
+   * runs before any promise can be awaited).
+   */
+  batchesSync(): LogBatch<E>[] {
+    let names: string[]
+    try {
+      names = readdirSync(this.dir)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+      throw e
+    }
+    const { compacts, deltas } = this.parseNames(names)
+    const newestCompact = compacts.at(-1) ?? -1
+    const out: LogBatch<E>[] = []
+    if (newestCompact >= 0) {
+      const file = this.compactFile(newestCompact)
+      out.push(...this.parseCompact(file, this.checkText(file, readFileSync(file, 'utf8'))))
+    }
+    for (const id of deltas) {
+      if (id <= newestCompact) continue
+      const file = this.deltaFile(id)
+      out.push({
+        batchId: id,
+        entry: this.parseDelta(file, this.checkText(file, readFileSync(file, 'utf8'))),
+      })
+    }
+    return out
+  }
+
+  /** The ids of the compact files and of the batch files in the folder, ascending. */
+  async listing(): Promise<{ compacts: number[]; deltas: number[] }> {
     let names: string[]
     try {
       names = await fs.readdir(this.dir)
@@ -144,6 +194,10 @@ export class CompactibleLog<E> {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { compacts: [], deltas: [] }
       throw e
     }
+    return this.parseNames(names)
+  }
+
+  private parseNames(names: readonly string[]): { compacts: number[]; deltas: number[] } {
     const compacts: number[] = []
     const deltas: number[] = []
     for (const n of names) {
@@ -151,9 +205,13 @@ export class CompactibleLog<E> {
       if (/^\d+$/.test(n)) deltas.push(Number(n))
       else if (/^\d+\.compact$/.test(n)) compacts.push(Number(n.slice(0, -COMPACT.length)))
       else {
-        throw new CheckpointError(
-          `CORRUPT_CHECKPOINT: unexpected file '${path.join(this.dir, n)}' in a log folder. Move it out of the checkpoint.`,
-          'CORRUPT_CHECKPOINT',
+        const file = path.join(this.dir, n)
+        throw (
+          this.options.unexpectedFile?.(file) ??
+          new CheckpointError(
+            `CORRUPT_CHECKPOINT: unexpected file '${file}' in a log folder. Move it out of the checkpoint.`,
+            'CORRUPT_CHECKPOINT',
+          )
         )
       }
     }
@@ -174,7 +232,16 @@ export class CompactibleLog<E> {
   /** A batch file: the version line, then the entry's JSON (the format of MetadataLog). */
   private async readDelta(batchId: number): Promise<E> {
     const file = this.deltaFile(batchId)
-    const lines = await this.readLines(file)
+    return this.parseDelta(file, this.checkText(file, await fs.readFile(file, 'utf8')))
+  }
+
+  /** A compact file: the version line, then one `{batchId, entry}` per line. */
+  async readCompact(batchId: number): Promise<LogBatch<E>[]> {
+    const file = this.compactFile(batchId)
+    return this.parseCompact(file, this.checkText(file, await fs.readFile(file, 'utf8')))
+  }
+
+  private parseDelta(file: string, lines: readonly string[]): E {
     try {
       return JSON.parse(lines.join('\n')) as E
     } catch {
@@ -182,10 +249,8 @@ export class CompactibleLog<E> {
     }
   }
 
-  /** A compact file: the version line, then one `{batchId, entry}` per line. */
-  private async readCompact(batchId: number): Promise<LogBatch<E>[]> {
-    const file = this.compactFile(batchId)
-    return (await this.readLines(file)).map((line) => {
+  private parseCompact(file: string, lines: readonly string[]): LogBatch<E>[] {
+    return lines.map((line) => {
       try {
         return JSON.parse(line) as LogBatch<E>
       } catch {
@@ -194,8 +259,8 @@ export class CompactibleLog<E> {
     })
   }
 
-  private async readLines(file: string): Promise<string[]> {
-    const text = await fs.readFile(file, 'utf8')
+  /** The lines after the version line of a complete file. */
+  private checkText(file: string, text: string): string[] {
     if (text.length === 0) throw corrupt(file, 'is empty')
     if (!text.endsWith('\n')) throw corrupt(file, 'is truncated (no final newline)')
     const lines = text.slice(0, -1).split('\n')

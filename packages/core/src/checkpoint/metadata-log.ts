@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import { diskError } from '../util/disk-errors.js'
 import { CheckpointError } from '../util/errors.js'
 import { atomicWrite, isTemporaryFile } from './atomic-file.js'
 
@@ -57,8 +58,10 @@ export class MetadataLog<T> {
     try {
       text = await fs.readFile(file, 'utf8')
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw e
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return undefined
+      if (code === 'EISDIR') throw corrupt(file, 'is a folder, where the log keeps one file per batch')
+      throw diskError(e, file, 'read')
     }
     if (text.length === 0) throw corrupt(file, 'is empty')
     if (!text.endsWith('\n')) throw corrupt(file, 'is truncated (no final newline)')
@@ -81,8 +84,15 @@ export class MetadataLog<T> {
     try {
       names = await fs.readdir(this.dir)
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw e
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return []
+      if (code === 'ENOTDIR') {
+        throw new CheckpointError(
+          `CORRUPT_CHECKPOINT: ${this.dir} is a file, where the checkpoint keeps a folder of log entries. Restore it from a backup, or start with a new checkpointLocation.`,
+          'CORRUPT_CHECKPOINT',
+        )
+      }
+      throw diskError(e, this.dir, 'list')
     }
     const ids: number[] = []
     for (const n of names) {

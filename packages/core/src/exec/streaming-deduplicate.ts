@@ -19,7 +19,7 @@ import type { Schema } from '../types/schema.js'
 import { keyTextOf } from './dedup-key.js'
 import { DedupTable } from './dedup-table.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
-import { noStateCounts, type StateCounts, stateOperatorProgress } from './state-progress.js'
+import { noStateCounts, type StateCounts, stateOperatorProgress, withLiveTable } from './state-progress.js'
 
 export interface DedupEventTime {
   /** Column index of the watermarked event time. */
@@ -145,7 +145,7 @@ export class StreamingDeduplicate implements StatefulOperator {
   progress(): StateOperatorProgress {
     const progress = stateOperatorProgress('dedupe', this.state, this.last)
     // The store counts chunks; the table knows the keys.
-    return this.liveKeys === null ? progress : { ...progress, numRowsTotal: this.liveKeys }
+    return this.liveKeys === null ? progress : withLiveTable(progress, this.liveKeys)
   }
 
   describe(): string {

@@ -26,6 +26,12 @@ export interface FileFormat {
   /** Options this format reads when writing (besides the file sink's own). */
   readonly writeOptions: readonly string[]
   /**
+   * The schema of every file of this format when the user gives none, known without
+   * reading a file (text: one string column `value`). A streaming source takes it as
+   * Spark does, instead of asking for a schema.
+   */
+  readonly fixedSchema?: Schema<unknown>
+  /**
    * The schema of the given files, read synchronously at `load()` time (Spark infers
    * eagerly too). `files` is never empty.
    */

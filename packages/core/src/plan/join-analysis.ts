@@ -418,8 +418,11 @@ function outputLayout(
   const clash = left.schema.names.filter((n) => right.schema.has(n) && !keys.has(n))
   if (clash.length > 0) {
     const list = clash.map((n) => `'${n}'`).join(', ')
+    // Spark keeps both copies and wants them qualified later (l.amount, r.amount); a JS row
+    // object has one slot per name, so the way out is a rename before the join, spelled out.
+    const renames = clash.map((n) => `.withColumnRenamed('${n}', 'right_${n}')`).join('')
     throw new AnalysisError(
-      `JOIN_DUPLICATE_COLUMNS: both sides of the join have ${list}, and a result row cannot hold two columns of one name. Rename one side's column first (withColumnRenamed('${clash[0]}', 'other_${clash[0]}')), or, for a key, join on its name (join(other, ['${clash[0]}'])) or equate it in the condition (col('l.${clash[0]}').eq(col('r.${clash[0]}'))), which keeps one copy.`,
+      `JOIN_DUPLICATE_COLUMNS: both sides of the join have ${list}, and a result row cannot hold two columns of one name (Spark keeps both and has you qualify them; a JavaScript row has one slot per name). Rename the right side's first, one line: right${renames}, then join it and refer to ${clash.map((n) => `'right_${n}'`).join(', ')}. For a key, join on its name instead (join(other, ['${clash[0]}'])) or equate it in the condition (col('l.${clash[0]}').eq(col('r.${clash[0]}'))), which keeps one copy.`,
       'JOIN_DUPLICATE_COLUMNS',
     )
   }

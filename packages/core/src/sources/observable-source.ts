@@ -12,8 +12,15 @@
  * checkpoint's offset: a hot Observable's rows emitted while no query ran are lost, and a
  * cold one that starts over is read again from its beginning.
  *
- * availableNow and once wait for the Observable to end (Sources get no stop signal), so
- * on one that never completes they run until it does, and stop() waits for its next row.
+ * availableNow and once wait for the Observable to end; stopping the query interrupts
+ * that wait (the query then ends with the rows it has).
+ *
+ * Bounded: at most `maxBufferedRows` rows (1 000 000 by default) and about
+ * `maxBufferedBytes` (256 MiB) wait in memory. An Observable cannot be paused (rows it emits
+ * must be taken or lost), so when the buffer is full the query fails with
+ * SOURCE_BUFFER_FULL after processing the rows it has (`onBufferFull: 'fail'`, the default),
+ * or drops new rows and counts them (`'drop'`, `rowsDroppedBufferFull` in progress). Slow the
+ * producer upstream (sampleTime, bufferCount, a pull-based source) where that matters.
  */
 import type { Observable, Subscription } from 'rxjs'
 import { DataFrame } from '../api/dataframe.js'
@@ -24,10 +31,57 @@ import { VectorBuilder } from '../batch/vector.js'
 import type { Schema } from '../types/schema.js'
 import { AnalysisError, MalformedRecordError, TributaryError } from '../util/errors.js'
 import { Options } from '../util/options.js'
-import { ReceiveBuffer } from './receive-buffer.js'
+import { type BufferFullPolicy, type BufferLimits, ReceiveBuffer } from './receive-buffer.js'
 import type { Offset, ReadLimit, Source, SourceBatch, SourceProvider } from './source.js'
 
 let counter = 0
+
+/** Options of fromObservable. */
+export interface ObservableSourceOptions {
+  /** Shown in progress and errors; `ObservableSource[n]` by default. */
+  readonly name?: string
+  /** Rows buffered at most (received, not committed); 1 000 000 by default. */
+  readonly maxBufferedRows?: number
+  /** Bytes buffered at most, estimated from the rows' values; 256 MiB by default. */
+  readonly maxBufferedBytes?: number
+  /** What happens to rows emitted while the buffer is full; 'fail' by default. */
+  readonly onBufferFull?: Exclude<BufferFullPolicy, 'pause'>
+}
+
+const DEFAULT_LIMITS: BufferLimits = { maxRows: 1_000_000, maxBytes: 256 * 1024 * 1024, onFull: 'fail' }
+
+function limitsOf(options: ObservableSourceOptions): BufferLimits {
+  const limits = {
+    maxRows: options.maxBufferedRows ?? DEFAULT_LIMITS.maxRows,
+    maxBytes: options.maxBufferedBytes ?? DEFAULT_LIMITS.maxBytes,
+    onFull: options.onBufferFull ?? DEFAULT_LIMITS.onFull,
+  }
+  for (const key of ['maxRows', 'maxBytes'] as const) {
+    if (!Number.isInteger(limits[key]) || limits[key] <= 0) {
+      throw new AnalysisError(
+        `INVALID_OPTION: fromObservable: ${key === 'maxRows' ? 'maxBufferedRows' : 'maxBufferedBytes'} must be a positive integer, got ${limits[key]}.`,
+        'INVALID_OPTION',
+      )
+    }
+  }
+  if (limits.onFull !== 'fail' && limits.onFull !== 'drop') {
+    throw new AnalysisError(
+      `INVALID_OPTION: fromObservable: onBufferFull is '${String(limits.onFull)}'; an Observable cannot be paused, so use 'fail' or 'drop'.`,
+      'INVALID_OPTION',
+    )
+  }
+  return limits
+}
+
+/** About what a row costs in memory: a cheap estimate, not a measurement. */
+function rowBytes(row: readonly unknown[]): number {
+  let n = 32 + 8 * row.length
+  for (const v of row) {
+    if (typeof v === 'string') n += 2 * v.length
+    else if (v !== null && typeof v === 'object') n += v instanceof Uint8Array ? v.byteLength : 64
+  }
+  return n
+}
 
 function preview(row: unknown): string {
   try {
@@ -59,8 +113,11 @@ function toEngineRow(schema: Schema<unknown>, row: unknown, where: string): unkn
 
 export class ObservableSource implements Source {
   readonly replayable = false
-  private readonly buffer = new ReceiveBuffer<unknown[]>()
+  private readonly buffer: ReceiveBuffer<unknown[]>
   private readonly subscription: Subscription
+  private droppedRows = 0
+  /** Set when the query stops: waits for more rows end at once. */
+  private interrupted = false
   private completed = false
   private failure: { readonly error: unknown } | undefined
   private availableNow = false
@@ -70,13 +127,20 @@ export class ObservableSource implements Source {
     readonly schema: Schema<unknown>,
     readonly description: string,
     observable: Observable<unknown>,
+    private readonly limits: BufferLimits = DEFAULT_LIMITS,
   ) {
+    this.buffer = new ReceiveBuffer<unknown[]>(limits)
     this.subscription = observable.subscribe({
       next: (row) => {
         if (this.failure || this.completed) return
+        if (this.buffer.isFull) {
+          this.bufferFull()
+          return
+        }
         const n = this.buffer.receivedCount + 1
         try {
-          this.buffer.push(toEngineRow(schema, row, `row ${n} (counting from 1 since the query started)`))
+          const engineRow = toEngineRow(schema, row, `row ${n} (counting from 1 since the query started)`)
+          this.buffer.push(engineRow, rowBytes(engineRow))
         } catch (e) {
           this.fail(
             new MalformedRecordError(
@@ -98,6 +162,21 @@ export class ObservableSource implements Source {
       },
     })
     if (this.failure) this.subscription.unsubscribe()
+  }
+
+  private bufferFull(): void {
+    if (this.limits.onFull === 'drop') {
+      this.droppedRows++
+      return
+    }
+    this.fail(
+      new TributaryError(
+        `SOURCE_BUFFER_FULL: ${this.description} buffered ${this.buffer.bufferedCount} rows (about ${this.buffer.bufferedBytes} bytes; limits maxBufferedRows=${this.limits.maxRows}, maxBufferedBytes=${this.limits.maxBytes}) because the query is slower than the Observable emits. The rows buffered before were processed. Make the sink faster, slow the Observable down upstream (sampleTime, bufferCount), raise the limits, or pass onBufferFull: 'drop' to drop and count rows instead.`,
+        'SOURCE_BUFFER_FULL',
+      ),
+    )
+    // Undefined while subscribe() is still running; the check after it unsubscribes then.
+    this.subscription?.unsubscribe()
   }
 
   private fail(error: unknown): void {
@@ -141,13 +220,13 @@ export class ObservableSource implements Source {
   async latestOffset(start: Offset, limit: ReadLimit): Promise<Offset> {
     if (limit === 'all') {
       // Trigger.Once: the whole Observable, up to its end, in one batch.
-      while (!this.ended) await this.changed()
+      while (!this.ended && !this.interrupted) await this.changed()
       if (this.failure) this.throwFailure()
       return this.buffer.latest(start as number)
     }
     let latest = this.buffer.latest(start as number)
     // availableNow reads until the Observable ends, so it waits for rows still to come.
-    while (this.availableNow && latest === start && !this.ended) {
+    while (this.availableNow && latest === start && !this.ended && !this.interrupted) {
       await this.changed()
       latest = this.buffer.latest(start as number)
     }
@@ -172,16 +251,24 @@ export class ObservableSource implements Source {
     this.buffer.commit(end as number)
   }
 
-  async stop(): Promise<void> {
-    this.subscription.unsubscribe()
+  /** The query is stopping: a wait for rows (availableNow, once) ends now, with what is there. */
+  interrupt(): void {
+    this.interrupted = true
     this.notify()
+  }
+
+  async stop(): Promise<void> {
+    this.interrupt()
+    this.subscription.unsubscribe()
   }
 
   metrics(): Record<string, number | string> {
     return {
       rowsReceived: this.buffer.receivedCount,
       rowsBuffered: this.buffer.bufferedCount,
+      bytesBuffered: this.buffer.bufferedBytes,
       rowsLostOnRestart: this.buffer.lost,
+      rowsDroppedBufferFull: this.droppedRows,
       state: this.failure ? 'failed' : this.completed ? 'completed' : 'open',
     }
   }
@@ -192,11 +279,12 @@ export function observableSourceProvider<R>(
   observable: Observable<R>,
   schema: Schema<R>,
   name: string,
+  limits: BufferLimits = DEFAULT_LIMITS,
 ): SourceProvider {
   return {
     name: 'observable',
     schemaOf: () => schema as Schema<unknown>,
-    createSource: () => new ObservableSource(schema as Schema<unknown>, name, observable),
+    createSource: () => new ObservableSource(schema as Schema<unknown>, name, observable, limits),
   }
 }
 
@@ -213,13 +301,14 @@ export function fromObservable<R>(
   session: Session,
   observable: Observable<R>,
   schema: Schema<R>,
-  options: { readonly name?: string } = {},
+  options: ObservableSourceOptions = {},
 ): DataFrame<R> {
   const name = options.name ?? `ObservableSource[${counter++}]`
+  const limits = limitsOf(options)
   return new DataFrame<R>(session, {
     kind: 'source',
     spec: {
-      provider: observableSourceProvider(observable, schema, name),
+      provider: observableSourceProvider(observable, schema, name, limits),
       options: new Options({}, name),
       path: undefined,
     },

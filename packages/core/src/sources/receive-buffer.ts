@@ -6,9 +6,53 @@
  * run's items are numbered on from there (the first latestOffset call says where). Items
  * the earlier run received but did not commit are gone: if the resumed query first
  * replays a logged batch, that batch comes back empty and its size is counted as lost.
+ *
+ * Bounded: a query slower than its input would otherwise buffer until the heap runs out.
+ * With `maxRows` / `maxBytes`, the buffer says when it is full (`isFull`), and its owner
+ * applies its policy (BufferFullPolicy): pause the producer where the transport can be
+ * paused (TCP), or fail, or drop the newest items and count them. Committed batches free
+ * space; `onSpace` then tells a paused owner to resume.
  */
+import { OptionError } from '../util/errors.js'
+import type { Options } from '../util/options.js'
+
+/** What a push source does when its buffer is full. */
+export type BufferFullPolicy = 'pause' | 'fail' | 'drop'
+
+export interface BufferLimits {
+  /** Items buffered at most (received, not yet committed). */
+  readonly maxRows: number
+  /** Bytes buffered at most, as measured by the owner's size of each item. */
+  readonly maxBytes: number
+  readonly onFull: BufferFullPolicy
+}
+
+export const BUFFER_OPTIONS = ['maxBufferedRows', 'maxBufferedBytes', 'onBufferFull'] as const
+
+/** Reads `maxBufferedRows`, `maxBufferedBytes` and `onBufferFull`, refusing a policy the transport cannot apply. */
+export function readBufferLimits(
+  options: Options,
+  defaults: BufferLimits,
+  policies: readonly BufferFullPolicy[],
+): BufferLimits {
+  const maxRows = options.getPositiveInt('maxBufferedRows', defaults.maxRows)!
+  const maxBytes = options.getPositiveInt('maxBufferedBytes', defaults.maxBytes)!
+  const onFull = (options.get('onBufferFull')?.trim().toLowerCase() ?? defaults.onFull) as BufferFullPolicy
+  if (!policies.includes(onFull)) {
+    throw new OptionError(
+      `${options.owner}: option 'onBufferFull' is '${options.get('onBufferFull')}'; this source supports ${policies.map((p) => `'${p}'`).join(', ')}.`,
+      'INVALID_OPTION',
+    )
+  }
+  return { maxRows, maxBytes, onFull }
+}
+
 export class ReceiveBuffer<T> {
   private items: T[] = []
+  /** Size of each buffered item, parallel to `items`, when the buffer counts bytes. */
+  private sizes: number[] = []
+  private bytes = 0
+  private spaceListeners: (() => void)[] = []
   /** Items received since this buffer was made. */
   private received = 0
   /** Items dropped by commits; `items[0]` is item number `dropped`. */
@@ -20,9 +64,34 @@ export class ReceiveBuffer<T> {
   /** Items of a replayed range that the earlier run had and this one never received. */
   lost = 0
 
-  push(item: T): void {
+  constructor(
+    /** Unbounded when left out (sources whose transport bounds what is in flight). */
+    readonly limits: Pick<BufferLimits, 'maxRows' | 'maxBytes'> = {
+      maxRows: Number.POSITIVE_INFINITY,
+      maxBytes: Number.POSITIVE_INFINITY,
+    },
+  ) {}
+
+  /** Adds an item of `size` bytes (as the owner measures it). */
+  push(item: T, size = 0): void {
     this.items.push(item)
+    this.sizes.push(size)
+    this.bytes += size
     this.received++
+  }
+
+  /** True when buffered items or bytes reached a limit: the owner pauses, fails or drops. */
+  get isFull(): boolean {
+    return this.items.length >= this.limits.maxRows || this.bytes >= this.limits.maxBytes
+  }
+
+  get bufferedBytes(): number {
+    return this.bytes
+  }
+
+  /** Calls `listener` once, the next time a commit leaves the buffer not full. */
+  onSpace(listener: () => void): void {
+    this.spaceListeners.push(listener)
   }
 
   get receivedCount(): number {
@@ -69,7 +138,13 @@ export class ReceiveBuffer<T> {
     const upTo = Math.min(end - this.shift, this.received)
     if (upTo <= this.dropped) return []
     const gone = this.items.splice(0, upTo - this.dropped)
+    for (const size of this.sizes.splice(0, gone.length)) this.bytes -= size
     this.dropped = upTo
+    if (!this.isFull && this.spaceListeners.length > 0) {
+      const listeners = this.spaceListeners
+      this.spaceListeners = []
+      for (const l of listeners) l()
+    }
     return gone
   }
 }

@@ -6,6 +6,12 @@
  * Not replayable, so at most once: lines received but not committed when the query stops
  * or crashes are lost, and a restarted query reads only what the server sends on the new
  * connection. Do not use it where losing input matters.
+ *
+ * Back pressure: at most `maxBufferedRows` lines / `maxBufferedBytes` bytes wait in memory
+ * (1 000 000 lines, 64 MiB by default). When the buffer is full the source stops reading
+ * the socket (`onBufferFull: 'pause'`, the default): TCP flow control then slows the sender
+ * down, and reading resumes when a committed batch frees space. `'fail'` stops the query
+ * instead, `'drop'` drops new lines and counts them (`linesDroppedBufferFull`).
  */
 import * as net from 'node:net'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
@@ -14,7 +20,7 @@ import { StringType, TimestampType } from '../types/data-types.js'
 import { Schema } from '../types/schema.js'
 import { AnalysisError, OptionError, TributaryError } from '../util/errors.js'
 import type { Options } from '../util/options.js'
-import { ReceiveBuffer } from './receive-buffer.js'
+import { BUFFER_OPTIONS, type BufferLimits, ReceiveBuffer, readBufferLimits } from './receive-buffer.js'
 import type { Offset, ReadLimit, Source, SourceBatch, SourceProvider } from './source.js'
 
 /** Rows of the socket source: `{ value: string }`. */
@@ -32,7 +38,13 @@ interface SocketOptions {
   readonly host: string
   readonly port: number
   readonly includeTimestamp: boolean
+  readonly buffer: BufferLimits
 }
+
+const DEFAULT_LIMITS: BufferLimits = { maxRows: 1_000_000, maxBytes: 64 * 1024 * 1024, onFull: 'pause' }
+
+/** What a buffered line costs in memory, about: UTF-16 text plus the object around it. */
+const lineBytes = (text: string): number => 2 * text.length + 64
 
 function readOptions(options: Options): SocketOptions {
   const host = options.require(
@@ -48,7 +60,12 @@ function readOptions(options: Options): SocketOptions {
     )
   }
   options.getPositiveInt('numPartitions')
-  return { host, port, includeTimestamp: options.getBoolean('includeTimestamp', false) }
+  return {
+    host,
+    port,
+    includeTimestamp: options.getBoolean('includeTimestamp', false),
+    buffer: readBufferLimits(options, DEFAULT_LIMITS, ['pause', 'fail', 'drop']),
+  }
 }
 
 /** A host that drops packets would otherwise hold start() for the OS's own timeout (minutes). */
@@ -97,8 +114,11 @@ export class SocketSource implements Source {
   readonly replayable = false
   readonly description: string
   readonly schema: Schema<unknown>
-  private readonly buffer = new ReceiveBuffer<Line>()
+  private readonly buffer: ReceiveBuffer<Line>
   private partial = ''
+  private paused = false
+  private pauses = 0
+  private droppedLines = 0
   private failure: Error | undefined
   private closed = false
 
@@ -107,6 +127,7 @@ export class SocketSource implements Source {
     private readonly options: SocketOptions,
   ) {
     this.description = `TextSocketV2[host: ${options.host}, port: ${options.port}]`
+    this.buffer = new ReceiveBuffer<Line>(options.buffer)
     this.schema = (options.includeTimestamp ? SOCKET_SCHEMA_WITH_TIMESTAMP : SOCKET_SCHEMA) as Schema<unknown>
     // setEncoding keeps a multi-byte character split across packets whole.
     socket.setEncoding('utf8')
@@ -125,6 +146,7 @@ export class SocketSource implements Source {
   }
 
   private receive(chunk: string): void {
+    if (this.failure) return
     const now = Date.now()
     let text = this.partial + chunk
     let nl = text.indexOf('\n')
@@ -134,11 +156,37 @@ export class SocketSource implements Source {
       nl = text.indexOf('\n')
     }
     this.partial = text
+    if (this.buffer.isFull && this.options.buffer.onFull === 'pause' && !this.paused) {
+      // Stop reading: the kernel's buffers fill and TCP tells the sender to wait.
+      this.paused = true
+      this.pauses++
+      this.socket.pause()
+      this.buffer.onSpace(() => {
+        this.paused = false
+        this.socket.resume()
+      })
+    }
   }
 
   private pushLine(line: string, now = Date.now()): void {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line
-    this.buffer.push({ text, receivedMs: now })
+    if (this.buffer.isFull) {
+      if (this.options.buffer.onFull === 'drop') {
+        this.droppedLines++
+        return
+      }
+      if (this.options.buffer.onFull === 'fail') {
+        if (this.failure) return
+        const { maxRows, maxBytes } = this.options.buffer
+        this.failure = new TributaryError(
+          `SOURCE_BUFFER_FULL: the socket source buffered ${this.buffer.bufferedCount} lines (${this.buffer.bufferedBytes} bytes; limits maxBufferedRows=${maxRows}, maxBufferedBytes=${maxBytes}) because the query is slower than ${this.options.host}:${this.options.port} sends. The lines buffered before were processed. Make the sink faster, raise the limits, or use onBufferFull 'pause' (the default) to slow the sender down.`,
+          'SOURCE_BUFFER_FULL',
+        )
+        this.socket.pause()
+        return
+      }
+    }
+    this.buffer.push({ text, receivedMs: now }, lineBytes(text))
   }
 
   async initialOffset(): Promise<Offset> {
@@ -151,6 +199,7 @@ export class SocketSource implements Source {
 
   async latestOffset(start: Offset, _limit: ReadLimit): Promise<Offset> {
     const latest = this.buffer.latest(start as number)
+    if (latest === start && this.failure instanceof TributaryError) throw this.failure
     if (latest === start && this.failure) {
       const { host, port } = this.options
       throw new TributaryError(
@@ -197,14 +246,18 @@ export class SocketSource implements Source {
     return {
       linesReceived: this.buffer.receivedCount,
       linesBuffered: this.buffer.bufferedCount,
+      bytesBuffered: this.buffer.bufferedBytes,
       linesLostOnRestart: this.buffer.lost,
+      bufferFullPauses: this.pauses,
+      readingPaused: this.paused ? 1 : 0,
+      linesDroppedBufferFull: this.droppedLines,
     }
   }
 }
 
 export const socketSourceProvider: SourceProvider = {
   name: 'socket',
-  knownOptions: ['host', 'port', 'includeTimestamp', 'numPartitions'],
+  knownOptions: ['host', 'port', 'includeTimestamp', 'numPartitions', ...BUFFER_OPTIONS],
   schemaOf(ctx) {
     const options = readOptions(ctx.options)
     if (ctx.userSchema) {

@@ -63,6 +63,12 @@ export interface Source {
   commit(end: Offset): Promise<void>
   stop(): Promise<void>
   /**
+   * Called at once when the query is asked to stop, while a batch may still be running: a
+   * source that waits for input inside latestOffset (an Observable under availableNow)
+   * stops waiting. stop() follows once the loop has ended.
+   */
+  interrupt?(): void
+  /**
    * Trigger.AvailableNow: remember the newest offset now and never go past it, so the
    * query ends after what was there when it started. Sources without it are read until
    * they have no new data.

@@ -28,6 +28,7 @@ import { existsSync, promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { deserialize, serialize } from 'node:v8'
 import type { ClassicLevel } from 'classic-level'
+import { diskError, isDiskError, namedDiskErrors } from '../util/disk-errors.js'
 import { CheckpointError } from '../util/errors.js'
 
 export const LEVEL_DIR = 'level'
@@ -149,6 +150,8 @@ export class LevelEnv {
           { cause: e },
         )
       }
+      // A full disk at open (LevelDB writes a new log and manifest) is not damage: deleting would re-emit everything.
+      if (isDiskError(e)) throw diskError(e, dir, 'open the state store')
       throw corrupt(dir, `cannot be opened (${(cause as Error).message ?? String(cause)})`, e)
     }
     const env = new LevelEnv(dir, db)
@@ -166,6 +169,7 @@ export class LevelEnv {
     try {
       bytes = await this.db.get(META_KEY)
     } catch (e) {
+      if (isDiskError(e)) throw diskError(e, this.dir, 'read the state store')
       throw corrupt(this.dir, 'cannot be read', e)
     }
     if (bytes === undefined) {
@@ -220,7 +224,7 @@ export class LevelEnv {
         if (op.type === 'put') batch.put(op.key, op.value)
         else batch.del(op.key)
       }
-      await batch.write({ sync: true })
+      await namedDiskErrors(this.dir, `commit state version ${version}`, () => batch.write({ sync: true }))
       this.version = version
       this.numKeys = numKeys
     } finally {

@@ -54,7 +54,7 @@ import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { CheckpointError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
-import { StoreEnv } from './lmdb-store-env.js'
+import { DEFAULT_LMDB_MIN_FREE_BYTES, StoreEnv } from './lmdb-store-env.js'
 import type { StateStore, StateStoreMetrics, StateStoreProvider } from './state-store.js'
 
 /** Marks a removal among the pending changes (a symbol: no stored value can be one). */
@@ -171,6 +171,12 @@ export interface LmdbProviderOptions {
    * keeps from its write transactions. Below it, everything may stay resident. Default 64 MiB.
    */
   readonly mapBudgetBytes?: number
+  /**
+   * No write transaction starts with less free space on the store's disk than this
+   * (tributary.stateStore.lmdb.minFreeBytes): LMDB can crash the process when the disk
+   * fills in the middle of one. DISK_FULL instead. Default 64 MiB; 0 turns the check off.
+   */
+  readonly minFreeBytes?: number
 }
 
 export class LmdbStateStoreProvider implements StateStoreProvider {
@@ -178,18 +184,20 @@ export class LmdbStateStoreProvider implements StateStoreProvider {
   /** Open environments by folder, kept between batches and closed by close(). */
   private readonly envs = new Map<string, Promise<StoreEnv>>()
   private readonly mapBudgetBytes: number
+  private readonly minFreeBytes: number
   /** Each open store's file size (up to its last page in use) as of its last commit. */
   private readonly fileBytes = new Map<StoreEnv, number>()
 
   constructor(options: LmdbProviderOptions = {}) {
     this.mapBudgetBytes = options.mapBudgetBytes ?? 64 * 2 ** 20
+    this.minFreeBytes = options.minFreeBytes ?? DEFAULT_LMDB_MIN_FREE_BYTES
   }
 
   async load(dir: string, operatorId: number, partition: number, version: number): Promise<StateStore> {
     const storeDir = path.join(dir, String(operatorId), String(partition))
     let opening = this.envs.get(storeDir)
     if (!opening) {
-      opening = StoreEnv.open(storeDir, version)
+      opening = StoreEnv.open(storeDir, version, this.minFreeBytes)
       this.envs.set(storeDir, opening)
       opening.catch(() => this.envs.delete(storeDir))
     }

@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import type { Database, RootDatabase } from 'lmdb'
-import { CheckpointError } from '../util/errors.js'
+import { diskError, freeBytes, isDiskError, namedDiskErrors } from '../util/disk-errors.js'
+import { CheckpointError, StorageError } from '../util/errors.js'
 
 export const STATE_FILE = 'state.mdb'
 const FORMAT = 'tributary-lmdb-state-1'
@@ -124,6 +125,14 @@ interface Handles {
  */
 const MAP_SIZE = 32 * 2 ** 30
 
+/**
+ * No LMDB write starts with less free space than this (tributary.stateStore.lmdb.minFreeBytes):
+ * LMDB can crash the process (SIGSEGV/SIGBUS) when the disk fills during a write
+ * transaction, where the other stores fail with ENOSPC. 64 MiB covers the pages of large
+ * batches; a batch that writes more than that of state needs a larger setting.
+ */
+export const DEFAULT_LMDB_MIN_FREE_BYTES = 64 * 2 ** 20
+
 function openHandles(lmdb: Lmdb, file: string): Handles {
   let root: RootDatabase
   try {
@@ -137,6 +146,7 @@ function openHandles(lmdb: Lmdb, file: string): Handles {
       noReadAhead: true,
     } as object)
   } catch (e) {
+    if (isDiskError(e)) throw diskError(e, file, 'open the state store')
     throw corrupt(file, `cannot be opened by LMDB (${(e as Error).message})`, e)
   }
   return {
@@ -186,7 +196,11 @@ export class StoreEnv {
    * `version` but does not is an error, never an empty start: the query would silently
    * forget its state.
    */
-  static async open(dir: string, version: number): Promise<StoreEnv> {
+  static async open(
+    dir: string,
+    version: number,
+    minFreeBytes = DEFAULT_LMDB_MIN_FREE_BYTES,
+  ): Promise<StoreEnv> {
     const file = path.join(dir, STATE_FILE)
     if (!(await exists(file))) {
       if (version > 0) throw await missingStore(dir, version)
@@ -198,6 +212,7 @@ export class StoreEnv {
     const handles = openHandles(lmdb, file)
     try {
       const env = new StoreEnv(dir, lmdb, handles)
+      env.minFreeBytes = minFreeBytes
       await env.readMeta(version)
       return env
     } catch (e) {
@@ -257,9 +272,22 @@ export class StoreEnv {
    */
   async write(fn: () => void): Promise<void> {
     if (this.closed) throw new Error(`state store ${this.dir} is closed; the query has stopped`)
-    await this.h.root.childTransaction(fn)
-    await this.h.root.flushed
+    // LMDB must not start a write on a (nearly) full disk: see lmdbMinFreeBytes.
+    const free = freeBytes(this.dir)
+    if (free !== undefined && free < this.minFreeBytes) {
+      throw new StorageError(
+        `DISK_FULL: the LMDB state store ${this.file} is not written with ${free} bytes free on its disk, under tributary.stateStore.lmdb.minFreeBytes (${this.minFreeBytes}): LMDB can crash the process when the disk fills in the middle of a write. The checkpoint is left as it was before this batch. Free space and restart the query; it goes on from the last committed batch with exact output.`,
+        'DISK_FULL',
+      )
+    }
+    await namedDiskErrors(this.file, 'commit state', async () => {
+      await this.h.root.childTransaction(fn)
+      await this.h.root.flushed
+    })
   }
+
+  /** Free bytes below which no write transaction starts (tributary.stateStore.lmdb.minFreeBytes). */
+  minFreeBytes = DEFAULT_LMDB_MIN_FREE_BYTES
 
   /** The value that bytes from getRaw(key) hold. */
   decode(key: string, bytes: Uint8Array): unknown {

@@ -33,6 +33,14 @@ function sampledSum(values: readonly unknown[]): number {
   return Math.round((sum * n) / 16)
 }
 
+/**
+ * What a Map entry costs besides its key and value: the entry itself and its share of the
+ * hash table, with the slack a growing table keeps. Measured on Node 20 with a streaming
+ * dropDuplicates over 1 M string keys (heap after gc): 126 bytes per entry retained, 84
+ * estimated without this.
+ */
+const MAP_ENTRY_BYTES = 40
+
 /** Rough bytes of a value, for the memoryUsedBytes metric (strings and numbers dominate). */
 function sizeOf(value: unknown): number {
   if (value === null || value === undefined) return 8
@@ -118,7 +126,7 @@ class MemoryStateStore implements StateStore {
     let bytes = 0
     let n = 0
     for (const [k, v] of this.loaded.map) {
-      bytes += sizeOf(k) + sizeOf(v)
+      bytes += MAP_ENTRY_BYTES + sizeOf(k) + sizeOf(v)
       if (++n >= SIZE_SAMPLE) break
     }
     const perEntry = n ? bytes / n : 0

@@ -34,7 +34,17 @@ export function stateStoreProvider(conf: (key: string) => string | undefined): S
 }
 
 // The on-disk provider for state larger than memory (lmdb loads only when a query uses it).
-registerStateStoreProvider('lmdb', () => new LmdbStateStoreProvider())
+registerStateStoreProvider('lmdb', (conf) => {
+  const v = conf('tributary.stateStore.lmdb.minFreeBytes')
+  const minFreeBytes = v === undefined ? undefined : Number(v)
+  if (minFreeBytes !== undefined && !(Number.isFinite(minFreeBytes) && minFreeBytes >= 0)) {
+    throw new OptionError(
+      `INVALID_OPTION: tributary.stateStore.lmdb.minFreeBytes is '${v}'; it takes a number of bytes (0 or more, default ${64 * 2 ** 20}).`,
+      'INVALID_OPTION',
+    )
+  }
+  return new LmdbStateStoreProvider({ minFreeBytes })
+})
 
 // The on-disk provider whose resident memory stays bounded however large the state (LevelDB, no memory map).
 registerStateStoreProvider('level', () => new LevelStateStoreProvider())

@@ -9,6 +9,10 @@ import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import { type BatchMetadata, Checkpoint, type QueryFingerprint } from '../checkpoint/checkpoint.js'
+import { CheckpointLock, lockSettings } from '../checkpoint/checkpoint-lock.js'
+import { corrupt } from '../checkpoint/metadata-log.js'
+import { checkOffsetLog, offsetsDigest } from '../checkpoint/offset-order.js'
+import { sourceIdentity } from '../checkpoint/source-identity.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
@@ -17,11 +21,13 @@ import type { OutputMode, Sink } from '../sinks/sink.js'
 import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
 import { stateStoreProvider } from '../state/providers.js'
 import { StateManager } from '../state/state-manager.js'
-import { CheckpointError, StreamingQueryException, TributaryError } from '../util/errors.js'
+import { diskError } from '../util/disk-errors.js'
+import { CheckpointError, OptionError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import { effectiveConf } from './recorded-conf.js'
+import { checkStateBudget, MEMORY_BUDGET_CONF, readMemoryBudget } from './state-budget.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
 
@@ -72,6 +78,8 @@ interface PlannedBatch {
   readonly id: number
   readonly starts: readonly Offset[]
   readonly ends: readonly Offset[]
+  /** The offsets as offsets/N holds them (null for a source without one yet). */
+  readonly logged: readonly (Offset | null)[]
   readonly metadata: BatchMetadata
   readonly durations: Partial<DurationMs>
   readonly latestOffsetMs: number
@@ -83,6 +91,7 @@ export class MicroBatchExecution {
   readonly runId = randomUUID()
   id = ''
   private readonly checkpoint: Checkpoint
+  private lock: CheckpointLock | null = null
   private sources: Source[] = []
   private sink: Sink | null = null
   private operator: PhysicalOperator | null = null
@@ -97,6 +106,7 @@ export class MicroBatchExecution {
   /** The settings of the newest offset log entry: on restart they win over the session's. */
   private recordedConf: Readonly<Record<string, string>> | null = null
   private readonly abort = new AbortController()
+  private readonly stateBudget: number
   private stopRequested = false
   private triggerSeq = 0
   private idleWaiters: { seq: number; resolve: () => void; reject: (e: unknown) => void }[] = []
@@ -113,6 +123,7 @@ export class MicroBatchExecution {
 
   constructor(private readonly config: ExecutionConfig) {
     this.checkpoint = new Checkpoint(config.checkpointDir)
+    this.stateBudget = readMemoryBudget(config.conf(MEMORY_BUDGET_CONF))
     this.terminated = new Promise((r) => {
       this.resolveTerminated = r
     })
@@ -141,12 +152,42 @@ export class MicroBatchExecution {
 
   /** Prepares everything a batch needs; errors here (bad checkpoint, bad options) surface from start(). */
   async initialize(): Promise<void> {
+    // First of all: no other run may be using this checkpoint (docs/guarantees.md, "Concurrent runs").
+    this.lock = await CheckpointLock.acquire(this.checkpoint.dir, {
+      runId: this.runId,
+      queryName: this.config.name ?? null,
+      ...lockSettings(this.config.conf),
+    })
+    try {
+      await this.openEverything()
+    } catch (e) {
+      // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
+      await Promise.allSettled([
+        ...this.sources.map((s) => s.stop()),
+        this.sink?.stop?.(),
+        this.state?.close(),
+      ])
+      await this.lock.release()
+      throw diskError(e, undefined, 'start the query')
+    }
+  }
+
+  private async openEverything(): Promise<void> {
+    const retain = this.config.minBatchesToRetain
+    if (!Number.isInteger(retain) || retain < 1) {
+      // With 0, the purge would delete the entries the next restart starts from.
+      throw new OptionError(
+        `INVALID_OPTION: tributary.sql.streaming.minBatchesToRetain is '${this.config.conf('tributary.sql.streaming.minBatchesToRetain')}'; it must be a whole number of 1 or more (the newest batch's offsets are what a restart goes on from). The default is 100.`,
+        'INVALID_OPTION',
+      )
+    }
     const sourcePlans = uniqueSources(this.config.plan)
     this.operator = toPhysical(this.config.plan)
     const stateful = statefulOperators(this.operator)
     const partitions = Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4')
     const fingerprint: QueryFingerprint = {
       sources: sourcePlans.map((s) => s.spec.provider.name),
+      sourceIdentities: sourcePlans.map((s) => sourceIdentity(s.spec)),
       statePartitions: partitions,
       stateOperators: stateful.map((op) => op.describe()),
       stateSignatures: stateful.map((op) => op.stateSignature?.() ?? op.describe()),
@@ -158,21 +199,15 @@ export class MicroBatchExecution {
       this.state = new StateManager(provider, path.join(this.checkpoint.dir, 'state'), partitions)
     }
     this.sources = []
-    try {
-      for (let i = 0; i < sourcePlans.length; i++) {
-        this.sources.push(
-          await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
-        )
-      }
-      this.sink = await this.config.createSink()
-      await this.recover()
-      const policy = this.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
-      this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
-    } catch (e) {
-      // Nothing runs after a failed start: release what was opened (sockets, subscriptions).
-      await Promise.allSettled([...this.sources.map((s) => s.stop()), this.sink?.stop?.()])
-      throw e
+    for (let i = 0; i < sourcePlans.length; i++) {
+      this.sources.push(
+        await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
+      )
     }
+    this.sink = await this.config.createSink()
+    await this.recover()
+    const policy = this.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
+    this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
   }
 
   /** Step 0: where to go on from. Offsets N with commit N-1 means batch N must run again. */
@@ -194,11 +229,13 @@ export class MicroBatchExecution {
     const { batchId: n, value } = lastOffsets
     this.recordedConf = value.metadata.conf
     if (value.offsets.length !== this.sources.length) {
-      throw new CheckpointError(
-        `INCOMPATIBLE_CHECKPOINT: ${this.checkpoint.offsets.fileOf(n)} records ${value.offsets.length} source offset(s) but the query has ${this.sources.length} source(s). Restore the original query, or use a new checkpointLocation.`,
-        'INCOMPATIBLE_CHECKPOINT',
+      // The metadata file already matched this query's sources, so the entry itself is damaged.
+      throw corrupt(
+        this.checkpoint.offsets.fileOf(n),
+        `has ${value.offsets.length} source offset line(s), but the query and the checkpoint's metadata have ${this.sources.length} source(s): the file was cut short or edited`,
       )
     }
+    await checkOffsetLog(this.checkpoint, (i) => this.sources[i]?.description ?? 'unknown')
     const m = lastCommit?.batchId ?? -1
     if (m === n) {
       this.committed = value.offsets.map((o, i) => o ?? initial[i])
@@ -207,12 +244,15 @@ export class MicroBatchExecution {
       this.nextBatchId = n + 1
       return
     }
-    if (m !== n - 1) {
+    if (m > n) {
       throw new CheckpointError(
-        `CORRUPT_CHECKPOINT: the newest offset log entry is batch ${n} but the newest commit is batch ${m}; batches in between are missing from ${this.checkpoint.commits.dir}. Restore the commits folder, or start with a new checkpointLocation.`,
+        `CORRUPT_CHECKPOINT: ${this.checkpoint.commits.fileOf(m)} commits batch ${m}, but the newest offset log entry is batch ${n}: the offsets of the batches after it are missing from ${this.checkpoint.offsets.dir}. Restore the offsets folder, or start with a new checkpointLocation.`,
         'CORRUPT_CHECKPOINT',
       )
     }
+    // m < n: batch n is re-run. When m < n - 1 the commits in between were purged or lost;
+    // as in Spark that is no obstacle: offsets/n is only written once batch n-1 has
+    // committed, so offsets/(n-1) is where batch n starts.
     const previous = n > 0 ? await this.checkpoint.offsets.get(n - 1) : undefined
     if (n > 0 && !previous) {
       throw new CheckpointError(
@@ -228,6 +268,7 @@ export class MicroBatchExecution {
       id: n,
       starts: this.committed,
       ends: value.offsets.map((o, i) => o ?? initial[i]),
+      logged: value.offsets,
       metadata: value.metadata,
       durations: {},
       latestOffsetMs: 0,
@@ -270,8 +311,10 @@ export class MicroBatchExecution {
           await sleep(this.config.pollingDelayMs, this.abort.signal)
         }
       }
-    } catch (e) {
+    } catch (caught) {
       this.state?.abortAll()
+      // A full or failing disk anywhere (a sink's file, a state store) is named as such.
+      const e = diskError(caught, undefined, 'write')
       this.exception =
         e instanceof StreamingQueryException
           ? e
@@ -321,6 +364,7 @@ export class MicroBatchExecution {
     }
     const id = this.nextBatchId
     killPoint('beforeOffsetLog', id)
+    await this.lock!.assertHeld()
     const written = await this.checkpoint.offsets.add(id, { metadata, offsets: ends })
     if (!written) {
       throw new CheckpointError(
@@ -334,6 +378,7 @@ export class MicroBatchExecution {
       id,
       starts: this.committed,
       ends,
+      logged: ends,
       metadata,
       durations: { latestOffset: t1 - t0, walCommit: t2 - t1 },
       latestOffsetMs: t1 - t0,
@@ -407,13 +452,27 @@ export class MicroBatchExecution {
     const t3 = performance.now()
     // Step 6: commit state version N.
     await this.state?.commitAll()
+    // Before commits/N: over the budget, a restart re-runs batch N from the state before it.
+    if (this.state?.provider.holdsStateInMemory && this.operator)
+      checkStateBudget(
+        statefulOperators(this.operator).map((op) => op.progress()),
+        this.stateBudget,
+        batch.id,
+      )
     // Step 8 comes before the commit log, which records the watermark for batch N+1.
     this.lastBatchWatermarkMs = batch.metadata.batchWatermarkMs
     const eventTime = this.watermarks?.advance()
     if (eventTime) this.watermarkMs = eventTime.watermarkMs
     // Step 7: commits/N, then let sources forget what is committed.
     killPoint('beforeCommitLog', batch.id)
-    await this.checkpoint.commits.add(batch.id, { nextBatchWatermarkMs: this.watermarkMs })
+    await this.lock!.assertHeld()
+    const commit = { nextBatchWatermarkMs: this.watermarkMs, offsetsSha256: offsetsDigest(batch.logged) }
+    if (!(await this.checkpoint.commits.add(batch.id, commit))) {
+      throw new CheckpointError(
+        `CONCURRENT_QUERY: ${this.checkpoint.commits.fileOf(batch.id)} was written by someone else while this query ran batch ${batch.id}. Two runs must not share a checkpointLocation; stop the other one.`,
+        'CONCURRENT_QUERY',
+      )
+    }
     killPoint('afterCommitLog', batch.id)
     for (let i = 0; i < this.sources.length; i++) await this.sources[i].commit(batch.ends[i])
     this.committed = [...batch.ends]
@@ -516,6 +575,7 @@ export class MicroBatchExecution {
   async stop(): Promise<void> {
     this.stopRequested = true
     this.abort.abort()
+    for (const s of this.sources) s.interrupt?.()
     await this.terminated
   }
 
@@ -524,6 +584,7 @@ export class MicroBatchExecution {
     for (const s of this.sources) await s.stop().catch((e) => errors.push(e))
     await this.sink?.stop?.().catch((e: unknown) => errors.push(e))
     await this.state?.close().catch((e: unknown) => errors.push(e))
+    await this.lock?.release()
     if (this.config.deleteCheckpointOnStop && !this.exception) {
       await fs.rm(this.config.checkpointDir, { recursive: true, force: true })
     }

@@ -2,7 +2,8 @@
 import type { Observable, Subject } from 'rxjs'
 import { explainPhysical } from '../exec/operator.js'
 import type { StreamingQueryException } from '../util/errors.js'
-import type { MicroBatchExecution } from './micro-batch-execution.js'
+import { redactText, showOnly } from '../util/redact.js'
+import { MicroBatchExecution } from './micro-batch-execution.js'
 import type { StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 
 export class StreamingQuery {
@@ -80,5 +81,28 @@ export class StreamingQuery {
     return op ? `== Physical Plan ==\n${explainPhysical(op)}` : '== Physical Plan ==\n(not started)'
   }
 }
+
+/** What printing a query shows: its identity and state, the sources and sink by description. */
+function summary(q: StreamingQuery): Record<string, unknown> {
+  const last = q.lastProgress
+  return {
+    id: q.id,
+    runId: q.runId,
+    name: q.name,
+    isActive: q.isActive,
+    status: q.status.message,
+    ...(last
+      ? {
+          lastBatchId: last.batchId,
+          sources: last.sources.map((s) => redactText(s.description)),
+          sink: redactText(last.sink.description),
+        }
+      : {}),
+    ...(q.exception ? { exception: redactText(q.exception.message) } : {}),
+  }
+}
+
+showOnly(StreamingQuery, summary)
+showOnly(MicroBatchExecution, () => ({}))
 
 export type { StreamingQueryProgress, StreamingQueryStatus }

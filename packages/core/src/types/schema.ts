@@ -101,3 +101,6 @@ export function schema<const S extends SchemaSpec>(spec: S): Schema<RowOf<S>> {
     }),
   )
 }
+
+/** The row type of a Schema value: `RowOfSchema<typeof events>`. */
+export type RowOfSchema<S> = S extends Schema<infer R> ? R : never

@@ -17,10 +17,17 @@ export type ItemRow<R, I> = I extends '*'
   ? R
   : I extends string
     ? { [K in LastSegment<I>]: TypeAtPath<R, I> }
-    : // Matching on the brand, not on the NamedColumn class, keeps inference shallow.
-      I extends { readonly __name: infer N extends string; readonly __type?: infer T }
-      ? { [K in N]: unknown extends T ? (N extends keyof R ? R[N] : unknown) : T }
-      : Record<never, never>
+    : // Matching on the brands, not on the classes, keeps inference shallow. A ColumnOf
+      // (F.max('speed')) takes its type from the row at its path.
+      I extends {
+          readonly __name: infer N extends string
+          readonly __from: infer P extends string
+          readonly __shape: infer S
+        }
+      ? { [K in N]: S extends 'list' ? NonNullable<TypeAtPath<R, P>>[] : TypeAtPath<R, P> }
+      : I extends { readonly __name: infer N extends string; readonly __type?: infer T }
+        ? { [K in N]: unknown extends T ? (N extends keyof R ? R[N] : unknown) : T }
+        : Record<never, never>
 
 export type SelectedRow<R, Items extends readonly unknown[]> = Simplify<
   UnionToIntersection<{ [I in keyof Items]: ItemRow<R, Items[I]> }[number]>

@@ -25,3 +25,6 @@ export class StreamingQueryException extends TributaryError {}
 
 /** An option is missing, unknown, or has a value that cannot be used. */
 export class OptionError extends TributaryError {}
+
+/** A write failed because the disk is full or failing (DISK_FULL, DISK_IO_ERROR), naming the path. */
+export class StorageError extends TributaryError {}

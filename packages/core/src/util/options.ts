@@ -6,6 +6,7 @@
 import { parseDuration } from './duration.js'
 import { OptionError } from './errors.js'
 import { nearMatches } from './near-matches.js'
+import { redactOptions, showOnly } from './redact.js'
 
 export type OptionValue = string | number | boolean
 export type OptionsInput = Readonly<Record<string, OptionValue | undefined>>
@@ -127,3 +128,6 @@ export class Options {
     return out
   }
 }
+
+// Options hold passwords (connectors take them as options): printed, they show *** instead.
+showOnly(Options, (o) => ({ owner: o.owner, options: redactOptions(o.toRecord()) }))

@@ -33,6 +33,10 @@ const rawWriters: Record<string, string> = {
     'sink data files: written under a hidden temporary name, synced, renamed, then listed in the sink log',
   'core/src/formats/codecs/parquet.ts': 'writes the temporary file partitioned-writer gives it',
   'core/src/formats/codecs/write-text.ts': 'writes the temporary file partitioned-writer gives it',
+  'core/src/checkpoint/checkpoint-lock.ts':
+    'the lock file: created exclusively (wx) so that exactly one run holds it; its content is never replaced in place',
+  'core/src/checkpoint/file-mutex.ts':
+    'a short-lived mutex file created exclusively (wx), and a stale one renamed aside; holds no data',
   'core/src/formats/files/clean-source.ts':
     'cleanSource=archive moves processed input files, after their commit',
 }

@@ -157,3 +157,92 @@ describe('the file source log stays bounded', () => {
     expect(kept).toContain('f2.json')
   })
 })
+
+describe('the file sink log stays bounded', () => {
+  const rows = schema({ k: 'string', v: 'long' })
+
+  it('compacts its commit log; readers, restarts and df.write appends see every file exactly once', async () => {
+    const dir = tempDir()
+    const out = path.join(dir, 'out')
+    const checkpoint = path.join(dir, 'ckpt')
+    const session = newSession()
+    const { MemoryStream } = await import('../../src/index.js')
+    const input = new MemoryStream(session, rows)
+    const start = () =>
+      input
+        .toDF()
+        .writeStream.format('json')
+        .option('checkpointLocation', checkpoint)
+        .option('logCompactInterval', 4)
+        .option('logCleanupDelay', '0 seconds')
+        .start(out)
+    let q = await start()
+    for (let i = 0; i < 9; i++) {
+      input.addData([{ k: `a${i}`, v: i }])
+      await q.processAllAvailable()
+    }
+    await q.stop()
+    const log = path.join(out, '_tributary_metadata')
+    // Ids 0-8: the compact file of id 7 and entry 8.
+    expect(
+      readdirSync(log)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    ).toEqual(['7.compact', '8'])
+    // A batch append between streaming runs takes the next free id.
+    await session
+      .createDataFrame([{ k: 'appended', v: 100 }], rows)
+      .write.mode('append')
+      .format('json')
+      .save(out)
+    q = await start()
+    for (let i = 9; i < 12; i++) {
+      input.addData([{ k: `a${i}`, v: i }])
+      await q.processAllAvailable()
+    }
+    await q.stop()
+    expect(
+      readdirSync(log)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    ).toEqual(['11.compact', '12'])
+    const read = (await session.read.format('json').schema(rows).load(out).collect()) as { v: number }[]
+    expect(read.map((r) => r.v).sort((a, b) => a - b)).toEqual([...Array(12).keys(), 100])
+    // A streaming read of the output goes through the compacted log too.
+    const follower = await session.readStream
+      .format('json')
+      .schema(rows)
+      .load(out)
+      .writeStream.format('memory')
+      .queryName('follower')
+      .start()
+    await follower.processAllAvailable()
+    await follower.stop()
+    const followed = (await session.table('follower').collect()) as { v: number }[]
+    expect(followed.map((r) => r.v).sort((a, b) => a - b)).toEqual([...Array(12).keys(), 100])
+  })
+
+  it('keeps the entries a compact file replaced until logCleanupDelay has passed', async () => {
+    const dir = tempDir()
+    const out = path.join(dir, 'out')
+    const session = newSession()
+    const { MemoryStream } = await import('../../src/index.js')
+    const input = new MemoryStream(session, rows)
+    const q = await input
+      .toDF()
+      .writeStream.format('json')
+      .option('checkpointLocation', path.join(dir, 'ckpt'))
+      .option('logCompactInterval', 3)
+      .start(out)
+    for (let i = 0; i < 6; i++) {
+      input.addData([{ k: `a${i}`, v: i }])
+      await q.processAllAvailable()
+    }
+    await q.stop()
+    const names = readdirSync(path.join(out, '_tributary_metadata')).filter((n) => !n.startsWith('.'))
+    // The default delay (10 minutes) has not passed: ids 0-4 stay beside both compact files.
+    expect(names.sort()).toEqual(['0', '1', '2.compact', '3', '4', '5.compact'])
+    const read = (await session.read.format('json').schema(rows).load(out).collect()) as { v: number }[]
+    expect(read.map((r) => r.v).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5])
+  })
+})

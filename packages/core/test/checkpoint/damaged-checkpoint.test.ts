@@ -62,6 +62,60 @@ describe('damaged checkpoints', () => {
     ['metadata', 'garbage', (f) => writeFileSync(f, 'x'), /metadata cannot be parsed/],
     ['metadata', 'empty', (f) => writeFileSync(f, ''), /metadata is empty/],
     ['metadata', 'missing', (f) => rmSync(f), /metadata is missing, but the checkpoint has an offset log/],
+    // Issue #13 §2: each of these was reported as something else (or as a raw error).
+    [
+      'offsets/1',
+      'cut at a line boundary',
+      (f) => writeFileSync(f, `${readFileSync(f, 'utf8').split('\n').slice(0, 2).join('\n')}\n`),
+      /has 0 source offset line\(s\), but the query and the checkpoint's metadata have 1 source\(s\): the file was cut short/,
+    ],
+    [
+      'offsets/1',
+      'a folder',
+      (f) => {
+        rmSync(f)
+        mkdirSync(f)
+      },
+      /offsets\/1 is a folder/,
+    ],
+    [
+      'offsets/1',
+      'with a watermark that is not a number',
+      (f) =>
+        writeFileSync(
+          f,
+          readFileSync(f, 'utf8').replace(/"batchWatermarkMs":0/, '"batchWatermarkMs":"soon"'),
+        ),
+      /has batchWatermarkMs "soon", which is not a number of milliseconds/,
+    ],
+    [
+      'commits/1',
+      'with a watermark that is not a number',
+      (f) =>
+        writeFileSync(
+          f,
+          readFileSync(f, 'utf8').replace(/"nextBatchWatermarkMs":0/, '"nextBatchWatermarkMs":"x"'),
+        ),
+      /has nextBatchWatermarkMs "x", which is not a number of milliseconds/,
+    ],
+    [
+      'metadata',
+      'with formatVersion "1" (a string)',
+      (f) => writeFileSync(f, readFileSync(f, 'utf8').replace('"formatVersion":1', '"formatVersion":"1"')),
+      /has formatVersion "1", which is not a number/,
+    ],
+    [
+      'offsets/1',
+      'rewritten to go back before offsets/0',
+      (f) => writeFileSync(f, readFileSync(f, 'utf8').replace(/\n1\n$/, '\n-1\n')),
+      /offsets\/1 goes back: source 0 .* = -1, before the end of batch 0 \(0\)/,
+    ],
+    [
+      'offsets/1',
+      'rewritten after its commit to an earlier, still valid range',
+      (f) => writeFileSync(f, readFileSync(f, 'utf8').replace(/\n1\n$/, '\n0\n')),
+      /offsets\/1 does not hold the offsets batch 1 read when it committed/,
+    ],
   ]
   for (const [file, how, damage, message] of damages) {
     it(`${file} ${how}: the error names the file and the choices`, async () => {
@@ -86,13 +140,12 @@ describe('damaged checkpoints', () => {
     await expect(restart(checkpoint)).rejects.toThrow(/has commits but .*offsets has no offsets/)
   })
 
-  it('a gap between offsets and commits is reported', async () => {
+  it('commits ahead of the offset log are reported (missing commits behind it are not: see edges/)', async () => {
     const checkpoint = tempDir()
     await runTwoBatches(checkpoint)
-    rmSync(path.join(checkpoint, 'commits', '0'))
-    rmSync(path.join(checkpoint, 'commits', '1'))
+    rmSync(path.join(checkpoint, 'offsets', '1'))
     await expect(restart(checkpoint)).rejects.toThrow(
-      /newest offset log entry is batch 1 but the newest commit is batch -1/,
+      /commits\/1 commits batch 1, but the newest offset log entry is batch 0/,
     )
   })
 

@@ -128,6 +128,7 @@ function source(session: Session): DataFrame<unknown> {
 
 const conf: Record<string, string> = { 'tributary.stateStore.minDeltasForSnapshot': '3' }
 if (q.provider) conf['tributary.stateStore.provider'] = q.provider
+Object.assign(conf, q.conf ?? {})
 const builder = Session.builder().appName('crash-child')
 for (const [k, v] of Object.entries(conf)) builder.config(k, v)
 const session = builder.create()

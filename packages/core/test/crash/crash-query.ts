@@ -26,6 +26,8 @@ export interface CrashQuery {
   readonly provider?: 'memory' | 'lmdb' | 'level'
   /** File sinks: partitionBy('group'), so that each batch writes several files. */
   readonly partitionBy?: boolean
+  /** Extra session settings (e.g. tributary.stateStore.lmdb.minFreeBytes on a small disk). */
+  readonly conf?: Readonly<Record<string, string>>
   /** Appends `<batchId> <rss bytes>` per batch here (the soak's memory figures). */
   readonly statsFile?: string
 }

@@ -4,6 +4,12 @@
  * random moments, restarted on its checkpoint until it finishes, then checked against the
  * batch answer. `npm run soak` runs it at length (packages/bench/src/soak.ts); soak.test.ts
  * runs a short seeded one in `npm test`.
+ *
+ * Besides kills, two things operators do (issue #13): a run overlapping another on the same
+ * checkpoint (a rolling deploy; sometimes the first is killed as the second starts), where
+ * the loser must stop with CHECKPOINT_LOCKED; and, when a small tmpfs can be mounted
+ * (root), a disk that fills up under the checkpoint, where the run must stop with
+ * DISK_FULL and the restart after space is freed must go on exactly.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +17,7 @@ import * as path from 'node:path'
 import { Session } from '../../src/index.js'
 import { checkRun, type Run, runChild, verdictOf, writeInputFiles } from './crash-harness.js'
 import type { CrashQuery, Shape, SinkKind } from './crash-query.js'
+import { mountSmallDisk, type SmallDisk } from './small-disk.js'
 
 export interface SoakOptions {
   /** Stop starting rounds once this many kills were performed. */
@@ -22,6 +29,10 @@ export interface SoakOptions {
   readonly rows?: readonly [number, number]
   /** Progress lines (one per round). */
   readonly log?: (line: string) => void
+  /** Rounds on a small tmpfs that fills up (needs root; skipped with a note otherwise). Default true. */
+  readonly fullDisks?: boolean
+  /** The share of rounds on the small disk (default 0.15). */
+  readonly fullDiskShare?: number
 }
 
 export interface SoakReport {
@@ -31,6 +42,13 @@ export interface SoakReport {
   /** Runs started on an existing checkpoint. */
   readonly restarts: number
   readonly killsAtSteps: Readonly<Record<string, number>>
+  /** Two runs started at once on one checkpoint, and how many runs the lock refused. */
+  readonly overlaps: number
+  readonly lockRefusals: number
+  /** Rounds whose disk filled up, and the runs that stopped with DISK_FULL; or why there were none. */
+  readonly fullDisks: number
+  readonly diskFullStops: number
+  readonly fullDiskNote: string
   readonly rowsExpected: number
   readonly rowsFound: number
   readonly duplicates: number
@@ -112,6 +130,12 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   let losses = 0
   /** How long a query ran when nothing killed it: random moments are drawn from that span. */
   let typicalRunMs = 500
+  let overlaps = 0
+  let lockRefusals = 0
+  let fullDisks = 0
+  let diskFullStops = 0
+  const disk: SmallDisk | string = options.fullDisks === false ? 'turned off' : mountSmallDisk(64)
+  const fullDiskNote = typeof disk === 'string' ? disk : ''
 
   const done = () => (options.minutes === undefined ? kills >= options.kills : Date.now() >= deadline)
 
@@ -119,7 +143,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const combination = pick(combinations)
     const sink = pick(combination.sinks)
     const fileSink = sink === 'json' || sink === 'csv' || sink === 'parquet'
-    const dir = mkdtempSync(path.join(tmpdir(), 'tributary-soak-'))
+    // Some rounds live on the small disk, which fills up before their first run.
+    const onSmallDisk = typeof disk !== 'string' && rnd() < (options.fullDiskShare ?? 0.15)
+    const dir = mkdtempSync(path.join(onSmallDisk ? (disk as SmallDisk).dir : tmpdir(), 'tributary-soak-'))
     const source = rnd() < 0.3 ? 'files' : 'counting'
     const q: CrashQuery = {
       checkpoint: path.join(dir, 'ckpt'),
@@ -137,6 +163,8 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         combination.shape === 'stateless' ? undefined : pick(['memory', 'memory', 'lmdb', 'level'] as const),
       partitionBy: fileSink && combination.shape !== 'dedup' && rnd() < 0.5,
       statsFile: path.join(dir, 'rss'),
+      // On a 64 MiB disk the LMDB guard's default (64 MiB free) would refuse every write.
+      conf: onSmallDisk ? { 'tributary.stateStore.lmdb.minFreeBytes': String(2 ** 20) } : undefined,
     }
     if (q.source === 'files') writeInputFiles(q)
     const steps = [
@@ -159,10 +187,51 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     let failed: string | null = null
     let finished = false
     rounds++
+    if (onSmallDisk) fullDisks++
     for (let attempt = 0; attempt < KILLS_PER_ROUND + 3 && !finished; attempt++) {
       let run: Run
       let label: string
-      if (attempt >= KILLS_PER_ROUND) {
+      if (onSmallDisk && attempt === 0) {
+        // The disk fills up: the run stops with DISK_FULL (or finishes if what is left suffices).
+        const leave = int(4, 160) * 1024
+        label = `full disk (${Math.round(leave / 1024)} KiB free)`
+        ;(disk as SmallDisk).fill(leave)
+        try {
+          run = await runChild(q, null)
+        } finally {
+          ;(disk as SmallDisk).free()
+        }
+        if (run.exitCode !== 0 && run.signal === null) {
+          if (!/DISK_FULL: /.test(run.stderr) || /CORRUPT_CHECKPOINT/.test(run.stderr)) {
+            failed = `the full disk gave another error than DISK_FULL:\n${run.stderr}`
+            break
+          }
+          diskFullStops++
+          history.push(label)
+          continue
+        }
+      } else if (attempt < KILLS_PER_ROUND && rnd() < 0.1) {
+        // A rolling deploy: a second run starts while the first runs (and is sometimes killed).
+        overlaps++
+        const kill = rnd() < 0.5 ? { killAfterMs: int(0, Math.ceil(typicalRunMs)) } : {}
+        label = `overlap${kill.killAfterMs === undefined ? '' : ` + kill at ${kill.killAfterMs} ms`}`
+        const both = await Promise.all([runChild(q, null, kill), runChild(q, null)])
+        const locked = both.filter(
+          (r) => r.exitCode !== 0 && r.signal === null && /CHECKPOINT_LOCKED/.test(r.stderr),
+        )
+        lockRefusals += locked.length
+        const others = both.filter((r) => !locked.includes(r))
+        try {
+          for (const r of others) checkRun(r)
+        } catch (e) {
+          failed = `${(e as Error).message}`
+          break
+        }
+        restarts++
+        history.push(label)
+        if (others.some((r) => r.exitCode === 0)) finished = true
+        continue
+      } else if (attempt >= KILLS_PER_ROUND) {
         // Enough kills for one query: let it finish, so that long queries get checked too.
         label = 'no kill'
         run = await runChild(q, null)
@@ -203,7 +272,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     collectRss(q.statsFile!, childFirst, childLast, (m) => {
       childMax = Math.max(childMax, m)
     })
-    let line = `round ${rounds}: ${q.shape}/${q.outputMode} -> ${q.sink}${q.partitionBy ? ' (partitioned)' : ''} from ${q.source}, ${q.provider ?? 'no'} state, ${q.total} rows, ${history.length} kills`
+    let line = `round ${rounds}: ${q.shape}/${q.outputMode} -> ${q.sink}${q.partitionBy ? ' (partitioned)' : ''} from ${q.source}, ${q.provider ?? 'no'} state, ${q.total} rows${onSmallDisk ? ', on a full disk' : ''}, ${history.length} kills/overlaps`
     if (failed === null) {
       const v = await verdictOf(q, session)
       rowsExpected += v.expected
@@ -222,12 +291,18 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     options.log?.(line)
   }
   await session.stop()
+  if (typeof disk !== 'string') disk.unmount()
   return {
     seed: options.seed,
     rounds,
     kills,
     restarts,
     killsAtSteps,
+    overlaps,
+    lockRefusals,
+    fullDisks,
+    diskFullStops,
+    fullDiskNote,
     rowsExpected,
     rowsFound,
     duplicates,
@@ -273,6 +348,8 @@ export function formatReport(r: SoakReport): string {
     `rounds           ${r.rounds} (queries run to completion and checked)`,
     `kills performed  ${r.kills} (${steps})`,
     `restarts         ${r.restarts}`,
+    `overlapping runs ${r.overlaps} (${r.lockRefusals} refused with CHECKPOINT_LOCKED)`,
+    `full disks       ${r.fullDiskNote ? `none: ${r.fullDiskNote}` : `${r.fullDisks} rounds (${r.diskFullStops} runs stopped with DISK_FULL)`}`,
     `rows expected    ${r.rowsExpected}`,
     `rows found       ${r.rowsFound}`,
     `duplicates       ${r.duplicates}`,

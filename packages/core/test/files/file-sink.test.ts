@@ -1,6 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs'
 import * as path from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { escapePathName, partitionFolderName } from '../../src/formats/files/partitions.js'
 import {
   AnalysisError,
   ColumnarBatch,
@@ -10,6 +12,7 @@ import {
   type Schema,
   type Session,
   type Sink,
+  StringType,
   schema,
 } from '../../src/index.js'
 import { Options, type OptionValue } from '../../src/util/options.js'
@@ -253,6 +256,76 @@ describe('file sink: partitionBy', () => {
     expect(files[0]).toMatch(/^year=2024\/ok=true\/day=2024-03-01\/part-/)
     const back = await readBack(session, dir, s as Schema<unknown>)
     expect(back).toEqual(input)
+  })
+
+  it('values too long for a folder name get a hashed name and read back whole (no ENAMETOOLONG)', async () => {
+    const emoji = '😀'.repeat(64) // 256 bytes: one folder name too many
+    const ascii = 'x'.repeat(300)
+    const near = `${'y'.repeat(300)}/%=` // same start as no other, with characters to escape
+    const long = [sale(1, emoji), sale(2, ascii), sale(3, `${ascii}!`), sale(4, near), sale(5, 'FR')]
+    const dir = tempDir()
+    const session = newSession()
+    const sink = await openSink(session, dir, { partitionBy: ['country'] })
+    await sink.addBatch(0, batchOf(long))
+    const folders = (await fs.readdir(dir)).filter((f) => f.startsWith('country='))
+    expect(folders).toHaveLength(5)
+    for (const f of folders) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(255)
+    expect(folders.filter((f) => f.includes('%%'))).toHaveLength(4)
+    expect(await readBack(session, dir)).toEqual(long)
+    // A streaming query over the same rows runs and restarts without a poison pill.
+    const out = tempDir()
+    const ckpt = tempDir()
+    const input = new MemoryStream(session, sales)
+    const start = () =>
+      input
+        .toDF()
+        .writeStream.format(ndjson.sink)
+        .partitionBy('country')
+        .option('checkpointLocation', ckpt)
+        .start(out)
+    let q = await start()
+    input.addData(long)
+    await q.processAllAvailable()
+    await q.stop()
+    q = await start()
+    input.addData([sale(6, emoji)])
+    await q.processAllAvailable()
+    await q.stop()
+    expect(await readBack(session, out)).toEqual([...long, sale(6, emoji)])
+  })
+
+  it('long-value folder names fit 255 bytes and differ for different values', () => {
+    // Characters of every width in UTF-8, and ones that must be escaped.
+    const char = fc.constantFrom(
+      'a',
+      'Z',
+      '7',
+      'é',
+      'ß',
+      '中',
+      '😀',
+      '/',
+      '%',
+      '=',
+      ':',
+      ' ',
+      '\u0001',
+      '\u007f',
+    )
+    const value = fc.array(char, { maxLength: 300 }).map((cs) => cs.join(''))
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        const na = partitionFolderName('country', a, StringType)
+        const nb = partitionFolderName('country', b, StringType)
+        expect(Buffer.byteLength(na)).toBeLessThanOrEqual(255)
+        if (a !== b && a !== '' && b !== '') expect(na).not.toBe(nb)
+        // Short values keep Spark's name; long ones end in %% and 32 hex digits of their hash.
+        const spark = `country=${a === '' ? '__HIVE_DEFAULT_PARTITION__' : escapePathName(a)}`
+        if (Buffer.byteLength(spark) <= 255) expect(na).toBe(spark)
+        else expect(na).toMatch(/^country=[\s\S]*%%[0-9a-f]{32}$/)
+      }),
+      { numRuns: 60 },
+    )
   })
 
   it('refuses partition columns it cannot put in a folder name, or all columns', async () => {

@@ -117,6 +117,51 @@ describe('file source: streaming', () => {
     expect(sorted(await ids(session))).toEqual([1, 3])
   })
 
+  it('counts the files maxFileAge skips (e.g. copied with cp -p), and says so once', async () => {
+    const dir = tempDir()
+    const ckpt = tempDir()
+    const session = newSession()
+    await file(dir, 'first.ndjson', [1], 0)
+    await runToIdle(session, dir, ckpt, { maxFileAge: '1 hour' })
+    await file(dir, 'copied-with-old-time.ndjson', [2], 120)
+    await file(dir, 'copied-too.ndjson', [4], 180)
+    await file(dir, 'recent.ndjson', [3], 30)
+    const warnings: string[] = []
+    const warn = console.warn
+    console.warn = (m: string) => warnings.push(m)
+    try {
+      const q = await runToIdle(session, dir, ckpt, { maxFileAge: '1 hour' })
+      expect(q.lastProgress!.sources[0].metrics).toMatchObject({ filesSkippedTooOld: 2 })
+    } finally {
+      console.warn = warn
+    }
+    expect(sorted(await ids(session))).toEqual([1, 3])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/copied-too\.ndjson is not read: .*more than maxFileAge .*cp -p/)
+  })
+
+  it('skips files still being written (by name, or modified within minFileAge), counts them, and reads them once done', async () => {
+    const dir = tempDir()
+    const ckpt = tempDir()
+    const session = newSession()
+    await file(dir, 'done.ndjson', [1], 120)
+    await file(dir, 'upload.ndjson.tmp', [100])
+    await file(dir, 'copy.ndjson._COPYING_', [101])
+    await file(dir, 'download.ndjson.partial', [102])
+    const growing = await file(dir, 'growing.ndjson', [2])
+    const q = await runToIdle(session, dir, ckpt, { minFileAge: '10 minutes' })
+    expect(await ids(session)).toEqual([1])
+    expect(q.lastProgress!.sources[0].metrics).toMatchObject({
+      filesSkippedInProgress: 3,
+      filesSkippedTooNew: 1,
+    })
+    // The writer finished a while ago: the file has settled, and the next trigger reads it.
+    const past = new Date(Date.now() - 20 * 60_000)
+    await fs.utimes(growing, past, past)
+    await runToIdle(session, dir, ckpt, { minFileAge: '10 minutes' })
+    expect(sorted(await ids(session))).toEqual([1, 2])
+  })
+
   it('reads every file present on the first batch, however old', async () => {
     const dir = tempDir()
     const session = newSession()

@@ -224,6 +224,18 @@ describe('join errors name the cause and the fix', () => {
     expect(() => p.join(other, col('id').eq(col('pid')), 'semi')).not.toThrow()
   })
 
+  it('spells out the one-line rename, and that line makes the join work', async () => {
+    const { p, session } = frames()
+    const other = session.createDataFrame([{ pid: 1, name: 'x' }], schema({ pid: 'long', name: 'string' }))
+    expect(() => p.join(other, col('id').eq(col('pid')))).toThrow(
+      "one line: right.withColumnRenamed('name', 'right_name'), then join it and refer to 'right_name'",
+    )
+    const right = other
+    const joined = p.join(right.withColumnRenamed('name', 'right_name'), col('id').eq(col('pid')))
+    expect(joined.schema.names).toContain('right_name')
+    expect(joined.schema.names).toContain('name')
+  })
+
   it('lists both sides’ columns for an unknown name, qualified by their aliases', () => {
     const { p, o } = frames()
     expect(() => p.alias('p').join(o.alias('o'), col('p.id').eq(col('o.nope')))).toThrow(

@@ -202,4 +202,81 @@ describe('fromObservable', () => {
       /Use fromObservable\(session, rows\$/,
     )
   })
+
+  it('stop() returns while availableNow or once waits for an Observable that never completes', async () => {
+    for (const trigger of [{ availableNow: true }, { once: true }] as const) {
+      const session = newSession()
+      const never = new Subject<Click>()
+      const q = await fromObservable(session, never, clicks)
+        .writeStream.format('memory')
+        .queryName('never')
+        .trigger(trigger)
+        .start()
+      never.next(click(1))
+      // Without the interrupt, stop() waits for the next row or the end, which never come.
+      const stopped = await Promise.race([
+        q.stop().then(() => 'stopped'),
+        new Promise((r) => setTimeout(() => r('still waiting'), 10_000)),
+      ])
+      expect(stopped).toBe('stopped')
+      expect(q.isActive).toBe(false)
+      expect(never.observed).toBe(false)
+    }
+  })
+
+  it('a full buffer fails the query naming the limit, after the rows before it', async () => {
+    const session = newSession()
+    const subject = new Subject<Click>()
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const got: number[] = []
+    const q = await fromObservable(session, subject, clicks, { name: 'clicks$', maxBufferedRows: 5 })
+      .writeStream.foreachBatch(async (batch) => {
+        const rows = (await batch.collect()) as Click[]
+        got.push(...rows.map((r) => r.n))
+        if (got.length === 1) await gate
+      })
+      .option('checkpointLocation', tempDir())
+      .start()
+    subject.next(click(0))
+    while (got.length === 0) await new Promise((r) => setTimeout(r, 5))
+    // The sink holds batch 0 (row 0 is still buffered); rows 1..4 fill the buffer, row 5 overflows.
+    for (let n = 1; n <= 8; n++) subject.next(click(n))
+    expect(subject.observed).toBe(false)
+    release()
+    await expect(q.awaitTermination()).rejects.toThrow(
+      /SOURCE_BUFFER_FULL: clicks\$ buffered 5 rows .*maxBufferedRows=5/,
+    )
+    expect(got).toEqual([0, 1, 2, 3, 4])
+  })
+
+  it("onBufferFull 'drop' keeps the query running and counts what it dropped", async () => {
+    const session = newSession()
+    const subject = new Subject<Click>()
+    const q = await fromObservable(session, subject, clicks, { maxBufferedRows: 3, onBufferFull: 'drop' })
+      .writeStream.format('memory')
+      .queryName('dropped')
+      .option('checkpointLocation', tempDir())
+      .start()
+    // Emitted synchronously, before any batch: 3 fit, 7 are dropped.
+    for (let n = 0; n < 10; n++) subject.next(click(n))
+    await q.processAllAvailable()
+    subject.next(click(10))
+    await q.processAllAvailable()
+    expect((await rows(session, 'dropped')).map((r) => r.n)).toEqual([0, 1, 2, 10])
+    expect(q.lastProgress!.sources[0].metrics).toMatchObject({ rowsReceived: 4, rowsDroppedBufferFull: 7 })
+    await q.stop()
+  })
+
+  it('refuses limits it cannot apply', () => {
+    const session = newSession()
+    expect(() => fromObservable(session, new Subject<Click>(), clicks, { maxBufferedRows: 0 })).toThrow(
+      /maxBufferedRows must be a positive integer/,
+    )
+    expect(() =>
+      fromObservable(session, new Subject<Click>(), clicks, { onBufferFull: 'pause' as 'drop' }),
+    ).toThrow(/an Observable cannot be paused/)
+  })
 })

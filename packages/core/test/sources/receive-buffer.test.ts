@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ReceiveBuffer } from '../../src/sources/receive-buffer.js'
 
@@ -44,5 +45,44 @@ describe('ReceiveBuffer (offsets of the socket and Observable sources)', () => {
     expect(b.lost).toBe(3)
     expect(b.latest(8)).toBe(9)
     expect(b.range(8, 9)).toEqual(['new'])
+  })
+
+  it('bounded: counts bytes of what is buffered, is full at a limit, and calls onSpace when a commit frees room', () => {
+    const op = fc.oneof(
+      fc.record({ push: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({ commit: fc.integer({ min: 0, max: 10 }) }),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 200 }),
+        (ops, maxRows, maxBytes) => {
+          const buffer = new ReceiveBuffer<number>({ maxRows, maxBytes })
+          const sizes: number[] = []
+          let committed = 0
+          let spaceCalls = 0
+          buffer.latest(0)
+          for (const o of ops) {
+            if ('push' in o) {
+              buffer.push(sizes.length, o.push)
+              sizes.push(o.push)
+              if (buffer.isFull) buffer.onSpace(() => spaceCalls++)
+            } else {
+              const wasFull = buffer.isFull
+              const before = spaceCalls
+              committed = Math.min(sizes.length, committed + o.commit)
+              buffer.commit(committed)
+              // A listener waits only while full; a commit that ends fullness calls it.
+              if (wasFull && !buffer.isFull && o.commit > 0) expect(spaceCalls).toBeGreaterThan(before)
+            }
+            const held = sizes.slice(committed)
+            expect(buffer.bufferedCount).toBe(held.length)
+            expect(buffer.bufferedBytes).toBe(held.reduce((a, b) => a + b, 0))
+            expect(buffer.isFull).toBe(held.length >= maxRows || buffer.bufferedBytes >= maxBytes)
+          }
+        },
+      ),
+    )
   })
 })

@@ -254,8 +254,97 @@ describe('socket source', () => {
     )
     expect(() => socketStream(session, 70_000)).toThrow(/'port' must be an integer from 0 to 65535/)
     expect(() => socketStream(session, 9999, { includeTimestamp: 'yes' })).toThrow(/includeTimestamp/)
+    expect(() => socketStream(session, 9999, { onBufferFull: 'block' })).toThrow(
+      "option 'onBufferFull' is 'block'; this source supports 'pause', 'fail', 'drop'.",
+    )
+    expect(() => socketStream(session, 9999, { maxBufferedRows: '0' })).toThrow(/maxBufferedRows/)
     expect(() => session.read.format('socket').options({ host: 'h', port: 1 }).load()).toThrow(
       /streaming only/,
     )
+  })
+
+  it('back pressure: a full buffer stops reading the socket, TCP holds the sender, and no line is lost', async () => {
+    const server = await lineServer()
+    const session = newSession()
+    const total = 100_000
+    const line = (i: number) => `${String(i).padStart(8, '0')} ${'x'.repeat(90)}\n`
+    let conn: net.Socket | undefined
+    let held = false
+    const seen: number[] = []
+    const batchSizes: number[] = []
+    const q = await socketStream(session, server.port, { maxBufferedRows: '1000' })
+      .writeStream.foreachBatch(async (batch) => {
+        const rows = (await batch.collect()) as { value: string }[]
+        if (rows.length === 0) return
+        batchSizes.push(rows.length)
+        for (const r of rows) seen.push(Number(r.value.slice(0, 8)))
+        if (!held) {
+          // The sink is slow: hold the first batch until the server cannot write any more,
+          // which happens only when the source stopped reading (its kernel buffers are full).
+          held = true
+          const until = Date.now() + 20_000
+          while (conn!.writableLength === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+          expect(conn!.writableLength).toBeGreaterThan(0)
+        }
+      })
+      .option('checkpointLocation', tempDir())
+      .start()
+    conn = await server.nextConnection()
+    for (let i = 0; i < total; i += 1000)
+      conn.write(Array.from({ length: 1000 }, (_, j) => line(i + j)).join(''))
+    const until = Date.now() + 60_000
+    while (seen.length < total && Date.now() < until) {
+      await q.processAllAvailable()
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    expect(seen.length).toBe(total)
+    expect(seen.every((v, i) => v === i)).toBe(true)
+    // A batch holds what was buffered: the limit plus at most one read of the socket (64 KiB).
+    expect(Math.max(...batchSizes)).toBeLessThanOrEqual(1000 + Math.ceil(65_536 / 100))
+    const metrics = q.lastProgress!.sources[0].metrics as Record<string, number>
+    expect(metrics.bufferFullPauses).toBeGreaterThan(0)
+    expect(metrics.linesDroppedBufferFull).toBe(0)
+    await q.stop()
+  })
+
+  it("onBufferFull 'drop' drops and counts new lines; 'fail' stops the query after the lines it has", async () => {
+    for (const policy of ['drop', 'fail'] as const) {
+      const server = await lineServer()
+      const session = newSession()
+      let release!: () => void
+      const gate = new Promise<void>((r) => {
+        release = r
+      })
+      let batches = 0
+      const q = await socketStream(session, server.port, { maxBufferedRows: '10', onBufferFull: policy })
+        .writeStream.foreachBatch(async (batch) => {
+          if ((await batch.count()) > 0 && batches++ === 0) await gate
+        })
+        .option('checkpointLocation', tempDir())
+        .start()
+      const conn = await server.nextConnection()
+      await write(conn, 'first\n')
+      // The first batch holds; 100 more lines arrive meanwhile and the buffer (10) overflows.
+      while (batches === 0) await new Promise((r) => setTimeout(r, 5))
+      await write(conn, Array.from({ length: 100 }, (_, i) => `l${i}\n`).join(''))
+      await new Promise((r) => setTimeout(r, 100))
+      release()
+      if (policy === 'drop') {
+        const until = Date.now() + 10_000
+        let m: Record<string, number> = {}
+        while (Date.now() < until) {
+          await q.processAllAvailable()
+          m = q.lastProgress!.sources[0].metrics as Record<string, number>
+          if (m.linesReceived + m.linesDroppedBufferFull === 101) break
+        }
+        // 'first' is still buffered (its batch is not committed): 9 more fit, 91 are dropped.
+        expect(m).toMatchObject({ linesReceived: 10, linesDroppedBufferFull: 91 })
+        await q.stop()
+      } else {
+        await expect(q.awaitTermination()).rejects.toThrow(
+          /SOURCE_BUFFER_FULL: the socket source buffered 10 lines .*maxBufferedRows=10.*onBufferFull 'pause'/,
+        )
+      }
+    }
   })
 })

@@ -10,6 +10,7 @@ import { tpKey, tpOf } from '../topic-partition.js'
 import { baseOptions, intProperty } from './client-options.js'
 import { decodeBatches, type FetchedBatch } from './decode.js'
 import { hasApiError, translateError } from './errors.js'
+import { hardenClient } from './harden-client.js'
 
 type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>
 
@@ -32,7 +33,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
   private readonly readCommitted: boolean
 
   constructor(private readonly config: KafkaClientConfig) {
-    this.admin = new Admin(baseOptions(config))
+    this.admin = hardenClient(new Admin(baseOptions(config)), config)
     this.readCommitted = config.isolationLevel === 'read_committed'
   }
 
@@ -114,10 +115,13 @@ export class PlatformaticAdmin implements KafkaAdmin {
 
   private fetcher(): Consumer {
     // A consumer is needed for its fetch(); it never joins this group.
-    this.consumer ??= new Consumer({
-      ...baseOptions(this.config),
-      groupId: `tributary-fetch-${randomUUID()}`,
-    })
+    this.consumer ??= hardenClient(
+      new Consumer({
+        ...baseOptions(this.config),
+        groupId: `tributary-fetch-${randomUUID()}`,
+      }),
+      this.config,
+    )
     return this.consumer
   }
 

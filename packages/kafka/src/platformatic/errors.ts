@@ -5,6 +5,7 @@
  */
 import { TributaryError } from '@tributary/core'
 import type { KafkaClientConfig } from '../adapter.js'
+import { takeUnreadableAnswer } from './harden-client.js'
 
 interface ErrorNode {
   readonly message?: string
@@ -63,6 +64,14 @@ export function translateError(e: unknown, config: KafkaClientConfig, doing: str
       `KAFKA_NOT_AUTHORIZED: the Kafka brokers (${servers}) answered ${String(denied.apiId)} while ${doing}. Grant this principal the ACLs it needs (read/describe on the topics; write for a sink; the transactional id and group if used).`,
       'KAFKA_NOT_AUTHORIZED',
       { cause: e },
+    )
+  }
+  const unreadable = takeUnreadableAnswer(config)
+  if (unreadable) {
+    return new TributaryError(
+      `KAFKA_ERROR: Kafka failed while ${doing}: a broker (${servers}) sent an answer the client cannot read (${unreadable.message}), so its connection was closed. Check that the address is a Kafka broker of a supported version (3.5 or later).`,
+      'KAFKA_ERROR',
+      { cause: unreadable },
     )
   }
   const network = nodes.filter((n) => n.code === 'PLT_KFK_NETWORK' || n.code === 'PLT_KFK_TIMEOUT')

@@ -6,8 +6,18 @@ import { type MessageToProduce, Producer } from '@platformatic/kafka'
 import type { KafkaProducer, KafkaProducerConfig, KafkaTransaction, ProducerRecord } from '../adapter.js'
 import { baseOptions, intProperty } from './client-options.js'
 import { translateError } from './errors.js'
+import { hardenClient } from './harden-client.js'
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>
+
+/**
+ * A producer that the broker does not know yet asks InitProducerId with id -1 and epoch -1,
+ * as the Java client does: the coordinator then gives a new id, or, for a transactional id
+ * it knows, bumps the epoch, which fences the producer of a crashed process and aborts its
+ * open transaction. The client's own default (0/0) is answered INVALID_PRODUCER_ID_MAPPING.
+ */
+const NO_PRODUCER_ID = -1n
+const NO_PRODUCER_EPOCH = -1
 
 /** Kafka's default transaction.timeout.ms; the client's own default (5 s) would abort big batches. */
 const TRANSACTION_TIMEOUT_MS = 60_000
@@ -35,18 +45,23 @@ export class PlatformaticProducer implements KafkaProducer {
   constructor(private readonly config: KafkaProducerConfig) {
     const p = config.properties
     const transactional = config.transactionalId !== undefined
-    this.producer = new Producer({
-      ...baseOptions(config),
-      idempotent: (p['enable.idempotence'] ?? 'true').toLowerCase() === 'true',
-      acks: p.acks === undefined || p.acks === 'all' ? -1 : Number(p.acks),
-      compression: (p['compression.type'] ?? 'none') as 'none' | 'gzip' | 'snappy' | 'lz4',
-      ...(transactional
-        ? {
-            transactionalId: config.transactionalId,
-            timeout: intProperty(config, 'transaction.timeout.ms') ?? TRANSACTION_TIMEOUT_MS,
-          }
-        : {}),
-    })
+    this.producer = hardenClient(
+      new Producer({
+        ...baseOptions(config),
+        idempotent: (p['enable.idempotence'] ?? 'true').toLowerCase() === 'true',
+        acks: p.acks === undefined || p.acks === 'all' ? -1 : Number(p.acks),
+        compression: (p['compression.type'] ?? 'none') as 'none' | 'gzip' | 'snappy' | 'lz4',
+        ...(transactional
+          ? {
+              transactionalId: config.transactionalId,
+              timeout: intProperty(config, 'transaction.timeout.ms') ?? TRANSACTION_TIMEOUT_MS,
+              producerId: NO_PRODUCER_ID,
+              producerEpoch: NO_PRODUCER_EPOCH,
+            }
+          : {}),
+      }),
+      config,
+    )
   }
 
   async send(records: readonly ProducerRecord[]): Promise<void> {

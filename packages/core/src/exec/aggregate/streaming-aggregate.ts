@@ -17,7 +17,7 @@ import { BooleanType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
-import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
+import { noStateCounts, type StateCounts, stateOperatorProgress, withLiveTable } from '../state-progress.js'
 import { aggregatesText, keysText } from '../state-signature.js'
 import { WINDOW_START_COLUMN, WindowAssign } from '../window-assign.js'
 import type { Accumulator } from './accumulator.js'
@@ -310,7 +310,7 @@ export class StreamingAggregate implements StatefulOperator {
 
   progress(): StateOperatorProgress {
     const progress = stateOperatorProgress('stateStoreSave', this.state, this.last)
-    return this.liveGroups === null ? progress : { ...progress, numRowsTotal: this.liveGroups }
+    return this.liveGroups === null ? progress : withLiveTable(progress, this.liveGroups)
   }
 
   describe(): string {

@@ -85,6 +85,7 @@ export const textFormat: FileFormat = {
   extension: 'txt',
   readOptions: ['wholetext', 'lineSep', 'mode'],
   writeOptions: ['lineSep'],
+  fixedSchema: TEXT_SCHEMA,
   inferSchema: () => TEXT_SCHEMA,
   read: readText,
   write: writeText,

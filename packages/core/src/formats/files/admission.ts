@@ -26,10 +26,15 @@ function compareFiles(a: ListedFile, b: ListedFile): number {
   return a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
 }
 
+/**
+ * The files the next batch takes. `tooOld` receives the files skipped because they are
+ * older than maxFileAge (e.g. copied with their old modification time by `cp -p`).
+ */
 export function selectNewFiles(
   listed: readonly ListedFile[],
   seen: SeenFiles,
   rules: AdmissionRules,
+  tooOld?: (file: ListedFile) => void,
 ): ListedFile[] {
   const ordered = [...listed].sort(compareFiles)
   if (rules.latestFirst) ordered.reverse()
@@ -39,7 +44,10 @@ export function selectNewFiles(
   for (const f of ordered) {
     const key = seenKey(f.path, rules.fileNameOnly)
     // With fileNameOnly two folders may hold the same name in one listing; take one.
-    if (!seen.isNew(key, f.mtimeMs) || takenNow.has(key)) continue
+    if (!seen.isNew(key, f.mtimeMs) || takenNow.has(key)) {
+      if (tooOld && seen.isTooOld(key, f.mtimeMs)) tooOld(f)
+      continue
+    }
     if (rules.maxBytes !== undefined && fresh.length > 0 && bytes + f.size > rules.maxBytes) break
     bytes += f.size
     takenNow.add(key)

@@ -5,6 +5,7 @@
  * readers going through the log never see them.
  */
 
+import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { exists } from '../../checkpoint/atomic-file.js'
@@ -15,9 +16,14 @@ import type { FileFormat } from '../file-format.js'
 import { requirePath } from './input-path.js'
 import { writePartitionedFiles } from './partitioned-writer.js'
 import { isPartitionableType } from './partitions.js'
-import { FileSinkLog } from './sink-log.js'
+import { DEFAULT_SINK_LOG_SETTINGS, FileSinkLog } from './sink-log.js'
 
-export const FILE_SINK_OPTIONS = ['path', 'checkpointLocation'] as const
+export const FILE_SINK_OPTIONS = [
+  'path',
+  'checkpointLocation',
+  'logCompactInterval',
+  'logCleanupDelay',
+] as const
 
 export class FileStreamSink implements Sink {
   readonly description: string
@@ -30,7 +36,14 @@ export class FileStreamSink implements Sink {
     private readonly outputDir: string,
   ) {
     this.description = `FileSink[${ctx.path}]`
-    this.log = new FileSinkLog(outputDir)
+    this.log = new FileSinkLog(outputDir, {
+      compactInterval:
+        ctx.options.getPositiveInt('logCompactInterval', DEFAULT_SINK_LOG_SETTINGS.compactInterval) ??
+        DEFAULT_SINK_LOG_SETTINGS.compactInterval,
+      cleanupDelayMs:
+        ctx.options.getDurationMs('logCleanupDelay', DEFAULT_SINK_LOG_SETTINGS.cleanupDelayMs) ??
+        DEFAULT_SINK_LOG_SETTINGS.cleanupDelayMs,
+    })
   }
 
   static async open(ctx: SinkContext, format: FileFormat): Promise<FileStreamSink> {
@@ -62,8 +75,13 @@ export class FileStreamSink implements Sink {
       partitionBy: this.ctx.partitionBy,
       batchId,
     })
+    if (logged && !(await this.log.commit(batchId, files, bounded))) {
+      // Another writer committed this batch between our look and our commit: its files
+      // count, ours never will (no log entry lists them), so they go.
+      await Promise.all(files.map((f) => rm(path.join(this.outputDir, f.path), { force: true })))
+      return
+    }
     this.filesWritten += files.length
-    if (logged) await this.log.commit(batchId, files, bounded)
   }
 
   metrics(): Record<string, number | string> {

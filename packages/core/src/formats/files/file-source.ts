@@ -37,6 +37,12 @@ export class FileStreamSource implements Source {
    */
   private sinkLog: SinkLogReader | null = null
   private listingSettled = false
+  /** Files left out of the last listing: still being written (by name or by age). */
+  private skippedInProgress = 0
+  private skippedTooNew = 0
+  /** Distinct files never read because maxFileAge refused them (bounded: a count past the cap is approximate). */
+  private readonly tooOld = new Set<string>()
+  private tooOldCount = 0
 
   private constructor(
     readonly schema: Schema<unknown>,
@@ -92,9 +98,19 @@ export class FileStreamSource implements Source {
 
   private async list(): Promise<ListedFile[]> {
     this.checkForSinkLog()
-    const listed = await listFiles(this.input, this.sinkLog)
+    const stats = { inProgress: 0 }
+    const listed = await listFiles(this.input, this.sinkLog, stats)
     if (listed.length > 0) this.listingSettled = true
-    return listed
+    this.skippedInProgress = stats.inProgress
+    if (this.settings.minFileAgeMs <= 0 || this.bounded) {
+      this.skippedTooNew = 0
+      return listed
+    }
+    // Modified a moment ago: possibly still being written in place. A later listing takes it.
+    const settledBefore = Date.now() - this.settings.minFileAgeMs
+    const settled = listed.filter((f) => f.mtimeMs <= settledBefore)
+    this.skippedTooNew = listed.length - settled.length
+    return settled
   }
 
   private keyOf(file: string): string {
@@ -117,12 +133,17 @@ export class FileStreamSource implements Source {
     if (this.latestLogged > from) return limit === 'all' ? this.latestLogged : from + 1
     const listed = await this.list()
     const candidates = this.availableNow ? listed.filter((f) => this.availableNow!.has(f.path)) : listed
-    const chosen = selectNewFiles(candidates, this.seen, {
-      latestFirst: this.settings.latestFirst,
-      maxFiles: limit === 'all' || this.bounded ? undefined : this.settings.maxFilesPerTrigger,
-      maxBytes: limit === 'all' || this.bounded ? undefined : this.settings.maxBytesPerTrigger,
-      fileNameOnly: this.settings.fileNameOnly,
-    })
+    const chosen = selectNewFiles(
+      candidates,
+      this.seen,
+      {
+        latestFirst: this.settings.latestFirst,
+        maxFiles: limit === 'all' || this.bounded ? undefined : this.settings.maxFilesPerTrigger,
+        maxBytes: limit === 'all' || this.bounded ? undefined : this.settings.maxBytesPerTrigger,
+        fileNameOnly: this.settings.fileNameOnly,
+      },
+      (f) => this.skippedTooOld(f),
+    )
     if (chosen.length === 0) return from
     const id = this.latestLogged + 1
     await this.log.add(id, chosen)
@@ -170,8 +191,25 @@ export class FileStreamSource implements Source {
 
   async stop(): Promise<void> {}
 
+  private skippedTooOld(f: ListedFile): void {
+    if (this.tooOld.has(f.path)) return
+    if (this.tooOld.size < 100_000) this.tooOld.add(f.path)
+    this.tooOldCount++
+    if (this.tooOldCount === 1) {
+      console.warn(
+        `[tributary] ${this.description}: ${f.path} is not read: it was modified ${new Date(f.mtimeMs).toISOString()}, more than maxFileAge (${this.settings.maxFileAgeMs} ms) before the newest file read. Files copied with their old times (cp -p, rsync -a, tar) look old; raise maxFileAge, or touch such files. Progress counts these as filesSkippedTooOld.`,
+      )
+    }
+  }
+
   metrics(): Record<string, number | string> {
-    return { filesRead: this.filesRead, filesSeen: this.seen.size }
+    return {
+      filesRead: this.filesRead,
+      filesSeen: this.seen.size,
+      filesSkippedTooOld: this.tooOldCount,
+      filesSkippedInProgress: this.skippedInProgress,
+      filesSkippedTooNew: this.skippedTooNew,
+    }
   }
 
   private batchNumber(offset: Offset): number {

@@ -1,6 +1,8 @@
 /**
  * Listing the data files of an input path the way Spark does: folders recursively,
- * hidden names skipped (`.x`, `_x` but not `_x=y` partition folders, `x._COPYING_`), and
+ * hidden names skipped (`.x`, `_x` but not `_x=y` partition folders), files still being
+ * written by a copy or a writer that renames when done (`x._COPYING_`, `x.tmp`,
+ * `x.partial`: counted in `ListingStats.inProgress`), and
  * for the output folder of a file sink only the files its log has committed.
  *
  * There is a synchronous listing for `load()` (schema inference cannot await) and an
@@ -18,9 +20,20 @@ export interface ListedFile {
   readonly size: number
 }
 
+/** Names of files still being written: `hdfs dfs -put`'s `._COPYING_`, and the usual temporary suffixes. */
+export function isInProgressName(name: string): boolean {
+  return name.endsWith('._COPYING_') || name.endsWith('.tmp') || name.endsWith('.partial')
+}
+
 /** Names a listing never returns: hidden files, sink logs, temporary and in-copy files. */
 export function isHiddenName(name: string): boolean {
-  return name.startsWith('.') || (name.startsWith('_') && !name.includes('=')) || name.endsWith('._COPYING_')
+  return name.startsWith('.') || (name.startsWith('_') && !name.includes('=')) || isInProgressName(name)
+}
+
+/** What a listing left out, for the source's metrics. */
+export interface ListingStats {
+  /** Visible files with an in-progress name (isInProgressName), seen by the last listing. */
+  inProgress: number
 }
 
 /** True for a plain folder with a file sink log: only committed files are then read. */
@@ -104,7 +117,11 @@ export function listFilesSync(input: InputPath): ListedFile[] {
 const STAT_CONCURRENCY = 64
 
 /** With `sinkLog`, the files its entries commit; otherwise what is on disk. */
-export async function listFiles(input: InputPath, sinkLog: SinkLogReader | null): Promise<ListedFile[]> {
+export async function listFiles(
+  input: InputPath,
+  sinkLog: SinkLogReader | null,
+  stats?: ListingStats,
+): Promise<ListedFile[]> {
   if (sinkLog) return fromSinkLog(input, await sinkLog.committedFiles())
   const root = input.glob?.base ?? input.absolute
   let rootStat: Awaited<ReturnType<typeof fs.stat>>
@@ -126,6 +143,9 @@ export async function listFiles(input: InputPath, sinkLog: SinkLogReader | null)
       throw e
     }
     const visible = entries.filter((e) => !isHiddenName(e.name))
+    if (stats)
+      for (const e of entries)
+        if (e.isFile() && !e.name.startsWith('.') && isInProgressName(e.name)) stats.inProgress++
     for (let i = 0; i < visible.length; i += STAT_CONCURRENCY) {
       const chunk = visible.slice(i, i + STAT_CONCURRENCY)
       const stats = await Promise.all(

@@ -1,18 +1,20 @@
 /**
  * Writing one batch as files: one file per combination of partition values, under
  * `col=value/` folders, without the partition columns inside. Each file is written under a
- * hidden temporary name, synced, then renamed, so a listing never sees half a file.
+ * hidden temporary name, synced, then renamed, so a listing never sees half a file. A value
+ * too long for a folder name gets a hashed name and its full value in the folder
+ * (partitions.ts).
  */
 import { randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { valueAt } from '../../batch/vector.js'
-import { fsyncDir } from '../../checkpoint/atomic-file.js'
+import { atomicWrite, fsyncDir } from '../../checkpoint/atomic-file.js'
 import { Schema } from '../../types/schema.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat } from '../file-format.js'
-import { partitionFolderName } from './partitions.js'
+import { isLongValueFolder, LONG_VALUE_FILE, longValueFile, partitionFolderName } from './partitions.js'
 import type { SinkFileStatus } from './sink-log.js'
 
 export interface PartitionedWrite {
@@ -27,10 +29,15 @@ export function dataFileName(batchId: number, extension: string): string {
   return `part-${String(batchId).padStart(5, '0')}-${randomUUID()}${extension ? `.${extension}` : ''}`
 }
 
-/** Rows grouped by their partition folder (`a=1/b=x`, '' without partitionBy), in order of first appearance. */
+/**
+ * Rows grouped by their partition folder (`a=1/b=x`, '' without partitionBy), in order of
+ * first appearance. `longValues` receives the folders (relative paths) that stand for long
+ * values, with the column and value to write into them.
+ */
 function groupByPartition(
   data: ColumnarBatch<unknown>,
   partitionBy: readonly string[],
+  longValues: Map<string, { column: string; value: string }>,
 ): Map<string, number[]> {
   const groups = new Map<string, number[]>()
   if (partitionBy.length === 0) {
@@ -43,7 +50,11 @@ function groupByPartition(
     let folder = ''
     for (let c = 0; c < fields.length; c++) {
       if (c > 0) folder += '/'
-      folder += partitionFolderName(fields[c].name, valueAt(vectors[c], row), fields[c].type)
+      const value = valueAt(vectors[c], row)
+      const name = partitionFolderName(fields[c].name, value, fields[c].type)
+      folder += name
+      if (isLongValueFolder(name) && !longValues.has(folder))
+        longValues.set(folder, { column: fields[c].name, value: String(value) })
     }
     let rows = groups.get(folder)
     if (!rows) {
@@ -70,7 +81,15 @@ export async function writePartitionedFiles(
   )
   const written: SinkFileStatus[] = []
   const folders = new Set<string>()
-  for (const [folder, rows] of groupByPartition(data, w.partitionBy)) {
+  const longValues = new Map<string, { column: string; value: string }>()
+  const groups = groupByPartition(data, w.partitionBy, longValues)
+  for (const [folder, { column, value }] of longValues) {
+    const dir = path.join(w.outputDir, ...folder.split('/'))
+    await fs.mkdir(dir, { recursive: true })
+    // Before any data file: a reader that sees the folder's files can always read its value.
+    await atomicWrite(path.join(dir, LONG_VALUE_FILE), longValueFile(column, value))
+  }
+  for (const [folder, rows] of groups) {
     const part = folder === '' ? dataOnly : dataOnly.take(rows)
     const dir = folder === '' ? w.outputDir : path.join(w.outputDir, ...folder.split('/'))
     const name = dataFileName(w.batchId, w.format.extension)

@@ -2,7 +2,16 @@
  * Partition folders, Hive style as Spark writes and reads them: `country=FR/day=3/part-0.json`.
  * Values are escaped (%XX) so that any string can be a folder name; null and the empty
  * string become `__HIVE_DEFAULT_PARTITION__`.
+ *
+ * Long values: a folder name holds at most 255 bytes on common file systems (ext4, xfs,
+ * APFS), and a longer one fails every write of that row, after every restart (a poison
+ * pill). A `col=value` name longer than that is written as `col=<start of the escaped
+ * value>%%<32 hex digits of the value's SHA-256>`, and the full value is kept next to the
+ * data in the folder's `.tributary-partition-value` file, from which readers take it back.
+ * `%%` never appears in an escaped value (a `%` is escaped as `%25`), so the two cannot mix.
  */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import {
   type DataType,
@@ -12,6 +21,7 @@ import {
   StringType,
   type StructField,
 } from '../../types/data-types.js'
+import { AnalysisError } from '../../util/errors.js'
 
 export const DEFAULT_PARTITION_NAME = '__HIVE_DEFAULT_PARTITION__'
 
@@ -31,6 +41,36 @@ export function unescapePathName(name: string): string {
   return name.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
 }
 
+/** Bytes of one folder name (NAME_MAX) on ext4, xfs, btrfs, APFS. */
+export const MAX_FOLDER_NAME_BYTES = 255
+/** Separates the kept start of a long value from its hash in a folder name. */
+export const LONG_VALUE_MARKER = '%%'
+/** The file in a long value's folder that holds the value (hidden: listings skip it). */
+export const LONG_VALUE_FILE = '.tributary-partition-value'
+const HASH_DIGITS = 32
+
+/** The value a long-value folder stands for, read once per folder. */
+const longValues = new Map<string, string | null>()
+
+function longValueOf(dir: string): string | null {
+  let v = longValues.get(dir)
+  if (v === undefined) {
+    try {
+      v = (JSON.parse(readFileSync(path.join(dir, LONG_VALUE_FILE), 'utf8')) as { value: string }).value
+    } catch {
+      // Not written by Tributary, or removed: the folder name is all there is.
+      v = null
+    }
+    if (longValues.size > 10_000) longValues.clear()
+    longValues.set(dir, v)
+  }
+  return v
+}
+
+/** The contents of LONG_VALUE_FILE for a value. */
+export const longValueFile = (column: string, value: string): string =>
+  `${JSON.stringify({ column, value })}\n`
+
 /** One `col=value` folder on a file's path; `raw` is still escaped. */
 export interface PartitionSegment {
   readonly column: string
@@ -42,10 +82,17 @@ export function partitionSegments(root: string, file: string): PartitionSegment[
   const relative = path.relative(root, path.dirname(file))
   if (relative === '' || relative.startsWith('..')) return []
   const out: PartitionSegment[] = []
+  let dir = root
   for (const segment of relative.split(path.sep)) {
+    dir = path.join(dir, segment)
     const eq = segment.indexOf('=')
     if (eq <= 0) continue
-    out.push({ column: unescapePathName(segment.slice(0, eq)), raw: segment.slice(eq + 1) })
+    let raw = segment.slice(eq + 1)
+    if (raw.includes(LONG_VALUE_MARKER)) {
+      const value = longValueOf(dir)
+      if (value !== null) raw = escapePathName(value)
+    }
+    out.push({ column: unescapePathName(segment.slice(0, eq)), raw })
   }
   return out
 }
@@ -137,10 +184,42 @@ export function withPartitionFields(
   return [...dataFields.filter((f) => !discovered.has(f.name)), ...partitionFields]
 }
 
-/** The folder name of one partition value, as the sink writes it. */
+/**
+ * The folder name of one partition value, as the sink writes it. `long` is set when the name
+ * stands for a value too long for a folder name: the caller writes LONG_VALUE_FILE with it.
+ */
 export function partitionFolderName(column: string, value: unknown, type: DataType): string {
-  return `${escapePathName(column)}=${formatPartitionValue(value, type)}`
+  const name = `${escapePathName(column)}=${formatPartitionValue(value, type)}`
+  if (Buffer.byteLength(name) <= MAX_FOLDER_NAME_BYTES) return name
+  return longValueFolderName(column, String(value))
 }
+
+/** `col=<start>%%<hash>` within MAX_FOLDER_NAME_BYTES; see the module notes. */
+export function longValueFolderName(column: string, value: string): string {
+  const col = escapePathName(column)
+  const hash = createHash('sha256').update(value).digest('hex').slice(0, HASH_DIGITS)
+  let room = MAX_FOLDER_NAME_BYTES - Buffer.byteLength(col) - 1 - LONG_VALUE_MARKER.length - HASH_DIGITS
+  if (room < 0) {
+    throw new AnalysisError(
+      `PARTITION_COLUMN_NAME_TOO_LONG: the partition column name '${column.slice(0, 40)}…' is ${Buffer.byteLength(col)} bytes as a folder name; with its value it cannot fit the file system's ${MAX_FOLDER_NAME_BYTES} bytes. Rename the column (alias) before partitionBy.`,
+      'PARTITION_COLUMN_NAME_TOO_LONG',
+    )
+  }
+  // Keep whole characters (and whole %XX escapes) of the escaped value while they fit.
+  let start = ''
+  for (const c of value) {
+    const piece = escapePathName(c)
+    const bytes = Buffer.byteLength(piece)
+    if (bytes > room) break
+    start += piece
+    room -= bytes
+  }
+  return `${col}=${start}${LONG_VALUE_MARKER}${hash}`
+}
+
+/** Whether a folder name written by partitionFolderName stands for a long value. */
+export const isLongValueFolder = (name: string): boolean =>
+  name.slice(name.indexOf('=') + 1).includes(LONG_VALUE_MARKER)
 
 function formatPartitionValue(value: unknown, type: DataType): string {
   if (value === null || value === undefined || value === '') return DEFAULT_PARTITION_NAME

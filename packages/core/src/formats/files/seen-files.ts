@@ -21,6 +21,11 @@ export class SeenFiles {
     if (mtimeMs > this.latestMs) this.latestMs = mtimeMs
   }
 
+  /** Never taken, but older than maxFileAge allows: skipped for good (counted by the source). */
+  isTooOld(key: string, mtimeMs: number): boolean {
+    return mtimeMs < this.oldestAcceptedMs && !this.seen.has(key)
+  }
+
   isNew(key: string, mtimeMs: number): boolean {
     return mtimeMs >= this.oldestAcceptedMs && !this.seen.has(key)
   }

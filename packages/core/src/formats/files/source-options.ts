@@ -10,6 +10,7 @@ export const FILE_SOURCE_OPTIONS = [
   'maxBytesPerTrigger',
   'latestFirst',
   'maxFileAge',
+  'minFileAge',
   'logCompactInterval',
   'cleanSource',
   'sourceArchiveDir',
@@ -28,6 +29,8 @@ export interface FileSourceOptions {
   readonly latestFirst: boolean
   /** Infinity when age does not limit what is read. */
   readonly maxFileAgeMs: number
+  /** Files modified less than this long ago are left for a later batch (still being written). */
+  readonly minFileAgeMs: number
   readonly cleanSource: CleanSourceMode
   readonly sourceArchiveDir: string | undefined
   readonly fileNameOnly: boolean
@@ -100,6 +103,7 @@ export function parseFileSourceOptions(
     maxBytesPerTrigger,
     latestFirst,
     maxFileAgeMs,
+    minFileAgeMs: options.getDurationMs('minFileAge', 0) ?? 0,
     cleanSource,
     sourceArchiveDir,
     fileNameOnly: options.getBoolean('fileNameOnly', false),
