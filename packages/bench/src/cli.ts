@@ -42,6 +42,10 @@ const benchmarks: Record<string, Benchmark> = {
       'a file ETL and a windowed count running for a long time, sampled: RSS, heap, fds, checkpoint size, batch time and their trends: [--minutes M] [--sample S]',
     load: () => import('./long-run.js'),
   },
+  sql: {
+    description: 'SQL parse time and dialect coverage, with optional peer parsers: [--peers dir] [--time ms]',
+    load: () => import('./sql-parse-bench.js'),
+  },
   profile: {
     description: 'hottest functions of V8 CPU profiles: <file.cpuprofile>... [--top N]',
     load: () => import('./profile-summary.js'),

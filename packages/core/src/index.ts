@@ -92,6 +92,7 @@ export type {
   SourceContext,
   SourceProvider,
 } from './sources/source.js'
+export { SqlParseError } from './sql/parse-error.js'
 export type { StateStore, StateStoreProvider } from './state/state-store.js'
 export { type Clock, ManualClock, SystemClock } from './streaming/clock.js'
 export type {

@@ -12,9 +12,10 @@ import {
   ManualClock,
   type OutputMode,
   type StreamingQuery,
+  type StreamingQueryProgress,
   type TriggerSpec,
 } from '@tributary/core'
-import type { StreamAction } from './actions.js'
+import type { StateCheck, StreamAction } from './actions.js'
 
 export interface TestStreamOptions {
   readonly outputMode?: OutputMode
@@ -43,22 +44,43 @@ function sameRows(actual: readonly unknown[], expected: readonly unknown[], orde
     : isDeepStrictEqual(sortRows(actual), sortRows(expected))
 }
 
+/** Progress fields a state check reads. */
+type StateField = 'numRowsTotal' | 'numRowsUpdated' | 'numRowsDroppedByWatermark'
+
 export async function testStream<R>(
   df: DataFrame<R>,
   options: TestStreamOptions,
   ...steps: (StreamAction | readonly StreamAction[])[]
 ): Promise<void> {
   const actions = steps.flat() as StreamAction[]
-  const checkpoint = mkdtempSync(path.join(tmpdir(), 'tributary-teststream-'))
+  const ownCheckpoint = mkdtempSync(path.join(tmpdir(), 'tributary-teststream-'))
+  let checkpoint = ownCheckpoint
   const outputMode = options.outputMode ?? 'append'
   const batches = new Map<number, unknown[]>()
   let clock = options.clock ?? new ManualClock(0)
   let trigger = options.trigger
   let query = null as StreamingQuery | null
   let checkedUpTo = -1
+  /** Settings a StartStream set for its run, with the values they replaced (undefined: unset). */
+  let restoreConf: [string, string | undefined][] = []
+  /** The batches the previous state check summed over; a check with no batch since reuses them. */
+  let stateWindow = { from: 0, to: -1 }
+  /** Every progress report of every run, by batch id (a replayed batch's newest). */
+  const progress = new Map<number, StreamingQueryProgress>()
   const log: string[] = []
+  const conf = df.session.conf
 
-  const start = async () => {
+  const restoreSettings = () => {
+    for (const [k, v] of restoreConf) v === undefined ? conf.unset(k) : conf.set(k, v)
+    restoreConf = []
+  }
+
+  const start = async (settings?: Readonly<Record<string, string | number | boolean>>) => {
+    restoreSettings()
+    for (const [k, v] of Object.entries(settings ?? {})) {
+      restoreConf.push([k, conf.get(k)])
+      conf.set(k, v)
+    }
     let w = df.writeStream.outputMode(outputMode).option('checkpointLocation', checkpoint).clock(clock)
     if (trigger) w = w.trigger(trigger)
     query = await w
@@ -68,15 +90,22 @@ export async function testStream<R>(
       .start()
   }
 
+  const stop = async () => {
+    await query?.stop()
+    query = null
+    restoreSettings()
+  }
+
+  const processingTime = () => trigger !== undefined && 'processingTime' in trigger
+
   /** Waits until the query has processed what it can: idle on its data, or waiting on its clock. */
   const settle = async () => {
     if (!query) throw new StreamTestFailure('the stream is stopped; add StartStream() before checking')
-    if (trigger && 'processingTime' in trigger) {
-      const deadline = Date.now() + 10_000
-      while (query.isActive && !(clock.isWaiting && !query.status.isTriggerActive)) {
-        if (Date.now() > deadline) throw new StreamTestFailure('the query did not settle within 10 s')
-        await new Promise((r) => setTimeout(r, 2))
-      }
+    if (processingTime()) {
+      await waitFor(
+        () => !query!.isActive || (clock.isWaiting && !query!.status.isTriggerActive),
+        'the query did not settle within 10 s',
+      )
       await new Promise((r) => setTimeout(r, 5))
       return
     }
@@ -89,31 +118,107 @@ export async function testStream<R>(
     return ids.flatMap((id) => batches.get(id)!)
   }
 
+  const steps_ = () => log.map((l) => `  ${l}`).join('\n')
+
   const fail = (what: string, expected: readonly unknown[], actual: readonly unknown[]): never => {
     throw new StreamTestFailure(
-      `${what}\nexpected:\n${describeRows(expected)}\nactual:\n${describeRows(actual)}\nsteps:\n${log.map((l) => `  ${l}`).join('\n')}`,
+      `${what}\nexpected:\n${describeRows(expected)}\nactual:\n${describeRows(actual)}\nsteps:\n${steps_()}`,
     )
   }
 
+  const recordProgress = () => {
+    for (const p of query?.recentProgress ?? []) progress.set(p.batchId, p)
+  }
+
+  const checkState = (check: StateCheck) => {
+    recordProgress()
+    const newest = Math.max(-1, ...progress.keys())
+    if (newest !== stateWindow.to) stateWindow = { from: stateWindow.to + 1, to: newest }
+    const last = progress.get(newest)
+    if (!last) throw new StreamTestFailure(`state check: no batch has run yet\nsteps:\n${steps_()}`)
+    const since = [...progress.values()].filter((p) => p.batchId >= stateWindow.from && p.batchId <= newest)
+    const operators = last.stateOperators.length
+    const read = (field: StateField, summed: boolean): number[] =>
+      Array.from({ length: operators }, (_, i) =>
+        summed
+          ? since.reduce((n, p) => n + (p.stateOperators[i]?.[field] ?? 0), 0)
+          : last.stateOperators[i][field],
+      )
+    const compare = (field: StateField, expected: readonly number[] | null, summed: boolean) => {
+      if (expected === null) return
+      const actual = read(field, summed)
+      const what = summed ? `${field} summed over batches ${stateWindow.from}..${newest}` : field
+      if (check.operator !== null) {
+        if (check.operator >= operators) {
+          throw new StreamTestFailure(
+            `state check: no stateful operator ${check.operator} (the query has ${operators}, numbered from the sink)\nsteps:\n${steps_()}`,
+          )
+        }
+        if (actual[check.operator] !== expected[0]) {
+          throw new StreamTestFailure(
+            `state check failed: ${what} of operator ${check.operator} is ${actual[check.operator]}, expected ${expected[0]}\nsteps:\n${steps_()}`,
+          )
+        }
+      } else if (!isDeepStrictEqual(actual, [...expected])) {
+        throw new StreamTestFailure(
+          `state check failed: ${what} per operator (sink first) is [${actual.join(', ')}], expected [${expected.join(', ')}]\nsteps:\n${steps_()}`,
+        )
+      }
+    }
+    compare('numRowsTotal', check.total, false)
+    compare('numRowsUpdated', check.updated, true)
+    compare('numRowsDroppedByWatermark', check.droppedByWatermark, true)
+  }
+
   try {
-    await start()
+    // As in Spark, a script that begins with StartStream starts with its options (a checkpoint, settings).
+    if (actions[0]?.kind !== 'start') await start()
     for (const action of actions) {
       log.push(action.kind)
       switch (action.kind) {
         case 'addData':
           action.stream.addData(action.rows)
           break
+        case 'multiAddData':
+          // In one turn of the event loop: no batch can start between the parts.
+          for (const part of action.parts) part.stream.addData(part.rows)
+          break
         case 'advanceClock':
+          // Spark's SPARK-16002: advancing before the query waits on the clock can skip a trigger.
+          if (query && processingTime()) {
+            await waitFor(
+              () => !query!.isActive || (clock.isWaiting && !query!.status.isTriggerActive),
+              'AdvanceManualClock: the query did not come to wait on its clock within 10 s',
+            )
+          }
           clock.advance(action.ms)
           break
         case 'stop':
-          await query!.stop()
-          query = null
+          recordProgress()
+          await stop()
           break
         case 'start':
+          if (query)
+            throw new StreamTestFailure(`StartStream: the stream is already running\nsteps:\n${steps_()}`)
           if (action.trigger) trigger = action.trigger
           if (action.clock) clock = action.clock
-          await start()
+          if (action.checkpointLocation) checkpoint = action.checkpointLocation
+          await start(action.conf)
+          break
+        case 'betweenRuns':
+          if (query) {
+            throw new StreamTestFailure(
+              `BetweenRuns: the stream is running; add StopStream first\nsteps:\n${steps_()}`,
+            )
+          }
+          await action.change({
+            checkpointLocation: checkpoint,
+            clearSink: () => {
+              batches.clear()
+              checkedUpTo = -1
+            },
+            sinkBatches: batches,
+          })
           break
         case 'checkAnswer': {
           await settle()
@@ -125,7 +230,13 @@ export async function testStream<R>(
         case 'checkNewAnswer': {
           await settle()
           const ids = [...batches.keys()].filter((id) => id > checkedUpTo).sort((a, b) => a - b)
-          const actual = ids.flatMap((id) => batches.get(id)!)
+          // Complete mode: each batch is the whole result, so the new answer is the newest one.
+          const actual =
+            outputMode === 'complete'
+              ? ids.length > 0
+                ? batches.get(ids[ids.length - 1])!
+                : []
+              : ids.flatMap((id) => batches.get(id)!)
           if (!sameRows(actual, action.rows, false)) fail('CheckNewAnswer failed', action.rows, actual)
           checkedUpTo = Math.max(checkedUpTo, ...ids)
           break
@@ -140,23 +251,13 @@ export async function testStream<R>(
         }
         case 'assertState': {
           await settle()
-          const op = query!.lastProgress?.stateOperators[action.operator]
-          if (!op) {
-            throw new StreamTestFailure(
-              `state check: no stateful operator ${action.operator} in the last progress report\nsteps:\n${log.join('\n')}`,
-            )
-          }
-          if (op[action.field] !== action.expected) {
-            throw new StreamTestFailure(
-              `state check failed: ${action.field} of operator ${action.operator} is ${op[action.field]}, expected ${action.expected}\nsteps:\n${log.map((l) => `  ${l}`).join('\n')}`,
-            )
-          }
+          checkState(action)
           break
         }
         case 'assert': {
           if (!query) throw new StreamTestFailure(`${action.message}: the stream is stopped`)
           const ok = await action.check(query)
-          if (ok === false) throw new StreamTestFailure(`${action.message}\nsteps:\n${log.join('\n')}`)
+          if (ok === false) throw new StreamTestFailure(`${action.message}\nsteps:\n${steps_()}`)
           break
         }
         case 'expectFailure': {
@@ -179,13 +280,25 @@ export async function testStream<R>(
             throw new StreamTestFailure(
               `ExpectFailure: the query failed differently: ${(error as Error).message}`,
             )
+          recordProgress()
           query = null
+          restoreSettings()
           break
         }
       }
     }
   } finally {
     if (query) await (query as StreamingQuery).stop()
-    rmSync(checkpoint, { recursive: true, force: true })
+    restoreSettings()
+    rmSync(ownCheckpoint, { recursive: true, force: true })
+  }
+}
+
+/** Polls until `done` holds, failing after 10 s. */
+async function waitFor(done: () => boolean, message: string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!done()) {
+    if (Date.now() > deadline) throw new StreamTestFailure(message)
+    await new Promise((r) => setTimeout(r, 2))
   }
 }

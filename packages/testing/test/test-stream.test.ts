@@ -102,11 +102,12 @@ describe('state assertions', () => {
       df,
       { outputMode: 'update' },
       AddData(input, at(1, 'a'), at(2, 'b'), at(12, 'a')),
-      // The data batch is followed by a batch without data (the watermark moved to 00:07): it updates nothing.
-      AssertNumStateRows(3, 0),
+      // Updated rows are summed since the previous check, as in Spark: the data batch's 3,
+      // and 0 from the batch without data after it (the watermark moved to 00:07).
+      AssertNumStateRows(3, 3),
       AddData(input, at(30, 'a')),
-      // Watermark 00:25 evicts the three windows that end by then.
-      AssertNumStateRows(1, 0),
+      // Watermark 00:25 evicts the three windows that end by then; one window was updated.
+      AssertNumStateRows(1, 1),
       AddData(input, at(3, 'a')),
       AssertNumRowsDroppedByWatermark(1),
     )

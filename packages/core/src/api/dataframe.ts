@@ -11,6 +11,7 @@ import { explainLogical } from '../plan/explain.js'
 import { isStreamingPlan, type LogicalPlan } from '../plan/logical-plan.js'
 import { schemaOf } from '../plan/planner.js'
 import { checkBatchPlan } from '../plan/streaming-rules.js'
+import { parseExpressionText, parseSelectExprText } from '../sql/sql-text.js'
 import { typeToString } from '../types/data-types.js'
 import type {
   ColumnName,
@@ -26,13 +27,23 @@ import { parseDuration } from '../util/duration.js'
 import { AnalysisError } from '../util/errors.js'
 import { showOnly } from '../util/redact.js'
 import { executeBatch } from './batch-execution.js'
-import { type Column, type ColumnLike, type Condition, NamedColumn } from './column.js'
+import { Column, type ColumnLike, type Condition, NamedColumn } from './column.js'
 import { GroupedData } from './grouped-data.js'
 import { type JoinedRow, type JoinHow, type JoinOn, joinPlan } from './join.js'
 import { KeyValueGroupedData } from './key-value-grouped.js'
 import type { Session } from './session.js'
+import * as setOps from './set-operations.js'
 import { showString } from './show.js'
 import { DataFrameWriter, DataStreamWriter } from './writers.js'
+
+/**
+ * A join condition written in SQL: text with an operator or a space in it, so that a bare
+ * name (`'id'`) stays a column name checked against both sides' types.
+ */
+export type SqlConditionText = `${string}${' ' | '=' | '<' | '>' | '('}${string}`
+
+/** A bare column name (not a SQL condition) in join(other, 'id'). */
+const isPlainName = (s: string): boolean => /^\s*[A-Za-z_][A-Za-z0-9_]*\s*$/.test(s)
 
 const toExprItem = (c: unknown): Expr =>
   typeof c === 'string' ? (c === '*' ? { kind: 'star' } : { kind: 'column', path: c }) : (c as Column).expr
@@ -45,6 +56,11 @@ export class DataFrame<in out R = Record<string, unknown>> {
     readonly plan: LogicalPlan,
   ) {
     schemaOf(plan)
+  }
+
+  /** The session's zone, in which SQL text reads TIMESTAMP literals. */
+  private get timeZone(): string {
+    return this.session.conf.get('tributary.sql.session.timeZone', 'UTC')
   }
 
   private derive<T>(plan: LogicalPlan): DataFrame<T> {
@@ -88,8 +104,31 @@ export class DataFrame<in out R = Record<string, unknown>> {
     return this.derive({ kind: 'project', child: this.plan, exprs: cols.map(toExprItem) })
   }
 
-  /** Keeps the rows where the condition is true: a boolean Column, or a typed predicate on rows. */
-  where(condition: Condition | ((row: R) => boolean)): DataFrame<R> {
+  /**
+   * Columns from SQL expressions, one per string: `selectExpr('CAST(key AS STRING)', 'v * 2 AS doubled', '*')`.
+   * The names come from the aliases (or Spark's names for the expressions); the row type is
+   * only known at run time.
+   */
+  selectExpr(...exprs: string[]): DataFrame<Record<string, unknown>> {
+    return this.derive({
+      kind: 'project',
+      child: this.plan,
+      exprs: exprs.map((e) => parseSelectExprText(e, this.timeZone)),
+    })
+  }
+
+  /**
+   * Keeps the rows where the condition is true: a boolean Column, a SQL condition
+   * (`where("address.county = 'Switzerland'")`), or a typed predicate on rows.
+   */
+  where(condition: Condition | string | ((row: R) => boolean)): DataFrame<R> {
+    if (typeof condition === 'string') {
+      return this.derive({
+        kind: 'filter',
+        child: this.plan,
+        condition: parseExpressionText(condition, this.timeZone),
+      })
+    }
     if (typeof condition === 'function') {
       return this.derive({
         kind: 'rowFilter',
@@ -100,7 +139,7 @@ export class DataFrame<in out R = Record<string, unknown>> {
     return this.derive({ kind: 'filter', child: this.plan, condition: condition.expr })
   }
 
-  filter(condition: Condition | ((row: R) => boolean)): DataFrame<R> {
+  filter(condition: Condition | string | ((row: R) => boolean)): DataFrame<R> {
     return this.where(condition)
   }
 
@@ -173,6 +212,31 @@ export class DataFrame<in out R = Record<string, unknown>> {
     return this.union(other)
   }
 
+  /** Distinct rows not in `other`, matched by position, nulls equal (Spark's except; batch only). */
+  except(other: DataFrame<R>): DataFrame<R> {
+    return setOps.except(this, other)
+  }
+
+  /** Rows not in `other`, duplicates kept as often as they occur more here (EXCEPT ALL; batch only). */
+  exceptAll(other: DataFrame<R>): DataFrame<R> {
+    return setOps.exceptAll(this, other)
+  }
+
+  /** PySpark's name for exceptAll. */
+  subtract(other: DataFrame<R>): DataFrame<R> {
+    return setOps.exceptAll(this, other)
+  }
+
+  /** Distinct rows in both, matched by position, nulls equal (Spark's intersect; batch only). */
+  intersect(other: DataFrame<R>): DataFrame<R> {
+    return setOps.intersect(this, other)
+  }
+
+  /** Rows in both, each as often as on the side with fewer (INTERSECT ALL; batch only). */
+  intersectAll(other: DataFrame<R>): DataFrame<R> {
+    return setOps.intersectAll(this, other)
+  }
+
   /** Rows of both, matched by column name; missing columns become null with allowMissingColumns. */
   unionByName<S>(other: DataFrame<S>, allowMissingColumns = false): DataFrame<Simplify<R & Partial<S>>> {
     return this.derive({
@@ -202,13 +266,36 @@ export class DataFrame<in out R = Record<string, unknown>> {
     on: Condition | readonly Condition[],
     how?: H,
   ): DataFrame<JoinedRow<R, S, never, H>>
+  /** A SQL join condition: `a.alias('i').join(b.alias('c'), 'i.adId = c.adId AND c.ts > i.ts', 'left')`. */
+  join<S, H extends JoinHow = 'inner'>(
+    other: DataFrame<S>,
+    on: SqlConditionText,
+    how?: H,
+  ): DataFrame<JoinedRow<R, S, never, H>>
   join(other: { readonly plan: LogicalPlan }, on?: JoinOn, how: string = 'inner'): never {
-    return this.derive(joinPlan(this.plan, other.plan, on, how)) as never
+    // A string is a column name both sides have, unless it reads as a SQL condition.
+    const condition =
+      typeof on === 'string' && !isPlainName(on) ? new Column(parseExpressionText(on, this.timeZone)) : on
+    return this.derive(joinPlan(this.plan, other.plan, condition, how)) as never
   }
 
   /** Every row of this DataFrame with every row of the other (Spark's crossJoin). */
   crossJoin<S>(other: DataFrame<S>): DataFrame<JoinedRow<R, S, never, 'cross'>> {
     return this.derive(joinPlan(this.plan, other.plan, undefined, 'cross'))
+  }
+
+  /**
+   * Registers this DataFrame as a temporary view of its session, for `session.sql(...)`;
+   * replaces a view of that name. A streaming DataFrame makes a streaming view; put
+   * watermarks on it (withWatermark) before registering, as in Spark.
+   */
+  createOrReplaceTempView(name: string): void {
+    this.session.registerTempView(name, this.plan, true)
+  }
+
+  /** As createOrReplaceTempView, but fails when a view of that name exists. */
+  createTempView(name: string): void {
+    this.session.registerTempView(name, this.plan, false)
   }
 
   /** Names this DataFrame for join conditions: after `alias('imp')`, `col('imp.ts')` is its ts. */

@@ -3,6 +3,7 @@
  * Each builds an expression; the kernels behind them live in `expr/functions`.
  */
 import { call, type Expr, literal } from '../expr/expr.js'
+import { parseExpressionText } from '../sql/sql-text.js'
 import type { DataType } from '../types/data-types.js'
 import type { JsOf, LastSegment } from '../types/row-types.js'
 import type { Schema } from '../types/schema.js'
@@ -39,6 +40,15 @@ export function col<N extends string>(name: N): NamedColumn<N, unknown> {
   return new NamedColumn<N, unknown>({ kind: 'column', path: name })
 }
 export const column = col
+
+/**
+ * A column from a Spark SQL expression: `expr("CAST(value AS STRING)")`,
+ * `expr("CASE WHEN amount > 100 THEN 'big' ELSE 'small' END")`. It builds the expression the
+ * fluent API would; names are checked when the column is used. See docs/sql.md.
+ */
+export function expr(text: string): Column<unknown> {
+  return new Column(parseExpressionText(text))
+}
 
 /** A constant column. */
 export function lit(value: boolean): Column<boolean>

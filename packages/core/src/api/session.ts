@@ -4,7 +4,9 @@
  */
 import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { LogicalPlan } from '../plan/logical-plan.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
+import { sqlToPlan } from '../sql/sql-text.js'
 import { StreamingQueryManager } from '../streaming/query-manager.js'
 import { schema as makeSchema, type Schema } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
@@ -49,6 +51,8 @@ export class SessionBuilder {
 export class Session {
   readonly streams = new StreamingQueryManager()
   private readonly tables = new Map<string, MemoryTable>()
+  /** Temporary views by lower-case name (view names are case-insensitive, as in Spark). */
+  private readonly views = new Map<string, { readonly name: string; readonly plan: LogicalPlan }>()
   private stopped = false
 
   /** @internal use Session.builder() */
@@ -104,17 +108,86 @@ export class Session {
     return this.createDataFrame(rows, makeSchema({ id: 'long' }))
   }
 
-  /** A memory sink's table, by the query name that wrote it. */
+  /**
+   * A temporary view (from createOrReplaceTempView) or a memory sink's table (by the query
+   * name that wrote it), as a DataFrame. A view is its query: streaming if the query is.
+   */
   table(name: string): DataFrame<Record<string, unknown>> {
+    return new DataFrame(this, this.lookupRelation(name))
+  }
+
+  /**
+   * Runs a Spark SQL query over the temporary views (and memory tables) and returns its
+   * DataFrame, streaming when a view it reads is: `session.sql('SELECT user, count(*) AS n
+   * FROM clicks GROUP BY user')`. The result is the same plan the DataFrame API builds;
+   * see docs/sql.md for the grammar and the functions. Values go in `args`, named by
+   * `:name` markers, never into the text: `session.sql('SELECT * FROM t WHERE user = :user',
+   * { user })` (Spark's parameterized queries).
+   */
+  sql(query: string, args?: Readonly<Record<string, unknown>>): DataFrame<Record<string, unknown>>
+  /**
+   * As a tagged template: each \${value} is a parameter, never SQL text.
+   * `` session.sql`SELECT * FROM orders WHERE customer = ${customer}` ``. Values only:
+   * names of views or columns cannot be interpolated.
+   */
+  sql(strings: TemplateStringsArray, ...values: unknown[]): DataFrame<Record<string, unknown>>
+  sql(query: string | TemplateStringsArray, ...rest: unknown[]): DataFrame<Record<string, unknown>> {
+    let text: string
+    let args: Readonly<Record<string, unknown>>
+    if (typeof query === 'string') {
+      text = query
+      args = (rest[0] as Readonly<Record<string, unknown>> | undefined) ?? {}
+    } else {
+      // Each interpolation becomes a marker whose name no query can write unquoted by accident.
+      text = query.reduce((acc, part, i) => `${acc}:__value${i - 1}${part}`)
+      args = Object.fromEntries(rest.map((v, i) => [`__value${i}`, v]))
+    }
+    const timeZone = this.conf.get('tributary.sql.session.timeZone', 'UTC')
+    const catalog = { lookup: (name: string) => this.lookupRelation(name) }
+    return new DataFrame(this, sqlToPlan(text, catalog, timeZone, args))
+  }
+
+  /** @internal registers a view; DataFrame.createOrReplaceTempView / createTempView call it. */
+  registerTempView(name: string, plan: LogicalPlan, replace: boolean): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new AnalysisError(
+        `INVALID_VIEW_NAME: '${name}' cannot name a view: use letters, digits and underscores, starting with a letter or underscore.`,
+        'INVALID_VIEW_NAME',
+      )
+    }
+    const key = name.toLowerCase()
+    if (!replace && this.views.has(key)) {
+      throw new AnalysisError(
+        `TEMP_TABLE_OR_VIEW_ALREADY_EXISTS: a view '${name}' exists already. Use createOrReplaceTempView('${name}') to replace it.`,
+        'TEMP_TABLE_OR_VIEW_ALREADY_EXISTS',
+      )
+    }
+    this.views.set(key, { name, plan })
+  }
+
+  /** Removes a temporary view; true when there was one (Spark's catalog.dropTempView). */
+  dropTempView(name: string): boolean {
+    return this.views.delete(name.toLowerCase())
+  }
+
+  /** The names of the temporary views. */
+  tempViewNames(): string[] {
+    return [...this.views.values()].map((v) => v.name)
+  }
+
+  private lookupRelation(name: string): LogicalPlan {
+    const view = this.views.get(name.toLowerCase())
+    if (view) return view.plan
     const t = this.tables.get(name)
     if (!t) {
-      const near = nearMatches(name, [...this.tables.keys()])
+      const known = [...this.tempViewNames(), ...this.tables.keys()]
+      const near = nearMatches(name, known)
       throw new AnalysisError(
-        `TABLE_NOT_FOUND: no table '${name}'.${near.length ? ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} Tables are made by writeStream.format('memory').queryName('${name}').`,
+        `TABLE_NOT_FOUND: no view or table '${name}'.${near.length ? ` Did you mean ${near.map((n) => `'${n}'`).join(' or ')}?` : ''} Views are made by df.createOrReplaceTempView('${name}'), tables by writeStream.format('memory').queryName('${name}').`,
         'TABLE_NOT_FOUND',
       )
     }
-    return new DataFrame(this, { kind: 'localRelation', batch: t.snapshot() })
+    return { kind: 'localRelation', batch: t.snapshot() }
   }
 
   /** @internal the memory sink's table for a query name; kept across restarts within the session. */

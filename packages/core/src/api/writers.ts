@@ -169,7 +169,7 @@ export class DataStreamWriter<R> {
     const { df, state } = this
     const session = df.session
     const plan = df.plan
-    checkStreamingPlan(plan, state.outputMode)
+    checkStreamingPlan(plan, state.outputMode, (k) => session.conf.get(k))
     const provider = sinkProvider(state.format ?? 'parquet')
     const options = new Options(state.options, `sink '${provider.name}'`)
     if (provider.knownOptions) options.checkKnown([...provider.knownOptions, 'path', 'checkpointLocation'])

@@ -26,7 +26,7 @@ export class EventTimeWatermark implements PhysicalOperator {
       const v = input.columns[this.columnIndex]
       let max = Number.NEGATIVE_INFINITY
       let min = Number.POSITIVE_INFINITY
-      let sum = 0
+      let avg = 0
       let count = 0
       if (v.kind === 'number') {
         const values = v.values
@@ -36,11 +36,11 @@ export class EventTimeWatermark implements PhysicalOperator {
           const t = values[i]
           if (t > max) max = t
           if (t < min) min = t
-          sum += t
           count++
+          avg += (t - avg) / count
         }
       }
-      ctx.watermarks.observe(this.watermarkId, this.delayMs, { max, min, sum, count })
+      ctx.watermarks.observe(this.watermarkId, this.delayMs, { max, min, avg, count })
     }
     return input
   }

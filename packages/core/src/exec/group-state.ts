@@ -51,10 +51,10 @@ export class GroupStateImpl<S> implements GroupState<S> {
   ) {
     this.defined = initial !== undefined
     this.value = initial?.value
-    this.timeoutTimestamp = initial?.timeout ?? NO_TIMESTAMP
-    this.storedTimeout = this.timeoutTimestamp
-    // A timeout fires once: calling the function on timeout clears it unless set again.
-    if (hasTimedOut) this.timeoutTimestamp = NO_TIMESTAMP
+    this.storedTimeout = initial?.timeout ?? NO_TIMESTAMP
+    // As in Spark, each call starts without a timeout: a call (with rows or on timeout)
+    // that sets none clears the one stored, so it never fires later.
+    this.timeoutTimestamp = NO_TIMESTAMP
   }
 
   get exists(): boolean {

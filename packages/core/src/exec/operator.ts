@@ -52,9 +52,14 @@ export function isStateful(op: PhysicalOperator): op is StatefulOperator {
   return typeof (op as Partial<StatefulOperator>).operatorId === 'number'
 }
 
-/** Every stateful operator of a physical plan. */
+/** Every stateful operator of a physical plan, sources first (the order the checkpoint records). */
 export function statefulOperators(op: PhysicalOperator): StatefulOperator[] {
   return [...op.children.flatMap(statefulOperators), ...(isStateful(op) ? [op] : [])]
+}
+
+/** Every stateful operator, nearest the sink first: the order of Spark's progress.stateOperators. */
+export function statefulOperatorsSinkFirst(op: PhysicalOperator): StatefulOperator[] {
+  return [...(isStateful(op) ? [op] : []), ...op.children.flatMap(statefulOperatorsSinkFirst)]
 }
 
 export interface PhysicalOperator {

@@ -44,5 +44,9 @@ export function stateOperatorProgress(
     numRowsDroppedByWatermark: counts.dropped,
     memoryUsedBytes: m.memoryUsedBytes,
     commitTimeMs: m.commitTimeMs,
+    // The engine knows the partitions; it fills these in for the progress report.
+    numShufflePartitions: 0,
+    numStateStoreInstances: 0,
+    customMetrics: {},
   }
 }

@@ -36,6 +36,8 @@ export class StreamingDeduplicate implements StatefulOperator {
   readonly schema: Schema<unknown>
   private state: OperatorState | null = null
   private last: StateCounts = noStateCounts
+  /** Rows of the last batch dropped as duplicates (not as late). */
+  private duplicates = 0
   /** The seen keys, when the store holds state in memory (see DedupTable). */
   private table: DedupTable | null = null
   /** Live keys in the table after the last batch: the progress's row count. */
@@ -139,11 +141,14 @@ export class StreamingDeduplicate implements StatefulOperator {
       this.liveKeys = null
     }
     this.last = { updated: keep.length, removed, dropped: late.length }
+    this.duplicates = input.numRows - late.length - keep.length
     return keep.length === input.numRows ? input : input.take(keep)
   }
 
   progress(): StateOperatorProgress {
-    const progress = stateOperatorProgress('dedupe', this.state, this.last)
+    const base = stateOperatorProgress('dedupe', this.state, this.last)
+    // Spark's custom metric: rows dropped because their key was seen before.
+    const progress = { ...base, customMetrics: { numDroppedDuplicateRows: this.duplicates } }
     // The store counts chunks; the table knows the keys.
     return this.liveKeys === null ? progress : withLiveTable(progress, this.liveKeys)
   }

@@ -65,7 +65,12 @@ export function resolvePath(
 ): { index: number; type: DataType; fields: string[]; name: string } {
   const direct = schema.indexOf(path)
   if (direct >= 0) return { index: direct, type: schema.fields[direct].type, fields: [], name: path }
-  const parts = path.split('.')
+  const split = path.split('.')
+  // The longest leading run of segments that names a column: a name may hold dots itself
+  // (SQL names a self-join's shared columns `a.address`), and `a.address.county` is its field.
+  let head = Math.max(1, split.length - 1)
+  while (head > 1 && schema.indexOf(split.slice(0, head).join('.')) < 0) head--
+  const parts = [split.slice(0, head).join('.'), ...split.slice(head)]
   const top = schema.indexOf(parts[0])
   if (top < 0 || parts.length === 1) throw unknownColumn(path, schema.names)
   let type = schema.fields[top].type

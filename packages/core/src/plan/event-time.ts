@@ -103,6 +103,13 @@ function durationArg(e: Expr | undefined, what: string, fallback: number): numbe
       'INVALID_WINDOW',
     )
   }
+  // Spark's window(): months have no fixed length, so intervals of months or years are refused.
+  if (typeof e.value === 'string' && /\b(mons?|months?|y|yrs?|years?)\b/i.test(e.value)) {
+    throw new AnalysisError(
+      `INVALID_WINDOW: the ${what} of window() is '${e.value}', but intervals of months or years are not supported in windows. Use days, e.g. '30 days'.`,
+      'INVALID_WINDOW',
+    )
+  }
   try {
     return parseDuration(e.value)
   } catch (err) {

@@ -51,7 +51,7 @@ export interface JoinAnalysis {
    */
   readonly leftTimeBoundMs: number
   readonly rightTimeBoundMs: number
-  /** Each side's event-time column (index), or -1: late rows are judged by it. */
+  /** Each side's event-time column (index), or a window over it, or -1: late rows are judged by it. */
   readonly leftEventTime: number
   readonly rightEventTime: number
   /** The condition as written, for explain and for the checkpoint's record of the operator. */
@@ -211,8 +211,16 @@ function linear(e: Expr): Linear | null {
 
 const FLIP: Record<string, string> = { lt: 'gt', lte: 'gte', gt: 'lt', gte: 'lte', eq: 'eq' }
 
-/** Bounds on `leftTime - rightTime`, per pair of time columns. */
-type Bounds = Map<string, { left: number; right: number; lo: number; hi: number }>
+/**
+ * Bounds on `leftTime - rightTime`, per pair of time columns, and the state watermark
+ * offsets they give each side, as Spark's StreamingJoinHelper.getStateValueWatermark does:
+ * one per comparison, 1 ms lower for a non-strict one (`l >= r + k` leaves a left row
+ * `l = W + k` able to match, so only `l <= W + k - 1` goes), the lowest of them winning.
+ */
+type Bounds = Map<
+  string,
+  { left: number; right: number; lo: number; hi: number; leftOffset: number; rightOffset: number }
+>
 
 function addBound(bounds: Bounds, e: Expr, left: JoinSideInfo, right: JoinSideInfo): void {
   const inner = stripAlias(e)
@@ -232,10 +240,20 @@ function addBound(bounds: Bounds, e: Expr, left: JoinSideInfo, right: JoinSideIn
     right: r.index,
     lo: Number.NEGATIVE_INFINITY,
     hi: Number.POSITIVE_INFINITY,
+    leftOffset: Number.POSITIVE_INFINITY,
+    rightOffset: Number.POSITIVE_INFINITY,
   }
-  // Strict and non-strict bounds are treated alike: keeping a row one millisecond longer is safe.
-  if (op === 'gt' || op === 'gte' || op === 'eq') cur.lo = Math.max(cur.lo, k)
-  if (op === 'lt' || op === 'lte' || op === 'eq') cur.hi = Math.min(cur.hi, k)
+  const strict = op === 'gt' || op === 'lt'
+  // `left - right >(=) k`: a left row at or below W + k (W + k - 1 when non-strict) can match no later right row.
+  if (op === 'gt' || op === 'gte' || op === 'eq') {
+    cur.lo = Math.max(cur.lo, k)
+    cur.leftOffset = Math.min(cur.leftOffset, strict ? k : k - 1)
+  }
+  // `left - right <(=) k`, i.e. `right >(=) left - k`: the same for the right side.
+  if (op === 'lt' || op === 'lte' || op === 'eq') {
+    cur.hi = Math.min(cur.hi, k)
+    cur.rightOffset = Math.min(cur.rightOffset, strict ? -k : -k - 1)
+  }
   bounds.set(key, cur)
 }
 
@@ -393,8 +411,8 @@ export function analyzeJoin(spec: JoinSpec, left: JoinSideInfo, right: JoinSideI
     rightEviction,
     leftTimeBoundMs: timeBound(leftEviction, keyPairs, left, right, 'left'),
     rightTimeBoundMs: timeBound(rightEviction, keyPairs, left, right, 'right'),
-    leftEventTime: left.eventTime,
-    rightEventTime: right.eventTime,
+    leftEventTime: lateColumn(left),
+    rightEventTime: lateColumn(right),
     text: spec.using
       ? `using [${spec.using.join(', ')}]`
       : spec.condition
@@ -488,19 +506,43 @@ function evictionOf(
   right: JoinSideInfo,
 ): StateEviction | null {
   const other = side === 'left' ? right : left
-  const keyIndex = keyPairs.findIndex((k) => eventTimeKey(side === 'left' ? k.right : k.left, other) !== null)
+  const keyIndex = watermarkedKeyIndex(keyPairs, left, right)
   if (keyIndex >= 0) return { kind: 'key', keyIndex }
   const own = side === 'left' ? left : right
   let best: StateEviction | null = null
   for (const b of bounds.values()) {
     const otherColumn = side === 'left' ? b.right : b.left
     const ownColumn = side === 'left' ? b.left : b.right
-    const offset = side === 'left' ? b.lo : -b.hi
+    const offset = side === 'left' ? b.leftOffset : b.rightOffset
     if (otherColumn !== other.eventTime || !Number.isFinite(offset)) continue
     // Prefer a bound on the side's own event time: it also bounds what the join outputs.
     if (!best || ownColumn === own.eventTime) best = { kind: 'value', column: ownColumn, offsetMs: offset }
   }
   return best
+}
+
+/**
+ * The join key both sides' state is evicted by (Spark's findJoinKeyOrdinalForWatermark):
+ * the first key that is a watermarked event time (or a window over one) on the left, else
+ * on the right. A watermark on one side's key bounds the other side too: the other side's
+ * rows with an older key can only meet left rows the watermark has already dropped.
+ */
+function watermarkedKeyIndex(
+  keyPairs: readonly { left: Expr; right: Expr }[],
+  left: JoinSideInfo,
+  right: JoinSideInfo,
+): number {
+  const onLeft = keyPairs.findIndex((k) => eventTimeKey(k.left, left) !== null)
+  return onLeft >= 0 ? onLeft : keyPairs.findIndex((k) => eventTimeKey(k.right, right) !== null)
+}
+
+/**
+ * The column a side's late rows are judged by: its event-time column, else a window over
+ * it (a row is late once its window's end is at or below the watermark), else -1.
+ */
+function lateColumn(side: JoinSideInfo): number {
+  if (side.eventTime >= 0) return side.eventTime
+  return side.schema.names.findIndex((n) => side.windows.has(n))
 }
 
 /** How far below the watermark the event time of rows that `side` contributes to the output may lie. */

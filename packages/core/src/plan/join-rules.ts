@@ -51,9 +51,13 @@ function checkStreamStream(p: Extract<LogicalPlan, { kind: 'join' }>, outputMode
       `${t} join between two streaming DataFrames needs an equality between the sides (a join key): without one every row of one stream would be compared with every stored row of the other. Add a key, e.g. col('i.adId').eq(col('c.adId')).`,
     )
   }
-  const needLeft = p.joinType === 'left_outer' || p.joinType === 'left_semi' || p.joinType === 'full_outer'
-  const needRight = p.joinType === 'right_outer' || p.joinType === 'full_outer'
-  if ((needLeft && !a.leftEviction) || (needRight && !a.rightEviction)) {
+  // Spark's checkForStreamStreamJoinWatermark: a watermarked join key bounds both sides; else
+  // the nullable side's rows need a state watermark from a range condition (a full outer
+  // join is accepted with one on either side, whose other side then keeps its rows).
+  const needLeft = p.joinType === 'left_outer' || p.joinType === 'left_semi'
+  const needRight = p.joinType === 'right_outer'
+  const fullWithout = p.joinType === 'full_outer' && !a.leftEviction && !a.rightEviction
+  if ((needLeft && !a.leftEviction) || (needRight && !a.rightEviction) || fullWithout) {
     const nullable = p.joinType === 'right_outer' ? 'left' : p.joinType === 'full_outer' ? 'both' : 'right'
     refuse(
       'STREAM_STREAM_JOIN_WITHOUT_WATERMARK',

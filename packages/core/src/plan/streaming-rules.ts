@@ -9,6 +9,7 @@ import { AnalysisError } from '../util/errors.js'
 import { sessionWindowCall, watermarkedColumns, windowCall } from './event-time.js'
 import { checkStreamingJoins } from './join-rules.js'
 import { isStreamingPlan, type LogicalPlan, walkPlan } from './logical-plan.js'
+import { type ConfReader, checkStatefulChains } from './stateful-chain-rules.js'
 
 /** Whether a grouping key carries event time: a watermarked column, or window() over one. */
 function hasEventTimeKey(p: Extract<LogicalPlan, { kind: 'aggregate' }>): boolean {
@@ -24,16 +25,27 @@ function refuse(rule: string, message: string): never {
   throw new AnalysisError(`${rule}: ${message}`, rule)
 }
 
-/** Refuses what a streaming query cannot do; called by writeStream.start(). */
-export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): void {
-  let aggregates = 0
+/** The streaming aggregations in a plan (its root included). */
+function streamingAggregates(plan: LogicalPlan): number {
+  let n = 0
   walkPlan(plan, (p) => {
-    if (p.kind === 'aggregate' && isStreamingPlan(p.child)) aggregates++
+    if (p.kind === 'aggregate' && isStreamingPlan(p.child)) n++
   })
+  return n
+}
+
+/** Refuses what a streaming query cannot do; called by writeStream.start(). */
+export function checkStreamingPlan(
+  plan: LogicalPlan,
+  outputMode: OutputMode,
+  conf: ConfReader = () => undefined,
+): void {
+  const aggregates = streamingAggregates(plan)
   walkPlan(plan, (p) => {
     switch (p.kind) {
       case 'sort':
-        if (isStreamingPlan(p.child) && !(outputMode === 'complete' && aggregates > 0)) {
+        // Spark sorts only data that is complete each batch: an aggregation below the sort, in complete mode.
+        if (isStreamingPlan(p.child) && !(outputMode === 'complete' && streamingAggregates(p.child) > 0)) {
           refuse(
             'STREAMING_SORT_NOT_SUPPORTED',
             'orderBy/sort on a streaming DataFrame is supported only after an aggregation in complete output mode. Sort inside foreachBatch instead, or aggregate and use outputMode("complete").',
@@ -56,8 +68,21 @@ export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): v
           )
         }
         break
-      case 'aggregate':
+      case 'aggregate': {
         if (!isStreamingPlan(p.child)) break
+        const session = p.groupBy.filter((g) => sessionWindowCall(g) !== null)
+        if (session.length > 0 && p.groupBy.length === session.length) {
+          refuse(
+            'STREAMING_SESSION_WINDOW_WITHOUT_KEY',
+            'global aggregation with session window in a streaming query is not supported: group by a key besides session_window(...), e.g. groupBy(session_window(col("ts"), "5 minutes"), "user").',
+          )
+        }
+        if (session.length > 0 && outputMode === 'update') {
+          refuse(
+            'STREAMING_SESSION_WINDOW_UPDATE_MODE',
+            'update output mode is not supported for session windows on a streaming DataFrame: a session can merge with another later. Use outputMode("append") (with a watermark) or ("complete").',
+          )
+        }
         if (aggregates > 1) {
           refuse(
             'STREAMING_MULTIPLE_AGGREGATIONS',
@@ -71,15 +96,27 @@ export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): v
           )
         }
         break
+      }
       case 'groupsWithState': {
         if (!isStreamingPlan(p.child)) break
         const fname = p.flat ? 'flatMapGroupsWithState' : 'mapGroupsWithState'
-        if (p.functionOutputMode !== outputMode) {
+        if (!p.flat && outputMode !== 'update') {
           refuse(
             'GROUPS_WITH_STATE_OUTPUT_MODE',
-            p.flat
-              ? `flatMapGroupsWithState was declared for output mode '${p.functionOutputMode}' but the query runs in '${outputMode}'. Use the same mode in both.`
-              : `mapGroupsWithState is only supported in update output mode; the query runs in '${outputMode}'. Use outputMode('update'), or flatMapGroupsWithState for append.`,
+            `mapGroupsWithState is only supported in update output mode; the query runs in '${outputMode}'. Use outputMode('update'), or flatMapGroupsWithState for append.`,
+          )
+        }
+        // With an aggregation in the query, the function's rows feed it: only append is allowed, in any query mode (Spark).
+        if (p.flat && aggregates > 0 && p.functionOutputMode === 'update') {
+          refuse(
+            'GROUPS_WITH_STATE_OUTPUT_MODE',
+            "flatMapGroupsWithState in update mode is not supported with an aggregation in the same streaming query. Declare it with outputMode 'append'.",
+          )
+        }
+        if (p.flat && aggregates === 0 && p.functionOutputMode !== outputMode) {
+          refuse(
+            'GROUPS_WITH_STATE_OUTPUT_MODE',
+            `flatMapGroupsWithState was declared for output mode '${p.functionOutputMode}' but the query runs in '${outputMode}'. Use the same mode in both.`,
           )
         }
         if (p.timeout === 'EventTimeTimeout' && watermarkedColumns(p.child).size === 0) {
@@ -109,6 +146,7 @@ export function checkStreamingPlan(plan: LogicalPlan, outputMode: OutputMode): v
     )
   }
   checkStreamingJoins(plan, outputMode)
+  checkStatefulChains(plan, outputMode, conf)
 }
 
 /** Refuses a batch action on a streaming plan. */

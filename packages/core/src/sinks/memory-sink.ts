@@ -1,7 +1,8 @@
 /**
  * The memory sink: results kept in the session as a table named by queryName, read back
- * with `session.table(name)`. A replayed batch id replaces that batch's rows, so the
- * table holds each batch once; complete mode keeps only the newest batch.
+ * with `session.table(name)`. As in Spark, a batch id at or below the newest one written
+ * is already in the table: a replay of it is ignored, so the table holds each batch once.
+ * Complete mode keeps only the newest batch.
  */
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { Schema } from '../types/schema.js'
@@ -15,9 +16,22 @@ export class MemoryTable {
     public schema: Schema<unknown>,
   ) {}
 
-  write(batchId: number, data: ColumnarBatch<unknown>, mode: OutputMode): void {
+  /** The newest batch id written, or -1, and the query (checkpoint) that wrote it. */
+  private latestBatchId = -1
+  private writer: string | undefined
+
+  /** Writes a batch; false (and nothing written) for a batch id this query already wrote. */
+  write(batchId: number, data: ColumnarBatch<unknown>, mode: OutputMode, queryId?: string): boolean {
+    // Another query (another checkpoint) under the same name numbers its batches afresh.
+    if (queryId !== this.writer) {
+      this.writer = queryId
+      this.latestBatchId = -1
+    }
+    if (batchId <= this.latestBatchId) return false
     if (mode === 'complete') this.batches.clear()
     this.batches.set(batchId, data)
+    this.latestBatchId = batchId
+    return true
   }
 
   /** All rows, batches in id order. */
@@ -50,8 +64,7 @@ export const memorySinkProvider: SinkProvider & { allowsTemporaryCheckpoint: tru
     return {
       description: `MemorySink[${ctx.queryName}]`,
       async addBatch(batchId, data) {
-        table.write(batchId, data, ctx.outputMode)
-        rows += data.numRows
+        if (table.write(batchId, data, ctx.outputMode, ctx.queryId)) rows += data.numRows
       },
       metrics: () => ({ totalRows: rows }),
     }

@@ -13,8 +13,9 @@ import { CheckpointLock, lockSettings } from '../checkpoint/checkpoint-lock.js'
 import { corrupt } from '../checkpoint/metadata-log.js'
 import { checkOffsetLog, offsetsDigest } from '../checkpoint/offset-order.js'
 import { sourceIdentity } from '../checkpoint/source-identity.js'
+import { EventTimeWatermark } from '../exec/event-time-watermark.js'
 import type { PhysicalOperator } from '../exec/operator.js'
-import { statefulOperators } from '../exec/operator.js'
+import { statefulOperators, statefulOperatorsSinkFirst } from '../exec/operator.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { OutputMode, Sink } from '../sinks/sink.js'
@@ -30,6 +31,9 @@ import { effectiveConf } from './recorded-conf.js'
 import { checkStateBudget, MEMORY_BUDGET_CONF, readMemoryBudget } from './state-budget.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
+
+/** Whether batches without new data run for stateful housekeeping (on by default, as in Spark). */
+const NO_DATA_BATCHES = 'tributary.sql.streaming.noDataMicroBatches.enabled'
 
 export interface ExecutionEvents {
   onStarted(): void
@@ -97,6 +101,10 @@ export class MicroBatchExecution {
   private operator: PhysicalOperator | null = null
   private state: StateManager | null = null
   private watermarks: WatermarkTracker | null = null
+  /** The state partitions of the query's stateful operators (progress: numShufflePartitions). */
+  private statePartitions = 0
+  /** Whether the plan has a withWatermark: only then does progress report eventTime. */
+  private hasEventTime = false
   /** The watermark the last batch ran with: a higher one makes a no-data batch worth running. */
   private lastBatchWatermarkMs = 0
   private committed: Offset[] = []
@@ -183,8 +191,10 @@ export class MicroBatchExecution {
     }
     const sourcePlans = uniqueSources(this.config.plan)
     this.operator = toPhysical(this.config.plan)
+    this.hasEventTime = hasEventTimeWatermark(this.operator)
     const stateful = statefulOperators(this.operator)
     const partitions = Number(this.config.conf('tributary.sql.shuffle.partitions') ?? '4')
+    this.statePartitions = partitions
     const fingerprint: QueryFingerprint = {
       sources: sourcePlans.map((s) => s.spec.provider.name),
       sourceIdentities: sourcePlans.map((s) => sourceIdentity(s.spec)),
@@ -206,8 +216,25 @@ export class MicroBatchExecution {
     }
     this.sink = await this.config.createSink()
     await this.recover()
-    const policy = this.conf('tributary.streaming.multipleWatermarkPolicy') === 'max' ? 'max' : 'min'
-    this.watermarks = new WatermarkTracker(this.watermarkMs, policy)
+    this.watermarks = new WatermarkTracker(this.watermarkMs, this.watermarkPolicy())
+  }
+
+  /**
+   * The multiple-watermark policy in force: the one the checkpoint recorded (as Spark
+   * restores it from the offset log, so a restart cannot change how the watermark moves),
+   * else the session's. Anything but min or max is refused.
+   */
+  private watermarkPolicy(): 'min' | 'max' {
+    const key = 'tributary.streaming.multipleWatermarkPolicy'
+    const value = this.conf(key) ?? 'min'
+    const policy = value.trim().toLowerCase()
+    if (policy !== 'min' && policy !== 'max') {
+      throw new OptionError(
+        `INVALID_OPTION: ${key} is '${value}', which is not a watermark policy. Set it to 'min' (the default: the slowest input holds the watermark back) or 'max' (the fastest input moves it).`,
+        'INVALID_OPTION',
+      )
+    }
+    return policy
   }
 
   /** Step 0: where to go on from. Offsets N with commit N-1 means batch N must run again. */
@@ -391,6 +418,8 @@ export class MicroBatchExecution {
    */
   private needsNoDataBatch(): boolean {
     if (!this.state || !this.operator) return false
+    // Spark's spark.sql.streaming.noDataMicroBatches.enabled: off, state waits for the next data.
+    if ((this.config.conf(NO_DATA_BATCHES) ?? 'true').trim().toLowerCase() === 'false') return false
     const now = this.config.clock.now()
     return statefulOperators(this.operator).some((op) =>
       op.needsNoDataBatch
@@ -542,8 +571,14 @@ export class MicroBatchExecution {
       inputRowsPerSecond: sinceLast ? (totalIn * 1000) / sinceLast : 0,
       processedRowsPerSecond: totalIn / processingSec,
       durationMs: full,
-      eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.watermarks !== null),
-      stateOperators: this.operator ? statefulOperators(this.operator).map((op) => op.progress()) : [],
+      eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.hasEventTime),
+      stateOperators: this.operator
+        ? statefulOperatorsSinkFirst(this.operator).map((op) => ({
+            ...op.progress(),
+            numShufflePartitions: this.statePartitions,
+            numStateStoreInstances: this.statePartitions,
+          }))
+        : [],
       sources,
       sink: {
         description: this.sink!.description,
@@ -597,7 +632,10 @@ export class MicroBatchExecution {
   }
 }
 
-/** Spark's progress.eventTime: the batch's watermark and its event times, as ISO strings. */
+/**
+ * Spark's progress.eventTime: the batch's watermark and its event times, as ISO strings;
+ * empty when the query has no withWatermark.
+ */
 function eventTimeProgress(
   watermarkMs: number,
   stats: EventTimeStats | null,
@@ -609,9 +647,14 @@ function eventTimeProgress(
   if (stats && stats.count > 0) {
     out.max = new Date(stats.max).toISOString()
     out.min = new Date(stats.min).toISOString()
-    out.avg = new Date(Math.round(stats.sum / stats.count)).toISOString()
+    // Spark truncates the average to whole milliseconds (avg.toLong).
+    out.avg = new Date(Math.trunc(stats.avg)).toISOString()
   }
   return out
+}
+
+function hasEventTimeWatermark(op: PhysicalOperator): boolean {
+  return op instanceof EventTimeWatermark || op.children.some(hasEventTimeWatermark)
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -26,6 +26,12 @@ export interface StateOperatorProgress {
   readonly numRowsDroppedByWatermark: number
   readonly memoryUsedBytes: number
   readonly commitTimeMs: number
+  /** The number of state partitions (Spark's shuffle partitions of the operator). */
+  readonly numShufflePartitions: number
+  /** State store instances: one per partition (a stream-stream join keeps its two sides in one). */
+  readonly numStateStoreInstances: number
+  /** Operator-specific counts, e.g. `numDroppedDuplicateRows` for dropDuplicates. */
+  readonly customMetrics: Readonly<Record<string, number>>
 }
 
 export interface DurationMs {

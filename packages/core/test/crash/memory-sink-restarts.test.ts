@@ -3,7 +3,7 @@
  * micro-batch protocol (TRIBUTARY_TEST_KILL_POINT with TRIBUTARY_TEST_KILL_ACTION=throw)
  * and is started again in the same session on the same checkpoint. The memory table must
  * hold every row once (append) or the batch answer (update: last value per key;
- * complete: the last batch), because a replayed batch id replaces its rows.
+ * complete: the last batch), because a replayed batch id is ignored (Spark's MemorySink).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { count, MemoryStream, type OutputMode, schema, sum } from '../../src/index.js'

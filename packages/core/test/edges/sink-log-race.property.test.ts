@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MetadataLog } from '../../src/checkpoint/metadata-log.js'
+import { CompactibleLog } from '../../src/checkpoint/compactible-log.js'
 import type { SinkLogEntry } from '../../src/formats/files/sink-log.js'
 import { FileSinkLog } from '../../src/formats/files/sink-log.js'
 import { tempDir } from '../helpers.js'
@@ -43,11 +43,11 @@ describe('file sink log: a streaming batch is committed at most once', () => {
             }
           }
           await Promise.all([writer(logs[0], 'a'), writer(logs[1], 'b'), appender()])
-          const raw = new MetadataLog<SinkLogEntry>(logs[0].dir)
+          // Every entry as readers see them: the compact file (ten ids and more) and the entries after it.
+          const raw = new CompactibleLog<SinkLogEntry>(logs[0].dir, { compactInterval: 10 })
           const streaming: number[] = []
           let appends = 0
-          for (const id of await raw.batchIds()) {
-            const e = (await raw.get(id))!
+          for (const { entry: e } of await raw.batches()) {
             if (e.bounded) appends++
             else streaming.push(e.batchId)
           }

@@ -51,7 +51,7 @@ describe('a windowed aggregation after a stream-stream join', () => {
       .groupBy(F.window(col('impressionTime'), '1 hour'))
       .agg(count().alias('impressions'), count('clickTime').alias('clicks'))
     expect(perHour.explain()).toMatch(
-      /JoinOutputWatermark previous batch's watermark - 1800000 ms\n\+- StreamingAggregate/,
+      /JoinOutputWatermark previous batch's watermark - 1800001 ms\n\+- StreamingAggregate/,
     )
     await testStream(
       perHour,

@@ -1,7 +1,7 @@
 /**
  * Aggregation by session_window(time, gap): per key, events closer than the gap form one
  * session `[first event, last event + gap)`. A streaming query keeps each key's open
- * sessions in the state store; a new event that falls between two sessions merges them
+ * sessions in the state store; a new event that falls between (or touches) two sessions merges them
  * (their aggregate states merge too). Append mode emits a session once the watermark
  * passes its end; update mode emits the sessions a batch changed; complete emits all.
  */
@@ -84,7 +84,8 @@ export class SessionWindowAggregate implements StatefulOperator {
     const input = await this.child.execute(ctx)
     const state = ctx.state ? await ctx.state.openOperator(this.operatorId, ctx.batchId) : null
     this.state = state
-    const watermark = this.watermarked && state ? ctx.watermarkMs : 0
+    // Complete mode keeps every session and drops no row as late, as in Spark.
+    const watermark = this.watermarked && state && ctx.outputMode !== 'complete' ? ctx.watermarkMs : 0
     const keyVecs = this.keys.map((k) => k.evaluate(input, ctx.eval))
     const tv = this.time.evaluate(input, ctx.eval)
     const gv = this.gap.evaluate(input, ctx.eval)
@@ -114,7 +115,8 @@ export class SessionWindowAggregate implements StatefulOperator {
     const batchSessions: { key: number; start: number; end: number }[] = []
     for (const i of rows) {
       const cur = batchSessions[batchSessions.length - 1]
-      if (cur && cur.key === keyIds[i] && times[i] < cur.end) cur.end = Math.max(cur.end, ends[i])
+      // Sessions that only touch ([25, 40) and [40, 50)) are one session, as in Spark.
+      if (cur && cur.key === keyIds[i] && times[i] <= cur.end) cur.end = Math.max(cur.end, ends[i])
       else batchSessions.push({ key: keyIds[i], start: times[i], end: ends[i] })
       sessionOfRow[i] = batchSessions.length - 1
     }
@@ -182,7 +184,7 @@ export class SessionWindowAggregate implements StatefulOperator {
     return this.output(out)
   }
 
-  /** Stored and new sessions of one key, merged where they overlap; `changed` marks those with new rows. */
+  /** Stored and new sessions of one key, merged where they overlap or touch; `changed` marks those with new rows. */
   private merge(
     stored: StoredSession[],
     fresh: StoredSession[],
@@ -193,7 +195,7 @@ export class SessionWindowAggregate implements StatefulOperator {
     const out: { session: StoredSession; changed: boolean }[] = []
     for (const { s, fresh: isFresh } of all) {
       const cur = out[out.length - 1]
-      if (cur && s.start < cur.session.end) {
+      if (cur && s.start <= cur.session.end) {
         cur.session = {
           start: cur.session.start,
           end: Math.max(cur.session.end, s.end),

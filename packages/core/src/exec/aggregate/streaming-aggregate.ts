@@ -93,7 +93,8 @@ export class StreamingAggregate implements StatefulOperator {
     let dropped = 0
 
     // Late rows: their window (or time) is closed by the watermark this batch runs with.
-    if (this.eventTimeKey && watermark > 0 && input.numRows > 0) {
+    // Complete mode keeps every group and drops nothing, as in Spark: its result is the whole table.
+    if (this.eventTimeKey && watermark > 0 && ctx.outputMode !== 'complete' && input.numRows > 0) {
       const ev = keyVecs[this.eventTimeKey.keyIndex]
       const keep = new Uint8Array(input.numRows)
       if (ev.kind === 'number') {

@@ -46,7 +46,7 @@ export interface SymmetricSide {
   readonly keys: readonly Compiled[]
   /** The conjuncts of the condition that read only this side: rows failing them match nothing. */
   readonly filter: Compiled | null
-  /** The side's event-time column: rows at or below the watermark are late. -1: none. */
+  /** The side's event-time column, or a window over it (judged by its end): rows at or below the watermark are late. -1: none. */
   readonly eventTime: number
   readonly eviction: StateEviction | null
   /** How far below the watermark the event times this side contributes to the output may lie. */
@@ -321,7 +321,8 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const width = columns.length
     const rows: NewRows = { rows: [], keys: [], pass: [], times: [] }
     for (let i = 0; i < n; i++) {
-      const t = time ? (valueAt(time, i) as number | null) : null
+      // A window column (no timestamp kept) is late by its end, as Spark judges a window key.
+      const t = time ? keyTime(valueAt(time, i)) : null
       if (lateAt > 0 && t !== null && t <= lateAt) {
         late.push(i)
         continue
@@ -513,6 +514,9 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       numRowsDroppedByWatermark: this.last.dropped,
       memoryUsedBytes: m.memoryUsedBytes,
       commitTimeMs: m.commitTimeMs,
+      numShufflePartitions: 0,
+      numStateStoreInstances: 0,
+      customMetrics: {},
     }
   }
 
