@@ -13,6 +13,8 @@
  * seconds the script stops the query.
  *
  * Run: npx tsx examples/03-rate-to-console.ts
+ * Watch it in the dashboard: TRIBUTARY_DASHBOARD=4040 RUN_SECONDS=120 npx tsx examples/03-rate-to-console.ts
+ * (the address is logged on stderr; docs/operations.md).
  */
 import { col, lit, Session, when } from '@tributary/core'
 
@@ -33,8 +35,8 @@ const query = await derived.writeStream
   .trigger({ processingTime: '1 second' })
   .start()
 
-// Step 4: let it run for about four seconds, then stop.
-await new Promise((r) => setTimeout(r, 4_200))
+// Step 4: let it run for about four seconds (RUN_SECONDS to watch it longer), then stop.
+await new Promise((r) => setTimeout(r, Number(process.env.RUN_SECONDS ?? 4.2) * 1000))
 await query.stop()
 
 // Step 5: what each batch read, from the query's progress reports.

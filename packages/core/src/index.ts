@@ -39,6 +39,10 @@ export { atomicWrite } from './checkpoint/atomic-file.js'
 export type { GroupState, GroupStateTimeout } from './exec/group-state.js'
 export { GroupStateError } from './exec/group-state.js'
 export { registerSinkProvider, registerSourceProvider } from './formats/registry.js'
+export type { LogFields, Logger, LogLevel, LogLevelSetting, PinoLike } from './observe/logger.js'
+export { METRIC_PREFIX } from './observe/prometheus.js'
+export type { ObserveServer, ServeOptions } from './observe/server.js'
+export { SessionMetrics } from './observe/session-metrics.js'
 export {
   DEAD_LETTER_SCHEMA,
   type DeadLetterHandler,

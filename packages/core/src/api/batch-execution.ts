@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import { FileReadBar, progressBarWanted } from '../observe/progress-bar.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { Session } from './session.js'
@@ -16,20 +17,28 @@ export async function executeBatch(session: Session, plan: LogicalPlan): Promise
   const inputs = new Map<number, ColumnarBatch<unknown>>()
   const scratch = sources.length > 0 ? await mkdtemp(path.join(tmpdir(), 'tributary-batch-')) : null
   try {
+    const drawBars =
+      sources.length > 0 && progressBarWanted((k) => session.conf.get(k), session.progressBarStream)
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i]
+      // A read over many files draws a bar on a terminal (observe/progress-bar.ts).
+      const bar = drawBars
+        ? new FileReadBar(`${s.spec.provider.name} ${s.spec.path ?? ''}`.trim(), session.progressBarStream)
+        : null
       const source = await s.spec.provider.createSource({
         options: s.spec.options,
         schema: s.schema,
         path: s.spec.path,
         metadataDir: path.join(scratch!, String(i)),
         bounded: true,
+        onProgress: bar ? (done, total, rows) => bar.fileRead(done, total, rows) : undefined,
       })
       try {
         const start = await source.initialOffset()
         const end = await source.latestOffset(start, 'all')
         inputs.set(i, (await source.getBatch(start, end)).data)
       } finally {
+        bar?.stop()
         await source.stop()
       }
     }

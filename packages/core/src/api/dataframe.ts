@@ -7,7 +7,7 @@ import type { Table } from 'apache-arrow'
 import { loadArrow } from '../batch/arrow.js'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { Expr } from '../expr/expr.js'
-import { explainLogical } from '../plan/explain.js'
+import { type ExplainMode, explainPlan, parseExplainMode } from '../plan/explain.js'
 import { isStreamingPlan, type LogicalPlan } from '../plan/logical-plan.js'
 import { schemaOf } from '../plan/planner.js'
 import { checkBatchPlan } from '../plan/streaming-rules.js'
@@ -386,9 +386,14 @@ export class DataFrame<in out R = Record<string, unknown>> {
     return new GroupedData<R, Record<never, never>>(this.session, this.plan, []).agg(...aggs) as never
   }
 
-  /** The logical plan (and with extended, the physical plan) as text; also printed. */
-  explain(extended = false): string {
-    const text = explainLogical(this.plan, extended)
+  /**
+   * Prints the plan and returns it, as Spark: the physical plan; with `true` or 'extended'
+   * the logical plan too; 'cost' adds row-count and size statistics to the logical plan;
+   * 'formatted' numbers the operators and details each. 'codegen' is refused (no generated
+   * source: expressions compile into closures).
+   */
+  explain(mode: boolean | ExplainMode = false): string {
+    const text = explainPlan(this.plan, parseExplainMode(mode))
     console.log(text)
     return text
   }

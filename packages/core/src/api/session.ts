@@ -4,6 +4,11 @@
  */
 import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
+import { LogSettings } from '../observe/log-settings.js'
+import type { Logger, PinoLike } from '../observe/logger.js'
+import { SessionMonitor } from '../observe/monitor.js'
+import type { BarStream } from '../observe/progress-bar.js'
+import { SessionMetrics } from '../observe/session-metrics.js'
 import type { LogicalPlan } from '../plan/logical-plan.js'
 import { MemoryTable } from '../sinks/memory-sink.js'
 import { sqlToPlan } from '../sql/sql-text.js'
@@ -50,6 +55,14 @@ export class SessionBuilder {
 
 export class Session {
   readonly streams = new StreamingQueryManager()
+  /** @internal where log lines go; set with useLogger, filtered by tributary.log.level. */
+  readonly logSettings = new LogSettings()
+  /** @internal running totals per query, fed by the listener bus. */
+  readonly monitor = new SessionMonitor()
+  /** Metrics for operators: `serve({ port })` (Prometheus /metrics and the dashboard), `useOpenTelemetry(meter)`. */
+  readonly metrics: SessionMetrics = new SessionMetrics(this)
+  /** @internal where availableNow progress bars draw (only when it is a terminal). */
+  progressBarStream: BarStream = process.stderr
   private readonly tables = new Map<string, MemoryTable>()
   /** Temporary views by lower-case name (view names are case-insensitive, as in Spark). */
   private readonly views = new Map<string, { readonly name: string; readonly plan: LogicalPlan }>()
@@ -59,7 +72,26 @@ export class Session {
   constructor(
     readonly appName: string,
     readonly conf: RuntimeConfig,
-  ) {}
+  ) {
+    this.streams.addListener(this.monitor)
+    this.streams.onListenerError = (kind, e) =>
+      this.logSettings
+        .logger((k) => this.conf.get(k))
+        .log(
+          'warn',
+          `a StreamingQueryListener's ${kind} threw: ${e instanceof Error ? e.message : String(e)}; the query goes on`,
+        )
+  }
+
+  /**
+   * Sends this session's log lines (query started, batch summaries, failures...) to your
+   * logger: winston's shape `info(message, fields)` or pino's `info(fields, message)`.
+   * `null` goes back to the default, concise lines on stderr. See docs/operations.md.
+   */
+  useLogger(logger: Logger | PinoLike | null): this {
+    this.logSettings.use(logger)
+    return this
+  }
 
   static builder(): SessionBuilder {
     return new SessionBuilder()
@@ -203,6 +235,7 @@ export class Session {
   /** Stops every active query and releases the session. */
   async stop(): Promise<void> {
     await this.streams.stopAll()
+    await this.metrics.close()
     this.stopped = true
     if (activeSession === this) activeSession = undefined
   }

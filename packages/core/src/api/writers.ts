@@ -9,6 +9,8 @@ import * as path from 'node:path'
 import { Subject } from 'rxjs'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { sinkProvider } from '../formats/registry.js'
+import { AvailableNowBar, progressBarWanted } from '../observe/progress-bar.js'
+import { QueryLog } from '../observe/query-log.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
 import { type DeadLetterHandler, deadLetterDelivery } from '../sinks/dead-letters.js'
 import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
@@ -194,6 +196,22 @@ export class DataStreamWriter<R> {
     const progress = new Subject<StreamingQueryProgress>()
     const manager = session.streams
     let query: StreamingQuery | undefined
+    const conf = (k: string) => session.conf.get(k)
+    const idleEventIntervalMs = Number(
+      session.conf.get('tributary.streaming.noDataProgressEventInterval', '10000'),
+    )
+    let lastIdleEventMs: number | null = null
+    // Trigger.AvailableNow on a terminal: a progress bar, which then stands for the batch summary lines.
+    const bar =
+      state.trigger.kind === 'availableNow' && progressBarWanted(conf, session.progressBarStream)
+        ? new AvailableNowBar(state.queryName ?? 'availableNow', session.progressBarStream)
+        : null
+    const batchLevel = bar ? 'debug' : session.logSettings.batchLevel(conf)
+    const log = new QueryLog(session.logSettings.logger(conf), batchLevel, () => ({
+      id: execution.id,
+      runId: execution.runId,
+      name: state.queryName ?? null,
+    }))
     const deadLetters = state.deadLetters
       ? deadLetterDelivery(state.deadLetters, session, () => execution.id)
       : undefined
@@ -204,11 +222,16 @@ export class DataStreamWriter<R> {
       trigger: state.trigger,
       clock: state.clock ?? new SystemClock(),
       name: state.queryName,
-      conf: (k) => session.conf.get(k),
+      conf,
       minBatchesToRetain: Number(session.conf.get('tributary.sql.streaming.minBatchesToRetain', '100')),
       outputMode: state.outputMode,
       lateRows: lateRowsCallback(state.lateRows),
-      deadLetters: deadLetters ? (batchId, letters) => deadLetters.deliver(batchId, letters) : undefined,
+      deadLetters: deadLetters
+        ? async (batchId, letters) => {
+            await deadLetters.deliver(batchId, letters)
+            session.monitor.deadLettersDelivered(execution.id, letters.length)
+          }
+        : undefined,
       pollingDelayMs: Number(session.conf.get('tributary.sql.streaming.pollingDelay', '10')),
       createSource: async (spec, sourcePlan, metadataDir) =>
         spec.provider.createSource({
@@ -231,43 +254,66 @@ export class DataStreamWriter<R> {
           bounded: false,
         }),
       events: {
-        onStarted: () =>
+        onStarted: () => {
+          log.started({
+            trigger: state.trigger.kind,
+            outputMode: state.outputMode,
+            checkpoint: temporary ? '(temporary)' : checkpointDir,
+          })
           manager.emit('onQueryStarted', {
             id: execution.id,
             runId: execution.runId,
             name: state.queryName ?? null,
             timestamp: new Date().toISOString(),
-          }),
+          })
+        },
         onProgress: (p) => {
+          lastIdleEventMs = null
+          bar?.update(p)
+          log.progress(p)
           progress.next(p)
           manager.emit('onQueryProgress', { progress: p })
         },
-        onIdle: () =>
+        onIdle: () => {
+          // Once when the query goes idle, then at most every noDataProgressEventInterval (as
+          // Spark), not on every empty poll: a listener must not read idle between batches.
+          // once and availableNow end when they run out of data; data past their end may be waiting.
+          if (state.trigger.kind === 'once' || state.trigger.kind === 'availableNow') return
+          const now = Date.now()
+          if (lastIdleEventMs !== null && now - lastIdleEventMs < idleEventIntervalMs) return
+          lastIdleEventMs = now
+          log.idle()
           manager.emit('onQueryIdle', {
             id: execution.id,
             runId: execution.runId,
             timestamp: new Date().toISOString(),
-          }),
+          })
+        },
         onTerminated: (error) => {
           void deadLetters?.stop().catch(() => {})
+          bar?.stop()
+          // Before the waiters are released: whether anyone will see the failure decides its level.
+          log.terminated(error, Boolean(query?.awaited || manager.awaited || progress.observed))
           if (error) progress.error(error)
           else progress.complete()
           manager.emit('onQueryTerminated', {
             id: execution.id,
             runId: execution.runId,
             exception: error?.message ?? null,
+            errorClassOnException: error?.code ?? null,
           })
           if (query) manager.terminated(query, error)
         },
       },
     })
+    await session.metrics.serveFromEnvironment(log.logger)
     try {
       await execution.initialize()
     } catch (e) {
       if (temporary) await fs.rm(checkpointDir, { recursive: true, force: true })
       throw e
     }
-    query = new StreamingQuery(execution, state.queryName ?? null, progress)
+    query = new StreamingQuery(execution, state.queryName ?? null, progress, plan)
     manager.register(query)
     void execution.run()
     return query

@@ -1,5 +1,6 @@
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { Compiled } from '../expr/compiled.js'
+import { explainExpr } from '../expr/explain-text.js'
 import { selection } from '../expr/kernels.js'
 import type { Schema } from '../types/schema.js'
 import type { ExecContext, PhysicalOperator } from './operator.js'
@@ -23,6 +24,6 @@ export class Filter implements PhysicalOperator {
     return keep === null ? input : input.take(keep)
   }
   describe(): string {
-    return `Filter ${this.condition.name}`
+    return `Filter ${explainExpr(this.condition.expr)}`
   }
 }

@@ -5,6 +5,7 @@ import { observableFormatProvider } from '../sources/observable-source.js'
 import { rateSourceProvider } from '../sources/rate.js'
 import { rateMicroBatchSourceProvider } from '../sources/rate-micro-batch.js'
 import { socketSourceProvider } from '../sources/socket.js'
+import { stateSourceProvider } from '../sources/state-source.js'
 import { builtinFileFormats } from './codecs/index.js'
 import { fileFormatProviders } from './files/providers.js'
 import { registerSinkProvider, registerSourceProvider } from './registry.js'
@@ -15,6 +16,7 @@ registerSourceProvider(rateSourceProvider)
 registerSourceProvider(rateMicroBatchSourceProvider)
 registerSourceProvider(socketSourceProvider)
 registerSourceProvider(observableFormatProvider)
+registerSourceProvider(stateSourceProvider)
 
 for (const format of builtinFileFormats) {
   const { source, sink } = fileFormatProviders(format)

@@ -6,6 +6,7 @@
  * long a stream-stream join must keep each side's rows (Spark's state watermarks).
  */
 import { compileExpr, resolvePath } from '../expr/compile.js'
+import { explainExpr } from '../expr/explain-text.js'
 import { type Expr, exprName, stripAlias } from '../expr/expr.js'
 import { commonType, type DataType, type StructField, typesEqual, typeToString } from '../types/data-types.js'
 import { Schema, unknownColumn } from '../types/schema.js'
@@ -56,6 +57,8 @@ export interface JoinAnalysis {
   readonly rightEventTime: number
   /** The condition as written, for explain and for the checkpoint's record of the operator. */
   readonly text: string
+  /** The condition for explain(): qualified columns (sides named) and quoted strings. */
+  readonly explainText: string
 }
 
 interface Ref {
@@ -417,6 +420,11 @@ export function analyzeJoin(spec: JoinSpec, left: JoinSideInfo, right: JoinSideI
       ? `using [${spec.using.join(', ')}]`
       : spec.condition
         ? exprName(spec.condition)
+        : 'true',
+    explainText: spec.using
+      ? `using [${spec.using.join(', ')}]`
+      : spec.condition
+        ? explainExpr(spec.condition)
         : 'true',
   }
 }

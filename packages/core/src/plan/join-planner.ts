@@ -109,6 +109,7 @@ export function planJoinNode(p: JoinNode, planning: JoinPlanning): PhysicalOpera
         output,
         inputWatermarkOffsetMs: inputOffset,
         text: a.text,
+        explainText: a.explainText,
       },
       planning.nextStateOperatorId(),
     )
@@ -132,5 +133,6 @@ export function planJoinNode(p: JoinNode, planning: JoinPlanning): PhysicalOpera
     bounded: !ls && !rs,
     broadcastHint: build !== 'smaller' && hinted(build === 'left' ? p.left : p.right),
     text: a.text,
+    explainText: a.explainText,
   })
 }

@@ -87,6 +87,11 @@ export interface SourceContext {
   readonly metadataDir: string
   /** True for `session.read` (bounded), false for `session.readStream`. */
   readonly bounded: boolean
+  /**
+   * Bounded reads only: sources that read many units (files) call it after each, with how
+   * many are done of the total and the rows so far, for a progress bar. Optional to call.
+   */
+  readonly onProgress?: (done: number, total: number, rows: number) => void
 }
 
 export interface SchemaContext {

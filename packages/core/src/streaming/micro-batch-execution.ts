@@ -346,7 +346,7 @@ export class MicroBatchExecution {
         e instanceof StreamingQueryException
           ? e
           : new StreamingQueryException(
-              `Query ${this.config.name ?? this.id} [id = ${this.id}, runId = ${this.runId}] terminated with exception: ${(e as Error).message}`,
+              `Query ${this.config.name ? `${this.config.name} ` : ''}[id = ${this.id}, runId = ${this.runId}] terminated with exception: ${(e as Error).message}`,
               e instanceof TributaryError ? e.code : 'STREAMING_QUERY_FAILED',
               { cause: e },
             )

@@ -18,6 +18,8 @@ export interface QueryTerminatedEvent {
   readonly id: string
   readonly runId: string
   readonly exception: string | null
+  /** The failure's error code (Spark 3.5's errorClassOnException), or null. */
+  readonly errorClassOnException: string | null
 }
 
 /** Spark's StreamingQueryListener; every method is optional. */
@@ -59,6 +61,19 @@ export class StreamingQueryManager {
     await Promise.all(this.active.map((q) => q.stop()))
   }
 
+  /** @internal told when a listener throws (the session logs it at warn level). */
+  onListenerError: ((kind: string, error: unknown) => void) | null = null
+
+  /** @internal every query started in this session, active or not, newest last. */
+  get all(): StreamingQuery[] {
+    return [...this.queries.values()]
+  }
+
+  /** @internal whether someone waits in awaitAnyTermination (they will see a failure). */
+  get awaited(): boolean {
+    return this.terminationWaiters.length > 0
+  }
+
   /** @internal */
   register(query: StreamingQuery): void {
     const running = this.queries.get(query.id)
@@ -79,8 +94,9 @@ export class StreamingQueryManager {
       const f = l[kind] as ((e: typeof event) => void) | undefined
       try {
         f?.call(l, event)
-      } catch {
+      } catch (e) {
         // A listener's failure must not stop the query (Spark logs and goes on).
+        this.onListenerError?.(kind, e)
       }
     }
   }

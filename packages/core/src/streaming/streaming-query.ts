@@ -1,6 +1,8 @@
 /** The handle on a running streaming query: Spark's StreamingQuery, with promises. */
 import type { Observable, Subject } from 'rxjs'
 import { explainPhysical } from '../exec/operator.js'
+import { explainPlan } from '../plan/explain.js'
+import type { LogicalPlan } from '../plan/logical-plan.js'
 import type { StreamingQueryException } from '../util/errors.js'
 import { redactText, showOnly } from '../util/redact.js'
 import { MicroBatchExecution } from './micro-batch-execution.js'
@@ -9,11 +11,14 @@ import type { StreamingQueryProgress, StreamingQueryStatus } from './progress.js
 export class StreamingQuery {
   /** Every progress report as it happens; completes when the query stops. */
   readonly progress$: Observable<StreamingQueryProgress>
+  /** Callers waiting in awaitTermination or processAllAvailable: they will see a failure. */
+  private waiting = 0
 
   constructor(
     private readonly execution: MicroBatchExecution,
     readonly name: string | null,
     progress: Subject<StreamingQueryProgress>,
+    private readonly plan?: LogicalPlan,
   ) {
     this.progress$ = progress.asObservable()
   }
@@ -48,6 +53,20 @@ export class StreamingQuery {
    * timeout, resolves to false if the query is still running by then.
    */
   async awaitTermination(timeoutMs?: number): Promise<boolean> {
+    this.waiting++
+    try {
+      return await this.waitForEnd(timeoutMs)
+    } finally {
+      this.waiting--
+    }
+  }
+
+  /** @internal whether someone awaits the query now (a failure then reaches them). */
+  get awaited(): boolean {
+    return this.waiting > 0
+  }
+
+  private async waitForEnd(timeoutMs: number | undefined): Promise<boolean> {
     if (timeoutMs === undefined) {
       await this.execution.terminated
     } else {
@@ -71,14 +90,29 @@ export class StreamingQuery {
   }
 
   /** Waits until every source's available data is processed and committed. For tests and demos. */
-  processAllAvailable(): Promise<void> {
-    return this.execution.processAllAvailable()
+  async processAllAvailable(): Promise<void> {
+    this.waiting++
+    try {
+      await this.execution.processAllAvailable()
+    } finally {
+      this.waiting--
+    }
   }
 
-  /** The physical plan as text. */
-  explain(): string {
+  /**
+   * Prints the running query's physical plan (with `true`, its logical plan first), as
+   * Spark's query.explain(), and returns the text.
+   */
+  explain(extended = false): string {
     const op = this.execution.physicalPlan
-    return op ? `== Physical Plan ==\n${explainPhysical(op)}` : '== Physical Plan ==\n(not started)'
+    const physical = `== Physical Plan ==\n${op ? explainPhysical(op) : '(not started)'}`
+    const logical =
+      extended && this.plan
+        ? `${explainPlan(this.plan, 'extended').split('\n\n== Physical Plan ==')[0]}\n\n`
+        : ''
+    const text = `${logical}${physical}`
+    console.log(text)
+    return text
   }
 }
 

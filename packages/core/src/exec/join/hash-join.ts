@@ -40,6 +40,8 @@ export interface HashJoinSpec {
   readonly broadcastHint: boolean
   /** The condition as the user wrote it. */
   readonly text: string
+  /** The condition as explain() shows it: qualified columns, quoted strings. */
+  readonly explainText?: string
 }
 
 interface BuildTable {
@@ -193,6 +195,6 @@ export class HashJoin implements PhysicalOperator {
       : ''
     const build =
       this.spec.build === 'smaller' ? 'BuildSmaller' : `Build${this.spec.build === 'left' ? 'Left' : 'Right'}`
-    return `${this.spec.broadcastHint ? 'Broadcast' : ''}${this.name}${keys}, ${joinTypeName(this.spec.joinType)}, ${build}, ${this.spec.text}`
+    return `${this.spec.broadcastHint ? 'Broadcast' : ''}${this.name}${keys}, ${joinTypeName(this.spec.joinType)}, ${build}, ${this.spec.explainText ?? this.spec.text}`
   }
 }

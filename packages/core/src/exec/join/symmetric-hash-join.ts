@@ -63,6 +63,8 @@ export interface SymmetricJoinSpec {
   /** Set when a stream-stream join feeds this one: the offset of its output watermark. */
   readonly inputWatermarkOffsetMs: number | null
   readonly text: string
+  /** The condition as explain() shows it: qualified columns, quoted strings. */
+  readonly explainText?: string
 }
 
 /** Row counts per side, and the state watermarks state was last cleaned up to. */
@@ -537,6 +539,6 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
 
   describe(): string {
     const keys = (s: SymmetricSide) => s.keys.map((k) => k.name).join(', ')
-    return `StreamingSymmetricHashJoin [${keys(this.spec.left)}], [${keys(this.spec.right)}], ${joinTypeName(this.spec.joinType)}, ${this.spec.text}, state: left ${this.describeEviction('left')}, right ${this.describeEviction('right')}, stateOperator=${this.operatorId}`
+    return `StreamingSymmetricHashJoin [${keys(this.spec.left)}], [${keys(this.spec.right)}], ${joinTypeName(this.spec.joinType)}, ${this.spec.explainText ?? this.spec.text}, state: left ${this.describeEviction('left')}, right ${this.describeEviction('right')}, stateOperator=${this.operatorId}`
   }
 }

@@ -31,6 +31,8 @@ export class FileStreamSource implements Source {
   private readonly readStarts = new Map<number, number>()
   private lastCommitted: number | null = null
   private filesRead = 0
+  /** Trigger.AvailableNow: how many new files were there at the start (progress bars show it). */
+  private availableNowTotal: number | null = null
   /**
    * Whether the folder is a file sink's output is looked at again on each listing until
    * files show up (as Spark does): the sink may create its log after this reader started.
@@ -53,6 +55,7 @@ export class FileStreamSource implements Source {
     private readonly bounded: boolean,
     private readonly log: SourceFileLog,
     private readonly cleaner: SourceCleaner | null,
+    private readonly onProgress?: (done: number, total: number, rows: number) => void,
   ) {
     this.description = `FileStreamSource[${input.display}]`
     this.seen = new SeenFiles(bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs)
@@ -75,6 +78,7 @@ export class FileStreamSource implements Source {
         maxFileAgeMs: ctx.bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs,
       }),
       cleaner,
+      ctx.bounded ? ctx.onProgress : undefined,
     )
     source.checkForSinkLog()
     await source.restore()
@@ -169,6 +173,7 @@ export class FileStreamSource implements Source {
         partitionRoot: this.input.partitionRoot,
         ignoreMissingFiles: this.settings.ignoreMissingFiles,
         describe: `${this.description} (source batch ${to})`,
+        onFileRead: this.onProgress,
       },
     )
   }
@@ -187,6 +192,13 @@ export class FileStreamSource implements Source {
   async prepareForTriggerAvailableNow(): Promise<void> {
     const listed = await this.list()
     this.availableNow = new Set(listed.map((f) => f.path))
+    // For progress bars: the files this run will read, known now, and how many it read so far.
+    this.availableNowTotal = selectNewFiles(listed, this.seen, {
+      latestFirst: false,
+      maxFiles: undefined,
+      fileNameOnly: this.settings.fileNameOnly,
+    }).length
+    this.filesRead = 0
   }
 
   async stop(): Promise<void> {}
@@ -203,13 +215,19 @@ export class FileStreamSource implements Source {
   }
 
   metrics(): Record<string, number | string> {
-    return {
+    const m: Record<string, number | string> = {
       filesRead: this.filesRead,
       filesSeen: this.seen.size,
       filesSkippedTooOld: this.tooOldCount,
       filesSkippedInProgress: this.skippedInProgress,
       filesSkippedTooNew: this.skippedTooNew,
     }
+    if (this.availableNowTotal !== null) {
+      m.availableNowTotal = this.availableNowTotal
+      m.availableNowDone = Math.min(this.filesRead, this.availableNowTotal)
+      m.availableNowUnit = 'files'
+    }
+    return m
   }
 
   private batchNumber(offset: Offset): number {

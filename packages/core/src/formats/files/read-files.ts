@@ -20,6 +20,8 @@ export interface ReadFilesContext {
   readonly ignoreMissingFiles: boolean
   /** Names the reader in errors, e.g. `the file source at /data/in`. */
   readonly describe: string
+  /** Called after each file with the files done, their total and the rows read so far. */
+  readonly onFileRead?: (done: number, total: number, rows: number) => void
 }
 
 /** Files read at once: enough to hide the latency of small files, few enough for two cores. */
@@ -28,10 +30,14 @@ const READ_CONCURRENCY = 4
 export async function readFiles(files: readonly string[], ctx: ReadFilesContext): Promise<SourceBatch> {
   const results = new Array<SourceBatch | null>(files.length)
   let next = 0
+  let done = 0
+  let rows = 0
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++
       results[i] = await readOne(files[i], ctx)
+      rows += results[i]?.data.numRows ?? 0
+      ctx.onFileRead?.(++done, files.length, rows)
     }
   }
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker))

@@ -65,7 +65,7 @@ export function hasSinkLog(outputDir: string): boolean {
   }
 }
 
-function openSinkLog(outputDir: string, settings: SinkLogSettings): CompactibleLog<SinkLogEntry> {
+export function openSinkLog(outputDir: string, settings: SinkLogSettings): CompactibleLog<SinkLogEntry> {
   const dir = sinkLogDir(outputDir)
   return new CompactibleLog<SinkLogEntry>(dir, {
     compactInterval: settings.compactInterval,

@@ -1,0 +1,179 @@
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
+import { describe, expect, it } from 'vitest'
+import { functions as F, MemoryStream, schema } from '../../src/index.js'
+import { FilteredLogger } from '../../src/observe/logger.js'
+import { newSession } from '../helpers.js'
+
+/** Parses Prometheus text into `name{labels} value` pairs (labels sorted, app label dropped). */
+function parse(text: string): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (!m) throw new Error(`not Prometheus text: ${line}`)
+    const labels = (m[2] ?? '')
+      .split(/,(?=[a-z_]+=")/)
+      .filter((l) => l && !l.startsWith('app='))
+      .sort()
+      .join(',')
+    out.set(`${m[1]}{${labels}}`, Number(m[3]))
+  }
+  return out
+}
+
+class TestReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+const readings = schema({ id: 'long', sensor: 'string', ts: 'timestamp', value: 'double' })
+
+async function runningQuery() {
+  const session = newSession({ 'tributary.sql.shuffle.partitions': '2' })
+  const input = new MemoryStream(session, readings)
+  const query = await input
+    .toDF()
+    .withWatermark('ts', '10 seconds')
+    .groupBy(F.window('ts', '10 seconds'), 'sensor')
+    .count()
+    .writeStream.outputMode('update')
+    .format('memory')
+    .queryName('readings')
+    .start()
+  input.addData([
+    { id: 1, sensor: 'a', ts: new Date(100_000), value: 1 },
+    { id: 2, sensor: 'b', ts: new Date(120_000), value: 2 },
+    { id: 2, sensor: 'b', ts: new Date(120_000), value: 2 },
+  ])
+  await query.processAllAvailable()
+  input.addData([
+    { id: 3, sensor: 'a', ts: new Date(200_000), value: 3 },
+    { id: 4, sensor: 'a', ts: new Date(1_000), value: 4 },
+  ])
+  await query.processAllAvailable()
+  return { session, query }
+}
+
+describe('metrics', () => {
+  it('serves Prometheus text over HTTP that matches the queries progress', async () => {
+    const { session, query } = await runningQuery()
+    const server = await session.metrics.serve({ port: 0 })
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    const res = await fetch(`${server.url}metrics`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await res.text()
+    const m = parse(text)
+    const q = `query="readings",query_id="${query.id}"`
+    const last = query.lastProgress!
+    expect(m.get(`tributary_query_active{${q}}`)).toBe(1)
+    expect(m.get(`tributary_batches_total{${q}}`)).toBe(query.recentProgress.length)
+    expect(m.get(`tributary_last_batch_id{${q}}`)).toBe(last.batchId)
+    expect(m.get(`tributary_input_rows_total{${q}}`)).toBe(5)
+    expect(m.get(`tributary_sink_rows_total{${q}}`)).toBe(
+      query.recentProgress.reduce((n, p) => n + p.sink.numOutputRows, 0),
+    )
+    expect(m.get(`tributary_processed_rows_per_second{${q}}`)).toBeCloseTo(last.processedRowsPerSecond, 6)
+    expect(m.get(`tributary_batch_duration_seconds{${q},step="addBatch"}`)).toBe(
+      last.durationMs.addBatch / 1000,
+    )
+    const op = last.stateOperators[0]
+    expect(m.get(`tributary_state_rows{operator="${op.operatorName}",${q}}`)).toBe(op.numRowsTotal)
+    expect(m.get(`tributary_state_memory_bytes{operator="${op.operatorName}",${q}}`)).toBe(op.memoryUsedBytes)
+    // The row at 1 s came after the watermark passed it: one late row.
+    expect(m.get(`tributary_late_rows_total{operator="${op.operatorName}",${q}}`)).toBe(1)
+    expect(m.get(`tributary_watermark_timestamp_seconds{${q}}`)).toBe(
+      Date.parse(last.eventTime.watermark) / 1000,
+    )
+    expect(m.get(`tributary_watermark_lag_seconds{${q}}`)).toBeGreaterThan(0)
+    expect(text).toMatch(/# TYPE tributary_input_rows_total counter/)
+    expect(text).toMatch(/app="test"/)
+    await server.close()
+  })
+
+  it('counts failures by code; a failed query reads 0 in query_active', async () => {
+    const session = newSession()
+    const input = new MemoryStream(session, schema({ id: 'long' }))
+    const query = await input
+      .toDF()
+      .writeStream.foreachBatch(() => {
+        throw new Error('sink down')
+      })
+      .queryName('fails')
+      .start()
+    input.addData([{ id: 1 }])
+    await expect(query.awaitTermination()).rejects.toThrow(/sink down/)
+    const m = parse(await session.metrics.prometheus())
+    const q = `query="fails",query_id="${query.id}"`
+    expect(m.get(`tributary_query_active{${q}}`)).toBe(0)
+    expect(m.get(`tributary_query_failures_total{code="STREAMING_QUERY_FAILED",${q}}`)).toBe(1)
+  })
+
+  it('reports the same figures through an OpenTelemetry meter', async () => {
+    const { session, query } = await runningQuery()
+    const reader = new TestReader()
+    const provider = new MeterProvider({ readers: [reader] })
+    const stop = session.metrics.useOpenTelemetry(provider.getMeter('tributary-test'))
+    const { resourceMetrics, errors } = await reader.collect()
+    expect(errors).toEqual([])
+    const metrics = new Map(resourceMetrics.scopeMetrics[0].metrics.map((m) => [m.descriptor.name, m]))
+    const point = (name: string) => metrics.get(name)!.dataPoints[0]
+    expect(point('tributary.input.rows').value).toBe(5)
+    expect(point('tributary.input.rows').attributes).toEqual({ query: 'readings', query_id: query.id })
+    expect(point('tributary.batches').value).toBe(query.recentProgress.length)
+    expect(metrics.get('tributary.state.rows')!.dataPoints[0].value).toBe(
+      query.lastProgress!.stateOperators[0].numRowsTotal,
+    )
+    stop()
+    await provider.shutdown()
+  })
+
+  it('refuses a port in use with a clear error', async () => {
+    const session = newSession()
+    const first = await session.metrics.serve({ port: 0 })
+    await expect(session.metrics.serve({ port: first.port })).rejects.toThrow(
+      /cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\. Another process uses the port/,
+    )
+    await first.close()
+  })
+
+  it('masks credentials in source descriptions on /metrics, /api/queries and /events', async () => {
+    const session = newSession()
+    const input = new MemoryStream(session, schema({ id: 'long' }), 'postgres://etl:hunter2@db:5432/app')
+    const q = await input.toDF().writeStream.format('memory').queryName('masked').start()
+    input.addData([{ id: 1 }])
+    await q.processAllAvailable()
+    const server = await session.metrics.serve()
+    const metrics = await (await fetch(`${server.url}metrics`)).text()
+    const api = await (await fetch(`${server.url}api/queries`)).text()
+    const events = await fetch(`${server.url}events`)
+    const reader = events.body!.getReader()
+    const first = new TextDecoder().decode((await reader.read()).value)
+    await reader.cancel()
+    for (const text of [metrics, api, first]) {
+      expect(text).toContain('postgres://etl:***@db:5432/app')
+      expect(text).not.toContain('hunter2')
+    }
+    expect(first.startsWith('event: snapshot\ndata: ')).toBe(true)
+    await server.close()
+    await q.stop()
+  })
+
+  it('TRIBUTARY_DASHBOARD starts the server once per session and logs its address', async () => {
+    const session = newSession()
+    const lines: string[] = []
+    const at = (message: string) => {
+      lines.push(message)
+    }
+    const log = new FilteredLogger({ debug: at, info: at, warn: at, error: at }, 'info')
+    const env = { TRIBUTARY_DASHBOARD: '1' }
+    const server = await session.metrics.serveFromEnvironment(log, env)
+    expect(await session.metrics.serveFromEnvironment(log, env)).toBe(server)
+    expect(lines).toEqual([`dashboard at ${server!.url} (metrics at ${server!.url}metrics)`])
+    expect((await fetch(server!.url)).headers.get('content-type')).toMatch(/text\/html/)
+    expect(await session.metrics.serveFromEnvironment(log, {})).toBeNull()
+    await expect(
+      newSession().metrics.serveFromEnvironment(log, { TRIBUTARY_DASHBOARD: 'yes please' }),
+    ).rejects.toThrow(/TRIBUTARY_DASHBOARD is 'yes please'\. Use a port number, or 1 for any free port/)
+  })
+})
