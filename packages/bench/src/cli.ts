@@ -22,6 +22,11 @@ const benchmarks: Record<string, Benchmark> = {
       'Nexmark queries through Tributary and peers (JS loop, RxJS, DuckDB, arquero): [--queries q0,q1,...] [--events N] [--quick] [--cpu-prof]',
     load: () => import('./nexmark-bench.js'),
   },
+  files: {
+    description:
+      'file jobs (JSON → Parquet, CSV → windowed aggregation, Parquet → Parquet) through Tributary, a hand-written script and DuckDB: [--events N] [--files F] [--quick] [--repeat R] [--jobs ...] [--ways ...]',
+    load: () => import('./files-bench.js'),
+  },
   micro: {
     description:
       'micro-benchmarks of hot kernels (hash aggregation, window assignment, expressions, state store, offset log): [--filter name] [--time ms]',

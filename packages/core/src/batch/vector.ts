@@ -198,6 +198,14 @@ export class VectorBuilder {
     this.n++
   }
 
+  /** Appends a non-null number to a number-stored column, without boxing it on the way. */
+  appendNumber(x: number): void {
+    if (this.n === this.nums.length) this.grow()
+    if (this.validity) this.validity[this.n] = 1
+    this.nums[this.n] = x
+    this.n++
+  }
+
   appendVector(v: Vector): void {
     for (let i = 0; i < v.length; i++) this.append(valueAt(v, i))
   }

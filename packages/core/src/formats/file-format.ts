@@ -37,6 +37,13 @@ export interface FileFormat {
    */
   inferSchema(files: readonly string[], options: Options): Schema<unknown>
   /**
+   * The source's batch size limit when the user sets none, in bytes on disk; the file
+   * source's default (32 MB) unless a format's files expand much more in memory (Parquet).
+   */
+  readonly defaultMaxBytesPerTrigger?: number
+  /** Refuses read options that cannot work (a bad timestampFormat), at `load()` rather than at the first record. */
+  checkReadOptions?(options: Options): void
+  /**
    * Reads one file as rows of `schema`. Malformed records follow `options.mode`:
    * PERMISSIVE (default: nulls, raw text in `columnNameOfCorruptRecord` if the schema has
    * that column), DROPMALFORMED (dropped and counted), FAILFAST (MalformedRecordError that

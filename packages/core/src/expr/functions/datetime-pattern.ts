@@ -385,14 +385,18 @@ function parseField(
       case 'y':
         p.year = t.count === 2 ? 2000 + v : v
         break
+      // Zero is no day or month: without these checks 00/00/2024 read as 1 January.
       case 'D':
+        if (v < 1) return -1
         p.doy = v
         break
       case 'M':
       case 'L':
+        if (v < 1 || v > 12) return -1
         p.month = v
         break
       case 'd':
+        if (v < 1 || v > 31) return -1
         p.day = v
         break
       case 'H':
@@ -471,8 +475,10 @@ function parseField(
         }
       }
       const m = OFFSET.exec(text.slice(pos))
-      if (!m || Number(m[2]) > 18 || Number(m[3] ?? 0) > 59) return -1
+      if (!m || Number(m[3] ?? 0) > 59 || Number(m[4] ?? 0) > 59) return -1
       const secs = Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60 + Number(m[4] ?? 0)
+      // java.time's ZoneOffset: ±18:00 at most.
+      if (secs > 18 * 3600) return -1
       p.offset = (m[1] === '-' ? -secs : secs) * 1000
       return pos + m[0].length
     }

@@ -24,13 +24,26 @@ export function csvRecords(bytes: Uint8Array, file: string, syntax: CsvSyntax, o
   const raw: string[] = []
   const line: number[] = []
   const valid: number[] = []
+  // A header names columns; a name may hold a line break (the writer quotes it), and the
+  // header must stay one record, or its second half would be read as a row.
+  let headerDue = options.getBoolean('header', false)
   for (let i = 0; i < lines.length; i++) {
-    const text = lines[i]
+    let text = lines[i]
     if (isCsvBlank(text)) continue
     if (syntax.comment !== null && text.startsWith(syntax.comment)) continue
-    if (invalidUtf8 === null || invalidUtf8[i] === 0) valid.push(raw.length)
+    const first = i
+    let clean = invalidUtf8 === null || invalidUtf8[i] === 0
+    if (headerDue) {
+      headerDue = false
+      while (quoteOpen(text, syntax) && i + 1 < lines.length) {
+        i++
+        text += (lineSep ?? '\n') + lines[i]
+        clean &&= invalidUtf8 === null || invalidUtf8[i] === 0
+      }
+    }
+    if (clean) valid.push(raw.length)
     raw.push(text)
-    line.push(i + 1)
+    line.push(first + 1)
   }
   const tokens = new Array<Tokenized>(raw.length).fill(INVALID_UTF8)
   const split = tokenizeLines(
@@ -40,6 +53,33 @@ export function csvRecords(bytes: Uint8Array, file: string, syntax: CsvSyntax, o
   )
   for (let k = 0; k < valid.length; k++) tokens[valid[k]] = split[k]
   return { raw, line, tokens }
+}
+
+/**
+ * Whether `text` ends inside a quoted field. A quote opens a field only at its start (as
+ * Spark's parser, and csv-parse with relax_quotes, read `x"y` as text); inside, an escaped
+ * or doubled quote does not close it.
+ */
+export function quoteOpen(text: string, syntax: CsvSyntax): boolean {
+  const { quote, escape: esc, delimiter } = syntax
+  if (quote === null || !text.includes(quote)) return false
+  let inQuotes = false
+  let fieldStart = true
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (inQuotes) {
+      if (esc !== null && esc !== quote && c === esc) i++
+      else if (c === quote) {
+        if (text[i + 1] === quote) i++
+        else inQuotes = false
+      }
+      continue
+    }
+    if (fieldStart && c === quote) inQuotes = true
+    fieldStart = text.startsWith(delimiter, i)
+    if (fieldStart) i += delimiter.length - 1
+  }
+  return inQuotes
 }
 
 function documentRecords(

@@ -7,7 +7,7 @@ import { type DataType, typeToString } from '../../types/data-types.js'
 import { AnalysisError } from '../../util/errors.js'
 import type { Options } from '../../util/options.js'
 import { doubleToText, floatToText } from './number-text.js'
-import { BadValue } from './row-assembler.js'
+import { BadValue, inexactLong } from './row-assembler.js'
 import {
   dateParser,
   type MillisToText,
@@ -60,7 +60,6 @@ const INTEGER = /^[+-]?\d+$/
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 const INT_MIN = -2147483648
 const INT_MAX = 2147483647
-const LONG_LIMIT = 2 ** 63
 
 /** Java's Double.parseDouble spellings on top of the configured ones. */
 function specialDouble(text: string, s: CsvNumberSpellings): number | undefined {
@@ -90,9 +89,10 @@ export function csvReader(type: DataType, ctx: CsvReadContext): CsvToValue {
       }
     case 'long':
       return (text) => {
-        const n = INTEGER.test(text) ? Number(text) : Number.NaN
-        if (Math.abs(n) < LONG_LIMIT) return n
-        throw bad(type, text)
+        if (!INTEGER.test(text)) throw bad(type, text)
+        const n = Number(text)
+        if (Number.isSafeInteger(n)) return n
+        throw inexactLong(JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text))
       }
     case 'float':
     case 'double':

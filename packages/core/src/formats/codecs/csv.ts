@@ -11,14 +11,16 @@ import { TributaryError } from '../../util/errors.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat, FileReadResult } from '../file-format.js'
 import { inferCsvSchema } from './csv-infer.js'
-import { csvRecords } from './csv-records.js'
-import { csvSyntax } from './csv-tokenize.js'
+import { csvRecords, quoteOpen } from './csv-records.js'
+import { CsvLineScanner } from './csv-scan.js'
+import { type CsvSyntax, csvSyntax, type Tokenized, tokenizeLines } from './csv-tokenize.js'
 import { type CsvToValue, checkCsvTypes, csvReadContext, csvReader } from './csv-values.js'
 import { writeCsv } from './csv-write.js'
-import { malformedPolicy } from './parse-mode.js'
+import { decodeText } from './lines.js'
+import { malformedPolicy, type RecordLocation } from './parse-mode.js'
 import { BadValue, RowAssembler } from './row-assembler.js'
-import { temporalOptions } from './temporal.js'
-import { requireUtf8 } from './text-options.js'
+import { checkTemporalReadOptions, temporalOptions } from './temporal.js'
+import { lineSepOption, requireUtf8 } from './text-options.js'
 
 const SYNTAX_OPTIONS = ['sep', 'delimiter', 'quote', 'escape', 'lineSep', 'encoding', 'charset'] as const
 const TIME_OPTIONS = ['timestampFormat', 'dateFormat', 'timeZone'] as const
@@ -79,28 +81,14 @@ async function readCsv(file: string, schema: Schema<unknown>, options: Options):
   const maxChars = options.getNumber('maxCharsPerColumn', -1)
   const header = options.getBoolean('header', false)
 
-  const records = csvRecords(await readFile(file), file, syntax, options)
-  const rows = new RowAssembler(schema, policy, file, records.raw.length)
-  const values = rows.values
-  let start = 0
-  if (header && records.raw.length > 0) {
-    const first = records.tokens[0]
-    if (!options.getBoolean('enforceSchema', true) && Array.isArray(first)) {
-      checkHeader(
-        first,
-        dataFields.map((f) => f.name),
-        file,
-      )
-    }
-    start = 1
-  }
   const width = dataFields.length
-  for (let r = start; r < records.raw.length; r++) {
-    const fields = records.tokens[r]
-    const at = { line: records.line[r] }
+  const rows = new RowAssembler(schema, policy, file)
+  const values = rows.values
+  /** One record's fields (or why they could not be split) into the rows. */
+  const readRecord = (fields: Tokenized, at: RecordLocation, raw: string): void => {
     if (!Array.isArray(fields)) {
-      rows.malformed(at, fields.error, records.raw[r])
-      continue
+      rows.malformed(at, fields.error, raw)
+      return
     }
     let problem = fields.length === width ? undefined : `expected ${width} fields but found ${fields.length}`
     const n = Math.min(fields.length, width)
@@ -119,9 +107,130 @@ async function readCsv(file: string, schema: Schema<unknown>, options: Options):
       }
     }
     if (problem === undefined) rows.commit()
-    else rows.malformed(at, problem, records.raw[r])
+    else rows.malformed(at, problem, raw)
   }
+
+  const bytes = await readFile(file)
+  const text = scannable(bytes, syntax, options, maxChars)
+  if (text !== undefined) {
+    const scanner = new CsvLineScanner(
+      target.map((index) => ({ index, type: schema.fields[index].type })),
+      {
+        delimiter: syntax.delimiter.charCodeAt(0),
+        nullValue,
+        parseTimestamp: ctx.parseTimestamp,
+        parseDate: ctx.parseDate,
+      },
+    )
+    scanCsvLines(text, header, syntax, scanner, rows, (raw, line) =>
+      readRecord(tokenizeLines([raw], syntax, '\n')[0], { line }, raw),
+    )
+    return rows.finish()
+  }
+
+  const records = csvRecords(bytes, file, syntax, options)
+  let start = 0
+  if (header && records.raw.length > 0) {
+    const first = records.tokens[0]
+    if (!options.getBoolean('enforceSchema', true) && Array.isArray(first)) {
+      checkHeader(
+        first,
+        dataFields.map((f) => f.name),
+        file,
+      )
+    }
+    start = 1
+  }
+  for (let r = start; r < records.raw.length; r++)
+    readRecord(records.tokens[r], { line: records.line[r] }, records.raw[r])
   return rows.finish()
+}
+
+/**
+ * The file as one string when the line scanner can take it: default line ends and no `\r`,
+ * valid UTF-8, a one-character delimiter, no comment prefix, no trimming, no
+ * maxCharsPerColumn, and the header (if any) checked by no one. Otherwise undefined.
+ */
+function scannable(
+  bytes: Uint8Array,
+  syntax: CsvSyntax,
+  options: Options,
+  maxChars: number,
+): string | undefined {
+  if (options.getBoolean('multiLine', false) || lineSepOption(options) !== undefined) return undefined
+  if (
+    syntax.delimiter.length !== 1 ||
+    syntax.comment !== null ||
+    syntax.ltrim ||
+    syntax.rtrim ||
+    maxChars > 0
+  )
+    return undefined
+  if (options.getBoolean('header', false) && !options.getBoolean('enforceSchema', true)) return undefined
+  const text = decodeText(bytes)
+  return text === undefined || text.includes('\r') ? undefined : text
+}
+
+/**
+ * Each record line through the scanner, or through `general` when it holds a quote or the
+ * scanner gives it up. Blank lines (nothing above U+0020, as Java's trim) are no records;
+ * with `header` the first record is skipped, all its lines when a quoted name spans several.
+ */
+function scanCsvLines(
+  text: string,
+  header: boolean,
+  syntax: CsvSyntax,
+  scanner: CsvLineScanner,
+  rows: RowAssembler,
+  general: (raw: string, line: number) => void,
+): void {
+  let start = 0
+  let line = 0
+  let headerDue = header
+  // The next quote in the text, found once and reused until passed: files without quotes
+  // cost one search, not a look at every character.
+  const quote = syntax.quote
+  let nextQuote = quote === null ? -1 : text.indexOf(quote)
+  while (start < text.length) {
+    let end = text.indexOf('\n', start)
+    if (end < 0) end = text.length
+    line++
+    if (nextQuote >= 0 && nextQuote < start) nextQuote = text.indexOf(quote as string, start)
+    const quoted = nextQuote >= 0 && nextQuote < end
+    if (quoted || !isBlank(text, start, end)) {
+      if (headerDue) {
+        headerDue = false
+        if (quoted) end = headerEnd(text, start, end, syntax, (n) => (line += n))
+      } else if (!quoted && scanner.scan(text, start, end, rows)) rows.commit()
+      else {
+        rows.clear()
+        general(text.slice(start, end), line)
+      }
+    }
+    start = end + 1
+  }
+}
+
+/** Nothing above U+0020 (Java's trim), as isCsvBlank; decided at the first character mostly. */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) > 32) return false
+  return true
+}
+
+/** Where a header that leaves a quoted field open on its line ends: the end of the line that closes it. */
+function headerEnd(
+  text: string,
+  start: number,
+  end: number,
+  syntax: CsvSyntax,
+  addLines: (n: number) => void,
+): number {
+  while (end < text.length && quoteOpen(text.slice(start, end), syntax)) {
+    const next = text.indexOf('\n', end + 1)
+    addLines(1)
+    end = next < 0 ? text.length : next
+  }
+  return end
 }
 
 export const csvFormat: FileFormat = {
@@ -130,6 +239,7 @@ export const csvFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferCsvSchema,
+  checkReadOptions: checkTemporalReadOptions,
   read: readCsv,
   write: writeCsv,
 }

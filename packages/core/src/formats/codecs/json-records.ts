@@ -29,7 +29,7 @@ export function isJsonObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** JSON.parse messages can quote the input; keep them short. */
-function parseProblem(e: unknown): string {
+export function parseProblem(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e)
   return `invalid JSON: ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`
 }

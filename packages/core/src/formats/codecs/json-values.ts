@@ -2,7 +2,9 @@
  * JSON values against a declared type, both ways, following Spark's JacksonParser and
  * JacksonGenerator: numbers and booleans read into a string column as their text, objects
  * and arrays do not; doubles also read "NaN" and "Infinity" and are written that way;
- * binary travels as base64; timestamps as ISO text (or epoch milliseconds when read).
+ * binary travels as base64; timestamps as ISO text (or, when read, a whole number of epoch
+ * seconds, as Spark reads one). Longs must be exact in a double (|v| ≤ 2^53 − 1): larger
+ * values, which JSON.parse has already rounded, are malformed rather than silently changed.
  *
  * Top-level values come out in the engine's form (epoch ms for time); values nested in
  * arrays, structs and maps in the user's form (Dates), as `normalizeNested` leaves them.
@@ -12,8 +14,8 @@
 import { type DataType, typeToString } from '../../types/data-types.js'
 import { setEntry } from './map-entries.js'
 import { doubleToText, floatToText } from './number-text.js'
-import { BadValue } from './row-assembler.js'
-import type { MillisToText, TextToMillis } from './temporal.js'
+import { BadValue, inexactLong } from './row-assembler.js'
+import { inTimestampRange, type MillisToText, type TextToMillis, timestampOutOfRange } from './temporal.js'
 
 export interface JsonReadContext {
   readonly parseTimestamp: TextToMillis
@@ -93,7 +95,8 @@ export function jsonReader(type: DataType, ctx: JsonReadContext, nested = false)
       }
     case 'long':
       return (v) => {
-        if (typeof v === 'number' && Number.isInteger(v)) return v
+        if (typeof v === 'number' && Number.isSafeInteger(v)) return v
+        if (typeof v === 'number' && Number.isInteger(v)) throw inexactLong(describeJson(v))
         throw bad(type, v)
       }
     case 'float':
@@ -107,7 +110,11 @@ export function jsonReader(type: DataType, ctx: JsonReadContext, nested = false)
       return (v) => {
         let ms: number | null = null
         if (typeof v === 'string') ms = ctx.parseTimestamp(v)
-        else if (typeof v === 'number' && Number.isFinite(v)) ms = v
+        else if (typeof v === 'number' && Number.isInteger(v)) {
+          // Spark reads a whole number in a timestamp field as seconds since the epoch.
+          ms = v * 1000
+          if (!inTimestampRange(ms)) throw timestampOutOfRange(describeJson(v))
+        }
         if (ms === null) throw bad(type, v)
         return nested ? new Date(ms) : ms
       }

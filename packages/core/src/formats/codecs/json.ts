@@ -10,7 +10,8 @@ import type { Schema } from '../../types/schema.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat, FileReadResult } from '../file-format.js'
 import { inferJsonSchema } from './json-infer.js'
-import { isJsonObject, jsonRecords, rawText } from './json-records.js'
+import { isJsonObject, jsonRecords, parseProblem, rawText } from './json-records.js'
+import { JsonLineScanner } from './json-scan.js'
 import {
   describeJson,
   type JsonToValue,
@@ -20,16 +21,18 @@ import {
   ownField,
   type ValueToJson,
 } from './json-values.js'
+import { decodeText } from './lines.js'
 import { malformedPolicy } from './parse-mode.js'
 import { BadValue, RowAssembler } from './row-assembler.js'
 import {
+  checkTemporalReadOptions,
   dateFormatter,
   dateParser,
   temporalOptions,
   timestampFormatter,
   timestampParser,
 } from './temporal.js'
-import { requireUtf8 } from './text-options.js'
+import { lineSepOption, requireUtf8 } from './text-options.js'
 import { writeTextChunks } from './write-text.js'
 
 const READ_OPTIONS = [
@@ -96,12 +99,78 @@ async function readJson(file: string, schema: Schema<unknown>, options: Options)
   })
   const bytes = await readFile(file)
   const rows = new RowAssembler(schema, policy, file)
+  const text = scannable(bytes, options)
+  if (text !== undefined) {
+    const scanner = new JsonLineScanner(
+      columns.map((c) => ({ index: c.index, name: c.name, type: schema.fields[c.index].type })),
+      ctx.parseTimestamp,
+      ctx.parseDate,
+    )
+    scanLines(text, scanner, rows, (line, at) => {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(line)
+      } catch (e) {
+        rows.malformed(at, parseProblem(e), line)
+        return
+      }
+      const problem = fillRecord(parsed, columns, rows.values)
+      if (problem === undefined) rows.commit()
+      else rows.malformed(at, problem, line)
+    })
+    return rows.finish()
+  }
   for (const record of jsonRecords(bytes, file, options)) {
     const problem = record.problem ?? fillRecord(record.parsed, columns, rows.values)
     if (problem === undefined) rows.commit()
     else rows.malformed(record.at, problem, rawText(record))
   }
   return rows.finish()
+}
+
+/**
+ * The file as one string when the schema-directed scanner can take it: JSON Lines with the
+ * default line ends and no `\r`, valid UTF-8 throughout. Otherwise undefined, and the
+ * general path reads it.
+ */
+function scannable(bytes: Uint8Array, options: Options): string | undefined {
+  if (options.getBoolean('multiLine', false) || lineSepOption(options) !== undefined) return undefined
+  const text = decodeText(bytes)
+  return text === undefined || text.includes('\r') ? undefined : text
+}
+
+/** Each non-blank line through the scanner, or through `general` when the scanner gives it up. */
+function scanLines(
+  text: string,
+  scanner: JsonLineScanner,
+  rows: RowAssembler,
+  general: (line: string, at: { line: number }) => void,
+): void {
+  let start = 0
+  let line = 0
+  scanner.reset(text)
+  while (start < text.length) {
+    let end = text.indexOf('\n', start)
+    if (end < 0) end = text.length
+    line++
+    if (!isBlankRange(text, start, end)) {
+      if (scanner.scan(text, start, end, rows)) rows.commit()
+      else {
+        rows.clear()
+        general(text.slice(start, end), { line })
+      }
+    }
+    start = end + 1
+  }
+}
+
+/** JSON's whitespace only (as isJsonBlank). */
+function isBlankRange(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false
+  }
+  return true
 }
 
 interface JsonOutColumn {
@@ -143,6 +212,7 @@ export const jsonFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferJsonSchema,
+  checkReadOptions: checkTemporalReadOptions,
   read: readJson,
   write: writeJson,
 }

@@ -34,6 +34,16 @@ export function decodeLines(bytes: Uint8Array, lineSep?: string): DecodedLines {
   return decodeLineByLine(bytes, lineSep)
 }
 
+/** The text of a file, or undefined when it is not valid UTF-8 or too long for one string. */
+export function decodeText(bytes: Uint8Array): string | undefined {
+  if (bytes.length > MAX_STRING_CHARS) return undefined
+  try {
+    return strict.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 /** The text of a whole file, or undefined when it holds bytes that are not UTF-8. */
 export function decodeWhole(bytes: Uint8Array, file: string): string | undefined {
   if (bytes.length > MAX_STRING_CHARS) {

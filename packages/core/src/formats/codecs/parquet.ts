@@ -260,6 +260,8 @@ export const parquetFormat: FileFormat = {
   name: 'parquet',
   extension: 'parquet',
   readOptions: ['mode', 'mergeSchema'],
+  // Compressed and encoded, a Parquet file holds about ten times its size in memory.
+  defaultMaxBytesPerTrigger: 8 * 1024 * 1024,
   writeOptions: ['compression'],
   inferSchema: inferParquetSchema,
   read: readParquet,

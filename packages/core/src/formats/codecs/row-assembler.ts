@@ -16,9 +16,28 @@ import { type MalformedPolicy, malformedRecordError, type RecordLocation } from 
  */
 export class BadValue extends Error {}
 
+/**
+ * Longs travel as doubles inside the engine (epoch ms and ids stay exact to 2^53), so a
+ * long beyond ±(2^53 − 1) cannot be kept exactly: it is malformed (a dead letter, or the
+ * query stops under FAILFAST), never rounded in silence. docs/sources-and-sinks.md says so.
+ */
+export const MAX_EXACT_LONG = Number.MAX_SAFE_INTEGER
+
+export function inexactLong(shown: string): BadValue {
+  return new BadValue(
+    `expected long but found ${shown}, outside ±${MAX_EXACT_LONG} (2^53 − 1), the range Tributary keeps exactly; read the column as string or double to keep such values`,
+  )
+}
+
 export class RowAssembler {
   /** The current record's engine values by schema column; null where absent. */
   readonly values: unknown[]
+  /**
+   * Numbers of the current record kept unboxed by the schema-directed scanners; a column
+   * whose `numberSet` is 1 takes its value from here instead of `values`.
+   */
+  readonly numbers: Float64Array
+  readonly numberSet: Uint8Array
   private readonly builders: VectorBuilder[]
   private rows = 0
   private dropped = 0
@@ -32,17 +51,29 @@ export class RowAssembler {
     expectedRows = 1024,
   ) {
     this.values = new Array<unknown>(schema.length).fill(null)
+    this.numbers = new Float64Array(schema.length)
+    this.numberSet = new Uint8Array(schema.length)
     this.builders = schema.fields.map((f) => new VectorBuilder(f.type, expectedRows))
   }
 
   /** Appends the current record and clears the scratch values. */
   commit(): void {
     const values = this.values
+    const set = this.numberSet
     for (let c = 0; c < values.length; c++) {
-      this.builders[c].append(values[c])
+      if (set[c] === 1) {
+        this.builders[c].appendNumber(this.numbers[c])
+        set[c] = 0
+      } else this.builders[c].append(values[c])
       values[c] = null
     }
     this.rows++
+  }
+
+  /** Forgets the current record's values (a scanner giving a line up to the general path). */
+  clear(): void {
+    this.values.fill(null)
+    this.numberSet.fill(0)
   }
 
   /**
@@ -60,7 +91,7 @@ export class RowAssembler {
       error: cause,
     })
     if (mode === 'DROPMALFORMED') {
-      this.values.fill(null)
+      this.clear()
       this.dropped++
       return
     }

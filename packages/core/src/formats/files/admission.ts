@@ -1,7 +1,7 @@
 /**
  * Admission control for the file source: which of the listed files the next batch takes.
  * Oldest first (newest first with latestFirst), never a file taken before, at most
- * maxFilesPerTrigger of them.
+ * maxFilesPerTrigger of them and, past the first, no more than maxBytesPerTrigger bytes.
  */
 import * as path from 'node:path'
 import type { ListedFile } from './listing.js'
@@ -11,6 +11,8 @@ export interface AdmissionRules {
   readonly latestFirst: boolean
   /** undefined: no limit. */
   readonly maxFiles: number | undefined
+  /** Soft limit on the bytes (on disk) of a batch: files are taken until it is reached, at least one. undefined: no limit. */
+  readonly maxBytes?: number | undefined
   readonly fileNameOnly: boolean
 }
 
@@ -38,6 +40,7 @@ export function selectNewFiles(
   if (rules.latestFirst) ordered.reverse()
   const fresh: ListedFile[] = []
   const takenNow = new Set<string>()
+  let bytes = 0
   for (const f of ordered) {
     const key = seenKey(f.path, rules.fileNameOnly)
     // With fileNameOnly two folders may hold the same name in one listing; take one.
@@ -45,6 +48,8 @@ export function selectNewFiles(
       if (tooOld && seen.isTooOld(key, f.mtimeMs)) tooOld(f)
       continue
     }
+    if (rules.maxBytes !== undefined && fresh.length > 0 && bytes + f.size > rules.maxBytes) break
+    bytes += f.size
     takenNow.add(key)
     fresh.push(f)
     if (rules.maxFiles !== undefined && fresh.length >= rules.maxFiles) break

@@ -63,7 +63,7 @@ export class FileStreamSource implements Source {
 
   static async open(ctx: SourceContext, format: FileFormat): Promise<FileStreamSource> {
     const input = resolveInputPath(requirePath(ctx.path, 'source', format.name))
-    const settings = parseFileSourceOptions(ctx.options)
+    const settings = parseFileSourceOptions(ctx.options, format.defaultMaxBytesPerTrigger)
     // A batch read reads everything once; nothing is cleaned after it.
     const cleaner = ctx.bounded ? null : sourceCleaner(settings.cleanSource, settings.sourceArchiveDir, input)
     const source = new FileStreamSource(
@@ -143,6 +143,7 @@ export class FileStreamSource implements Source {
       {
         latestFirst: this.settings.latestFirst,
         maxFiles: limit === 'all' || this.bounded ? undefined : this.settings.maxFilesPerTrigger,
+        maxBytes: limit === 'all' || this.bounded ? undefined : this.settings.maxBytesPerTrigger,
         fileNameOnly: this.settings.fileNameOnly,
       },
       (f) => this.skippedTooOld(f),

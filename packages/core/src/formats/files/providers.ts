@@ -14,7 +14,11 @@ export function fileFormatProviders(format: FileFormat): { source: SourceProvide
   const source: SourceProvider = {
     name: format.name,
     knownOptions: [...FILE_SOURCE_OPTIONS, ...format.readOptions],
-    schemaOf: (ctx) => fileSourceSchema(ctx, format),
+    schemaOf: (ctx) => {
+      // Options that would fail at the first record fail here, when the reader is built.
+      format.checkReadOptions?.(ctx.options)
+      return fileSourceSchema(ctx, format)
+    },
     createSource: (ctx) => FileStreamSource.open(ctx, format),
   }
   const sink: SinkProvider = {

@@ -7,6 +7,7 @@ import type { Options } from '../../util/options.js'
 
 export const FILE_SOURCE_OPTIONS = [
   'maxFilesPerTrigger',
+  'maxBytesPerTrigger',
   'latestFirst',
   'maxFileAge',
   'minFileAge',
@@ -23,6 +24,8 @@ export type CleanSourceMode = 'off' | 'archive' | 'delete'
 
 export interface FileSourceOptions {
   readonly maxFilesPerTrigger: number | undefined
+  /** Soft byte limit per batch; DEFAULT_MAX_BYTES_PER_TRIGGER when neither limit is set. */
+  readonly maxBytesPerTrigger: number | undefined
   readonly latestFirst: boolean
   /** Infinity when age does not limit what is read. */
   readonly maxFileAgeMs: number
@@ -38,8 +41,48 @@ export interface FileSourceOptions {
 
 const SEVEN_DAYS_MS = 7 * 86_400_000
 
-export function parseFileSourceOptions(options: Options): FileSourceOptions {
+/**
+ * Without a limit a batch took every file listed, and its memory grew with the backlog
+ * (2.2× the peak of a batch per file, and no faster, on the file benchmark). Unless the
+ * user sets maxFilesPerTrigger or maxBytesPerTrigger, a batch takes files until their
+ * size on disk reaches this (always at least one file), as Spark bounds file batches.
+ */
+export const DEFAULT_MAX_BYTES_PER_TRIGGER = 32 * 1024 * 1024
+
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+}
+
+/** `maxBytesPerTrigger`: a number of bytes, or with a unit (`64m`, `1g`, `512kb`). */
+function byteSize(options: Options, key: string): number | undefined {
+  const raw = options.get(key)
+  if (raw === undefined) return undefined
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw)
+  const unit = m ? BYTE_UNITS[m[2].toLowerCase()] : undefined
+  const bytes = m && unit !== undefined ? Number(m[1]) * unit : Number.NaN
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new OptionError(
+      `${options.owner}: option '${key}' must be a positive number of bytes, optionally with a unit (b, k, m, g), such as '64m'; got '${raw}'.`,
+      'INVALID_OPTION',
+    )
+  }
+  return bytes
+}
+
+export function parseFileSourceOptions(
+  options: Options,
+  defaultMaxBytes: number = DEFAULT_MAX_BYTES_PER_TRIGGER,
+): FileSourceOptions {
   const maxFilesPerTrigger = options.getPositiveInt('maxFilesPerTrigger')
+  const maxBytes = byteSize(options, 'maxBytesPerTrigger')
+  const maxBytesPerTrigger = maxBytes ?? (maxFilesPerTrigger === undefined ? defaultMaxBytes : undefined)
   const latestFirst = options.getBoolean('latestFirst', false)
   // Spark: with latestFirst and a per-trigger limit, older files not yet taken are still
   // due, so age must not drop them.
@@ -57,6 +100,7 @@ export function parseFileSourceOptions(options: Options): FileSourceOptions {
   }
   return {
     maxFilesPerTrigger,
+    maxBytesPerTrigger,
     latestFirst,
     maxFileAgeMs,
     minFileAgeMs: options.getDurationMs('minFileAge', 0) ?? 0,
