@@ -41,7 +41,7 @@ await query.stop()
 await session.table('payments').orderBy('ts').show()
 console.log(`ids kept in state after the watermark passed 10:20: ${stateAfter?.numRowsTotal}`)
 assert.deepEqual(
-  (await session.table('payments').collect()).map((r) => r.eventId),
+  (await session.table('payments').orderBy('ts').collect()).map((r) => r.eventId),
   ['p-1', 'p-2', 'p-3'],
 )
 assert.equal(stateAfter?.numRowsTotal, 1, 'only p-3 is still remembered')

@@ -32,6 +32,7 @@ const expectedOutput: Record<string, RegExp> = {
   '20-orders-enriched.ts': /Checked: every order enriched once/,
   '21-ads-impressions-clicks.ts': /Checked: clicks attributed within an hour/,
   '22-fraud-profile.ts': /Checked: card A flagged far above its usual spend/,
+  '23-parallel.ts': /Checked: counted on 2 worker threads/,
   '30-sql-orders.ts': /Checked: SQL windows written once across a restart, with the fluent plan/,
 }
 

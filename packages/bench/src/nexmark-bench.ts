@@ -12,7 +12,9 @@
  * duckdb,arquero, --no-peers, --no-latency, --latency-queries q0,q1,q2,
  * --latency-seconds S, --cpu-prof (profiles of the Tributary runs into $TMPDIR/tributary-nexmark-profiles,
  * with their hottest functions printed), --out DIR, --seed N, --event-rate N,
- * --generator replay|exact (default replay: events past the first million are replayed from
+ * --threads 1,2,... (the scaling table: each query on each thread count, events per second
+ * of wall time and the speed-up over 1 thread; 1 thread is the coordinating thread only, the
+ * engine as it ran before worker threads), --generator replay|exact (default replay: events past the first million are replayed from
  * it with ids and times shifted, see nexmark/generator.ts; exact: every event from its own
  * random draws — the same events for every way either way). The report says which ran and
  * what the generator alone costs (bids() over the run's events, measured here).
@@ -127,6 +129,7 @@ export async function main(args: readonly string[]): Promise<void> {
       seed: { type: 'string' },
       'event-rate': { type: 'string' },
       generator: { type: 'string' },
+      threads: { type: 'string' },
     },
   })
   const quick = values.quick ?? false
@@ -181,6 +184,47 @@ export async function main(args: readonly string[]): Promise<void> {
     } catch (e) {
       log(`${q.id}: failed: ${(e as Error).message}`)
       queryRows.push({ ...base, skipped: `failed: ${(e as Error).message.split('\n')[0]}` })
+    }
+  }
+
+  // Scaling: each query on each thread count (--threads), wall-clock events per second.
+  const threadCounts = list(values.threads)?.map((t) => count('threads', t, 1))
+  const scalingLines: string[] = []
+  if (threadCounts) {
+    const header = `${'query'.padEnd(6)} ${threadCounts.map((t) => `${t} thr ev/s`.padStart(14)).join(' ')}  ${threadCounts
+      .slice(1)
+      .map((t) => `×${t}`.padStart(6))
+      .join(' ')}  CPU s (all threads)  executor at ${threadCounts[threadCounts.length - 1]} threads`
+    scalingLines.push(header)
+    for (const q of QUERIES.filter((x) => wanted.includes(x.id))) {
+      if (q.cannotRun?.() || !q.build) continue
+      const perSecond: number[] = []
+      const cpu: number[] = []
+      let mode = ''
+      let checksum: string | null = null
+      let same = true
+      for (const threads of threadCounts) {
+        try {
+          const r = await runChild({ query: q.id, way: 'tributary', events, batch, generator, threads })
+          perSecond.push(r.events / r.wallS)
+          cpu.push(r.cpuS)
+          mode = r.executor ?? ''
+          if (checksum !== null && checksum !== r.checksum) same = false
+          checksum = r.checksum
+        } catch (e) {
+          perSecond.push(Number.NaN)
+          cpu.push(Number.NaN)
+          mode = `failed: ${(e as Error).message.split('\n')[0]}`
+        }
+      }
+      const line = `${q.id.padEnd(6)} ${perSecond.map((v) => v.toFixed(0).padStart(14)).join(' ')}  ${perSecond
+        .slice(1)
+        .map((v) => `${(v / perSecond[0]).toFixed(2)}`.padStart(6))
+        .join(
+          ' ',
+        )}  CPU s ${cpu.map((c) => c.toFixed(2)).join(' / ')}  ${mode}${same ? '' : '  ✗ ANSWERS DIFFER'}`
+      scalingLines.push(line)
+      log(line)
     }
   }
 
@@ -251,6 +295,10 @@ export async function main(args: readonly string[]): Promise<void> {
   )
   if (peerRows.length) console.log(`\nPeers (same events, same answer)\n\n${textTable(pt)}`)
   if (latencyRows.length) console.log(`\nLatency (event ingestion → sink)\n\n${textTable(lt)}`)
+  if (scalingLines.length)
+    console.log(
+      `\nScaling (events per second of wall time; × = speed-up over ${threadCounts![0]} thread(s))\n\n${scalingLines.join('\n')}`,
+    )
   console.log(`\nwhole run: ${totalS} s`)
 
   mkdirSync(outDir, { recursive: true })

@@ -101,11 +101,14 @@ export type { StateStore, StateStoreProvider } from './state/state-store.js'
 export { type Clock, ManualClock, SystemClock } from './streaming/clock.js'
 export type {
   DurationMs,
+  ExecutorProgress,
+  PartitionProgress,
   SinkProgress,
   SourceProgress,
   StateOperatorProgress,
   StreamingQueryProgress,
   StreamingQueryStatus,
+  TaskProgress,
 } from './streaming/progress.js'
 export {
   type QueryIdleEvent,

@@ -41,6 +41,8 @@ export interface RunSpec {
   /** Latency mode: events per second released by the source, and for how long. */
   readonly latency?: { readonly rate: number; readonly durationMs: number; readonly triggerMs: number }
   readonly statePartitions?: number
+  /** Executor threads (tributary.executor.threads); absent = 1, the coordinating thread only. */
+  readonly threads?: number
 }
 
 export interface RunResult {
@@ -56,6 +58,8 @@ export interface RunResult {
   readonly lateRows?: number
   readonly queryOnlyS?: number
   readonly note?: string
+  /** How the executor ran the query: inThread (with the reason when threads > 1), stateless or shuffle. */
+  readonly executor?: string
   readonly latency?: {
     readonly p50: number
     readonly p99: number
@@ -111,6 +115,7 @@ export async function runTributary(spec: RunSpec): Promise<RunResult> {
   const session = Session.builder()
     .appName(`nexmark-${spec.query}`)
     .config('tributary.sql.shuffle.partitions', String(spec.statePartitions ?? 4))
+    .config('tributary.executor.threads', String(spec.threads ?? 1))
     .create()
   const latency = spec.latency
   const tag = `${spec.query}-${process.pid}`
@@ -137,9 +142,13 @@ export async function runTributary(spec: RunSpec): Promise<RunResult> {
   const plan = q.build(ctx)
   let lateRows = 0
   let batches = 0
+  let executorMode = ''
   session.streams.addListener({
     onQueryProgress: ({ progress }) => {
       batches++
+      executorMode = progress.executor
+        ? `${progress.executor.mode}${progress.executor.inThreadReason ? ` (${progress.executor.inThreadReason})` : ''}`
+        : ''
       for (const op of progress.stateOperators) lateRows += op.numRowsDroppedByWatermark
     },
   })
@@ -189,6 +198,7 @@ export async function runTributary(spec: RunSpec): Promise<RunResult> {
     batches,
     lateRows,
     note: q.note,
+    executor: executorMode,
     latency:
       latency && result
         ? {

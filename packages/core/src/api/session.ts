@@ -4,6 +4,8 @@
  */
 import type { Table } from 'apache-arrow'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
+import { MASTER_CONF, threadsOfMaster } from '../executor/threads.js'
+import { closeIdlePools } from '../executor/worker-pool.js'
 import { LogSettings } from '../observe/log-settings.js'
 import type { Logger, PinoLike } from '../observe/logger.js'
 import { SessionMonitor } from '../observe/monitor.js'
@@ -29,6 +31,17 @@ export class SessionBuilder {
 
   appName(name: string): this {
     this.name = name
+    return this
+  }
+
+  /**
+   * Spark's master URL, for one machine: 'local' (one thread), 'local[N]' (N worker
+   * threads) or 'local[*]' (one per core, the default). Same as
+   * config('tributary.executor.threads', N); see docs/parallelism.md.
+   */
+  master(url: string): this {
+    threadsOfMaster(url)
+    this.settings[MASTER_CONF] = url
     return this
   }
 
@@ -235,6 +248,7 @@ export class Session {
   /** Stops every active query and releases the session. */
   async stop(): Promise<void> {
     await this.streams.stopAll()
+    await closeIdlePools()
     await this.metrics.close()
     this.stopped = true
     if (activeSession === this) activeSession = undefined

@@ -46,6 +46,14 @@ export interface StatefulOperator extends PhysicalOperator {
    * the checkpoint: a restart with a different signature is refused. Absent: describe().
    */
   stateSignature?(): string
+  /**
+   * The state partition of each row of the operator's input (its child's output), for the
+   * executor's shuffle: partitionOf(state key, partitions), with the key text the
+   * operator's own per-key state uses, so that a row reaches the partition whose store
+   * holds its key and a checkpoint restores with any thread count. Absent: the operator
+   * cannot run in worker threads yet.
+   */
+  shufflePartitions?(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

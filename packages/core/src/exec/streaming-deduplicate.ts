@@ -12,12 +12,14 @@
 
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { take, valueAt } from '../batch/vector.js'
+import type { EvalContext } from '../expr/compiled.js'
 import type { OperatorState } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import { typeToString } from '../types/data-types.js'
 import type { Schema } from '../types/schema.js'
 import { keyTextOf } from './dedup-key.js'
 import { DedupTable } from './dedup-table.js'
+import { keyPartitions } from './key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress, withLiveTable } from './state-progress.js'
 
@@ -143,6 +145,11 @@ export class StreamingDeduplicate implements StatefulOperator {
     this.last = { updated: keep.length, removed, dropped: late.length }
     this.duplicates = input.numRows - late.length - keep.length
     return keep.length === input.numRows ? input : input.take(keep)
+  }
+
+  shufflePartitions(input: ColumnarBatch<unknown>, _ctx: EvalContext, partitions: number): Int32Array {
+    const keyCols = this.keyIndices.map((i) => input.columns[i])
+    return keyPartitions(keyCols, input.numRows, partitions, keyTextOf(keyCols))
   }
 
   progress(): StateOperatorProgress {

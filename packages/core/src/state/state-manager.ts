@@ -65,7 +65,7 @@ export class OperatorState {
 }
 
 export class StateManager {
-  private open: StateStore[] = []
+  protected open: StateStore[] = []
 
   constructor(
     readonly provider: StateStoreProvider,

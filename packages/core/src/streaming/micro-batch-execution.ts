@@ -15,13 +15,13 @@ import { checkOffsetLog, offsetsDigest } from '../checkpoint/offset-order.js'
 import { sourceIdentity } from '../checkpoint/source-identity.js'
 import { EventTimeWatermark } from '../exec/event-time-watermark.js'
 import type { PhysicalOperator } from '../exec/operator.js'
-import { statefulOperators, statefulOperatorsSinkFirst } from '../exec/operator.js'
+import { statefulOperators } from '../exec/operator.js'
+import { createExecutor } from '../executor/create-executor.js'
+import type { BatchExecutor } from '../executor/executor.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { OutputMode, Sink } from '../sinks/sink.js'
 import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
-import { stateStoreProvider } from '../state/providers.js'
-import { StateManager } from '../state/state-manager.js'
 import { diskError } from '../util/disk-errors.js'
 import { CheckpointError, OptionError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
@@ -99,7 +99,8 @@ export class MicroBatchExecution {
   private sources: Source[] = []
   private sink: Sink | null = null
   private operator: PhysicalOperator | null = null
-  private state: StateManager | null = null
+  /** Runs step 4 and owns the state (steps 4 and 6): on this thread or on worker threads. */
+  private executor: BatchExecutor | null = null
   private watermarks: WatermarkTracker | null = null
   /** The state partitions of the query's stateful operators (progress: numShufflePartitions). */
   private statePartitions = 0
@@ -152,6 +153,10 @@ export class MicroBatchExecution {
   get physicalPlan(): PhysicalOperator | null {
     return this.operator
   }
+  /** Where the plan runs, for explain(). */
+  get executorDescription(): string | null {
+    return this.executor?.describe() ?? null
+  }
 
   /** A setting as this query runs with it: recorded in the checkpoint, else the session's. */
   private conf(key: string): string | undefined {
@@ -173,7 +178,7 @@ export class MicroBatchExecution {
       await Promise.allSettled([
         ...this.sources.map((s) => s.stop()),
         this.sink?.stop?.(),
-        this.state?.close(),
+        this.executor?.close(),
       ])
       await this.lock.release()
       throw diskError(e, undefined, 'start the query')
@@ -204,11 +209,15 @@ export class MicroBatchExecution {
     }
     const meta = await this.checkpoint.openMetadata(fingerprint)
     this.id = meta.id
-    if (stateful.length > 0) {
-      const provider = stateStoreProvider(this.config.conf)
-      this.state = new StateManager(provider, path.join(this.checkpoint.dir, 'state'), partitions)
-    }
     this.sources = []
+    this.executor = await createExecutor({
+      plan: this.config.plan,
+      operator: this.operator,
+      conf: this.config.conf,
+      stateDir: path.join(this.checkpoint.dir, 'state'),
+      partitions,
+      lateRows: this.config.lateRows !== undefined,
+    })
     for (let i = 0; i < sourcePlans.length; i++) {
       this.sources.push(
         await this.config.createSource(sourcePlans[i].spec, sourcePlans[i], this.checkpoint.sourceDir(i)),
@@ -339,7 +348,7 @@ export class MicroBatchExecution {
         }
       }
     } catch (caught) {
-      this.state?.abortAll()
+      this.executor?.abort()
       // A full or failing disk anywhere (a sink's file, a state store) is named as such.
       const e = diskError(caught, undefined, 'write')
       this.exception =
@@ -417,7 +426,7 @@ export class MicroBatchExecution {
    * the watermark closed to emit and evict, or timeouts that are due.
    */
   private needsNoDataBatch(): boolean {
-    if (!this.state || !this.operator) return false
+    if (!this.executor?.stateful || !this.operator) return false
     // Spark's spark.sql.streaming.noDataMicroBatches.enabled: off, state waits for the next data.
     if ((this.config.conf(NO_DATA_BATCHES) ?? 'true').trim().toLowerCase() === 'false') return false
     const now = this.config.clock.now()
@@ -457,7 +466,7 @@ export class MicroBatchExecution {
     const t1 = performance.now()
     // Step 4: run the incremental plan.
     const late: (void | Promise<void>)[] = []
-    const output = await this.operator!.execute({
+    const output = await this.executor!.execute({
       batchId: batch.id,
       eval: {
         batchTimestampMs: batch.metadata.batchTimestampMs,
@@ -467,7 +476,6 @@ export class MicroBatchExecution {
       watermarkMs: batch.metadata.batchWatermarkMs,
       previousWatermarkMs: this.lastBatchWatermarkMs,
       outputMode: this.config.outputMode,
-      state: this.state,
       watermarks: this.watermarks,
       lateRows: this.config.lateRows
         ? (op, rows) => late.push(this.config.lateRows!(batch.id, op, rows))
@@ -480,14 +488,10 @@ export class MicroBatchExecution {
     killPoint('afterSink', batch.id)
     const t3 = performance.now()
     // Step 6: commit state version N.
-    await this.state?.commitAll()
+    await this.executor!.commit()
     // Before commits/N: over the budget, a restart re-runs batch N from the state before it.
-    if (this.state?.provider.holdsStateInMemory && this.operator)
-      checkStateBudget(
-        statefulOperators(this.operator).map((op) => op.progress()),
-        this.stateBudget,
-        batch.id,
-      )
+    if (this.executor!.holdsStateInMemory)
+      checkStateBudget(this.executor!.stateOperators(), this.stateBudget, batch.id)
     // Step 8 comes before the commit log, which records the watermark for batch N+1.
     this.lastBatchWatermarkMs = batch.metadata.batchWatermarkMs
     const eventTime = this.watermarks?.advance()
@@ -523,7 +527,7 @@ export class MicroBatchExecution {
     if (keepFrom <= 0 || batchId % 10 !== 0) return
     await this.checkpoint.offsets.purgeBefore(keepFrom)
     await this.checkpoint.commits.purgeBefore(keepFrom)
-    await this.state?.maintain(keepFrom)
+    await this.executor?.maintain(keepFrom)
   }
 
   private reportProgress(
@@ -572,13 +576,12 @@ export class MicroBatchExecution {
       processedRowsPerSecond: totalIn / processingSec,
       durationMs: full,
       eventTime: eventTimeProgress(batch.metadata.batchWatermarkMs, eventStats, this.hasEventTime),
-      stateOperators: this.operator
-        ? statefulOperatorsSinkFirst(this.operator).map((op) => ({
-            ...op.progress(),
-            numShufflePartitions: this.statePartitions,
-            numStateStoreInstances: this.statePartitions,
-          }))
-        : [],
+      // The executor lists them sink first (Spark's order), summed over partitions on workers.
+      stateOperators: (this.executor?.stateOperators() ?? []).map((op) => ({
+        ...op,
+        numShufflePartitions: this.statePartitions,
+        numStateStoreInstances: this.statePartitions,
+      })),
       sources,
       sink: {
         description: this.sink!.description,
@@ -586,6 +589,7 @@ export class MicroBatchExecution {
         metrics: this.sink!.metrics?.() ?? {},
       },
       numDroppedMalformedRows: dropped,
+      executor: this.executor?.progress(),
     }
     this.progressHistory.push(progress)
     if (this.progressHistory.length > 100) this.progressHistory.shift()
@@ -618,7 +622,7 @@ export class MicroBatchExecution {
     const errors: unknown[] = []
     for (const s of this.sources) await s.stop().catch((e) => errors.push(e))
     await this.sink?.stop?.().catch((e: unknown) => errors.push(e))
-    await this.state?.close().catch((e: unknown) => errors.push(e))
+    await this.executor?.close().catch((e: unknown) => errors.push(e))
     await this.lock?.release()
     if (this.config.deleteCheckpointOnStop && !this.exception) {
       await fs.rm(this.config.checkpointDir, { recursive: true, force: true })

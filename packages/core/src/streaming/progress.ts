@@ -34,6 +34,35 @@ export interface StateOperatorProgress {
   readonly customMetrics: Readonly<Record<string, number>>
 }
 
+/** One state partition's share of a batch on the executor's worker threads. */
+export interface PartitionProgress {
+  readonly partition: number
+  /** The worker thread that owns the partition (partition % threads). */
+  readonly worker: number
+  /** Rows the shuffle delivered to the partition. */
+  readonly numInputRows: number
+  readonly numOutputRows: number
+  readonly durationMs: number
+}
+
+/** One slice of the batch through the stage before the shuffle (or the whole plan, when stateless). */
+export interface TaskProgress {
+  readonly worker: number
+  readonly numInputRows: number
+  readonly durationMs: number
+}
+
+/** How the batch ran: on how many threads, split how, and why not when it could not be. */
+export interface ExecutorProgress {
+  readonly threads: number
+  /** inThread: the coordinating thread ran the plan; stateless: one stage on workers; shuffle: two. */
+  readonly mode: 'inThread' | 'stateless' | 'shuffle'
+  /** Why a query with more than one thread ran on the coordinating thread (explain() shows it too). */
+  readonly inThreadReason: string | null
+  readonly tasks: readonly TaskProgress[]
+  readonly partitions: readonly PartitionProgress[]
+}
+
 export interface DurationMs {
   latestOffset: number
   getBatch: number
@@ -62,6 +91,8 @@ export interface StreamingQueryProgress {
   readonly sink: SinkProgress
   /** Malformed input records dropped under mode DROPMALFORMED in this batch. */
   readonly numDroppedMalformedRows: number
+  /** Threads, stages, and each partition's rows and time (docs/parallelism.md). */
+  readonly executor?: ExecutorProgress
 }
 
 export interface StreamingQueryStatus {

@@ -105,7 +105,8 @@ export class StreamingQuery {
    */
   explain(extended = false): string {
     const op = this.execution.physicalPlan
-    const physical = `== Physical Plan ==\n${op ? explainPhysical(op) : '(not started)'}`
+    const executor = op ? this.execution.executorDescription : null
+    const physical = `== Physical Plan ==\n${op ? explainPhysical(op) : '(not started)'}${executor ? `\n\n== ${executor} ==` : ''}`
     const logical =
       extended && this.plan
         ? `${explainPlan(this.plan, 'extended').split('\n\n== Physical Plan ==')[0]}\n\n`

@@ -16,7 +16,9 @@
  *
  * At the chosen call the process kills itself with SIGKILL (no cleanup, no flush), as a
  * power cut or an OOM kill would. With TRIBUTARY_TEST_KILL_ACTION=throw it throws
- * instead, for tests that restart a query inside the same process.
+ * instead, for tests that restart a query inside the same process; with
+ * TRIBUTARY_TEST_KILL_ACTION=exitThread it ends the current thread with process.exit(70),
+ * which in a worker thread ends that worker only (the executor's crash tests).
  */
 
 let seenSpec: string | undefined
@@ -43,6 +45,7 @@ export function killPoint(step: string, where?: string | number): void {
       `TRIBUTARY_TEST_KILL_POINT ${spec}: stopped at ${step}${where === undefined ? '' : ` ${where}`}`,
     )
   }
+  if (process.env.TRIBUTARY_TEST_KILL_ACTION === 'exitThread') process.exit(70)
   process.kill(process.pid, 'SIGKILL')
   throw new Error('unreachable: SIGKILL did not stop the process')
 }

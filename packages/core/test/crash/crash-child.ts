@@ -128,16 +128,20 @@ function source(session: Session): DataFrame<unknown> {
 
 const conf: Record<string, string> = { 'tributary.stateStore.minDeltasForSnapshot': '3' }
 if (q.provider) conf['tributary.stateStore.provider'] = q.provider
+conf['tributary.executor.threads'] = String(q.threads ?? 1)
 Object.assign(conf, q.conf ?? {})
 const builder = Session.builder().appName('crash-child')
 for (const [k, v] of Object.entries(conf)) builder.config(k, v)
 const session = builder.create()
 
 type Row = { id: number; group: string; amount: number; ts: Date; key: string }
-const input = (source(session) as DataFrame<Row>).map((r) => {
-  killPoint('operator', r.id)
-  return r
-}, inputSchema)
+const input =
+  q.threads === undefined
+    ? (source(session) as DataFrame<Row>).map((r) => {
+        killPoint('operator', r.id)
+        return r
+      }, inputSchema)
+    : (source(session) as DataFrame<Row>)
 
 function query(): DataFrame<unknown> {
   switch (q.shape) {

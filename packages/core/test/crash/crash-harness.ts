@@ -101,7 +101,7 @@ export interface RunOptions {
 
 /** One run of the child with TRIBUTARY_TEST_KILL_POINT = kill (none when null). */
 export async function runChild(q: CrashQuery, kill: string | null, opts: RunOptions = {}): Promise<Run> {
-  const args = await childCommand()
+  const args = q.threads === undefined ? await childCommand() : ['--import', 'tsx', child]
   const started = performance.now()
   const env = { ...process.env }
   delete env.TRIBUTARY_TEST_KILL_ACTION

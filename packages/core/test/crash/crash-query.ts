@@ -24,6 +24,12 @@ export interface CrashQuery {
   /** Folder of input files (source 'files'); written by writeInputFiles. */
   readonly input?: string
   readonly provider?: 'memory' | 'lmdb' | 'level'
+  /**
+   * Executor threads; set, the query runs on worker threads: without the map function that
+   * holds the 'operator' kill point (a closure keeps a plan on the coordinating thread),
+   * and the child runs from sources through tsx (a bundled engine has no worker entry).
+   */
+  readonly threads?: number
   /** File sinks: partitionBy('group'), so that each batch writes several files. */
   readonly partitionBy?: boolean
   /** Extra session settings (e.g. tributary.stateStore.lmdb.minFreeBytes on a small disk). */

@@ -8,7 +8,7 @@
 
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { boolVector, objectVector, take, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
-import type { Compiled } from '../../expr/compiled.js'
+import type { Compiled, EvalContext } from '../../expr/compiled.js'
 import { selection } from '../../expr/kernels.js'
 import type { OperatorState } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
@@ -16,6 +16,7 @@ import type { DataType } from '../../types/data-types.js'
 import { BooleanType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { GroupIndex } from '../group-index.js'
+import { keyPartitions } from '../key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress, withLiveTable } from '../state-progress.js'
 import { aggregatesText, keysText } from '../state-signature.js'
@@ -309,6 +310,15 @@ export class StreamingAggregate implements StatefulOperator {
     return new ColumnarBatch(this.schema, [...keyCols, ...accs.map((acc) => acc.result(n))], n)
   }
 
+  shufflePartitions(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array {
+    const keyVecs = this.keys.map((k) => k.evaluate(input, ctx))
+    const values: unknown[] = new Array(keyVecs.length)
+    return keyPartitions(keyVecs, input.numRows, partitions, (row) => {
+      for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
+      return stateKeyOf(values)
+    })
+  }
+
   progress(): StateOperatorProgress {
     const progress = stateOperatorProgress('stateStoreSave', this.state, this.last)
     return this.liveGroups === null ? progress : withLiveTable(progress, this.liveGroups)
@@ -329,7 +339,7 @@ export class StreamingAggregate implements StatefulOperator {
  * The state key of a group: JSON of its key values. Finite numbers print the same in JSON
  * and in a template string, so keys that are all finite numbers skip JSON.stringify.
  */
-function stateKeyOf(keyValues: readonly unknown[]): string {
+export function stateKeyOf(keyValues: readonly unknown[]): string {
   let out = '['
   for (let i = 0; i < keyValues.length; i++) {
     const v = keyValues[i]
