@@ -18,6 +18,7 @@ import { StreamingQueryManager } from '../streaming/query-manager.js'
 import { schema as makeSchema, type Schema } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
 import { nearMatches } from '../util/near-matches.js'
+import { showOnly } from '../util/redact.js'
 import { DataFrame } from './dataframe.js'
 import { DataFrameReader, DataStreamReader } from './readers.js'
 import { RuntimeConfig } from './runtime-config.js'
@@ -254,3 +255,10 @@ export class Session {
     if (activeSession === this) activeSession = undefined
   }
 }
+
+// A session prints its name and its queries, not its fields: the metrics server and the
+// monitor point back at it (JSON.stringify would loop), and settings may hold secrets.
+showOnly(Session, (s) => ({
+  appName: s.appName,
+  activeQueries: s.streams.active.map((q) => q.name ?? q.id),
+}))
