@@ -9,11 +9,12 @@
  * prints the samples and each one's trend as a slope per hour; the pass condition is a flat
  * trend (less than 5 % of the mean per hour, or less than a noise floor). Exits 1 otherwise.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { col, functions as F, Session, type StreamingQuery, schema } from '@tributary/core'
+import { diskUsage } from './disk-usage.js'
 
 interface Sample {
   readonly minute: number
@@ -44,32 +45,6 @@ function arg(args: readonly string[], name: string, fallback: number): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new Error(`--${name} needs a positive number, got '${args[i + 1]}'`)
   return n
-}
-
-/** Bytes and files below a folder (0 when it does not exist). */
-function du(dir: string): { bytes: number; files: number } {
-  let bytes = 0
-  let files = 0
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return { bytes, files }
-  }
-  for (const n of names) {
-    const p = path.join(dir, n)
-    const s = statSync(p, { throwIfNoEntry: false })
-    if (!s) continue
-    if (s.isDirectory()) {
-      const d = du(p)
-      bytes += d.bytes
-      files += d.files
-    } else {
-      bytes += s.size
-      files++
-    }
-  }
-  return { bytes, files }
 }
 
 function openFds(): number {
@@ -152,7 +127,7 @@ export async function main(args: readonly string[]): Promise<void> {
   const started = Date.now()
   const sampleNow = () => {
     const durations = queries.flatMap((q) => q.recentProgress.slice(-20).map((p) => p.batchDuration))
-    const ckpt = [du(path.join(root, 'ckpt-etl')), du(path.join(root, 'ckpt-agg'))]
+    const ckpt = [diskUsage(path.join(root, 'ckpt-etl')), diskUsage(path.join(root, 'ckpt-agg'))]
     const mem = process.memoryUsage()
     const s: Sample = {
       minute: (Date.now() - started) / 60_000,
@@ -161,7 +136,7 @@ export async function main(args: readonly string[]): Promise<void> {
       fds: openFds(),
       checkpointKb: (ckpt[0].bytes + ckpt[1].bytes) / 1024,
       checkpointFiles: ckpt[0].files + ckpt[1].files,
-      sinkLogFiles: du(path.join(output, '_tributary_metadata')).files,
+      sinkLogFiles: diskUsage(path.join(output, '_tributary_metadata')).files,
       batchMs: durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 0,
       batches: queries.reduce((n, q) => n + (q.lastProgress?.batchId ?? -1) + 1, 0),
     }

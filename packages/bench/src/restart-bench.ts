@@ -6,40 +6,16 @@
  * the table shows the time from start() to that batch's commit, the checkpoint's size and
  * file count, and the sink log's files, against N. A flat restart column is the goal.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { col, type DataFrame, functions as F, Session, type StreamingQuery, schema } from '@tributary/core'
+import { diskUsage } from './disk-usage.js'
 
 const events = schema({ ts: 'timestamp', user: 'string', ms: 'double' })
 type Event = { ts: Date; user: string; ms: number }
-
-function du(dir: string): { bytes: number; files: number } {
-  let bytes = 0
-  let files = 0
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return { bytes, files }
-  }
-  for (const n of names) {
-    const p = path.join(dir, n)
-    const s = statSync(p, { throwIfNoEntry: false })
-    if (!s) continue
-    if (s.isDirectory()) {
-      const d = du(p)
-      bytes += d.bytes
-      files += d.files
-    } else {
-      bytes += s.size
-      files++
-    }
-  }
-  return { bytes, files }
-}
 
 function writeEventFile(dir: string, i: number): void {
   const row = {
@@ -108,8 +84,8 @@ export async function main(args: readonly string[]): Promise<void> {
       await q.processAllAvailable()
       const restartMs = performance.now() - t1
       await q.stop()
-      const checkpoint = du(path.join(root, scenario.name === 'file → file' ? 'ckpt-etl' : 'ckpt-agg'))
-      const sinkLog = du(path.join(root, 'out', '_tributary_metadata'))
+      const checkpoint = diskUsage(path.join(root, scenario.name === 'file → file' ? 'ckpt-etl' : 'ckpt-agg'))
+      const sinkLog = diskUsage(path.join(root, 'out', '_tributary_metadata'))
       rows.push(
         `| ${scenario.name} | ${n} | ${runS.toFixed(1)} | ${startedMs.toFixed(0)} | ${restartMs.toFixed(0)} | ${(checkpoint.bytes / 1024).toFixed(0)} KB | ${checkpoint.files} | ${sinkLog.files || '–'} |`,
       )
