@@ -83,7 +83,7 @@ describe('replay-block generator', () => {
     expect(later.prepared).toBe(false)
     later.bids(0, 1000)
     expect(later.prepared).toBe(true)
-  }, 60_000)
+  }, 180_000)
 
   it('generates a range inside the first block exactly until a block exists', () => {
     NexmarkGenerator.clearReplayCache()
@@ -166,7 +166,7 @@ describe('replay-block generator', () => {
           }
         }
       }
-    }, 60_000)
+    }, 180_000)
   }
 
   it('chooses auctions and bidders as the exact generator would: hot ids, and windows of the full size', () => {

@@ -158,7 +158,7 @@ describe.runIf(hasJoin())('join queries against brute force', () => {
     expect(out.rows).toBeGreaterThan(1000)
     expect(t.lateRows).toBe(0)
     expect(t.checksum).toBe(out.value())
-  }, 60_000)
+  }, 180_000)
 
   it('q8: persons who opened an auction in the 10 s window they registered in, once each', async () => {
     const t = await runTributary({ query: 'q8', way: 'tributary', events, batch, generator })
@@ -183,7 +183,7 @@ describe.runIf(hasJoin())('join queries against brute force', () => {
     expect(sellers).toBeGreaterThan(10)
     expect(t.lateRows).toBe(0)
     expect(t.checksum).toBe(out.value())
-  }, 60_000)
+  }, 180_000)
 
   it('q9: each auction with its winning bid, once the watermark has passed its expiry', async () => {
     const t = await runTributary({ query: 'q9', way: 'tributary', events, batch, generator })
@@ -208,7 +208,7 @@ describe.runIf(hasJoin())('join queries against brute force', () => {
     expect(open).toBeGreaterThan(0)
     expect(t.lateRows).toBe(0)
     expect(t.checksum).toBe(out.value())
-  }, 60_000)
+  }, 180_000)
 
   it('q4: the average winning price per category, over the auctions closed so far', async () => {
     const rows = await collectRows('q4')
@@ -228,7 +228,7 @@ describe.runIf(hasJoin())('join queries against brute force', () => {
     expect(last).toEqual(expected)
     // A category's average is written again each batch that closes some of its auctions.
     expect(rows.length).toBeGreaterThan(expected.size * 2)
-  }, 60_000)
+  }, 180_000)
 
   it('q4 and q9 fail, rather than miss bids, when an auction outlasts AUCTION_SPAN_MS', async () => {
     // At 200 events/s the generator's auctions last up to 16.7 s.
@@ -241,5 +241,5 @@ describe.runIf(hasJoin())('join queries against brute force', () => {
         generator: { eventRate: 200 },
       }),
     ).rejects.toThrow(/AUCTION_SPAN_MS/)
-  }, 60_000)
+  }, 180_000)
 })

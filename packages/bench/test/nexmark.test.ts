@@ -138,7 +138,7 @@ describe('Nexmark queries: Tributary and the peers give the same answers', () =>
       expect(t.lateRows).toBe(0)
       expect(js.value()).toBe(t.checksum)
       expect(rx.value()).toBe(t.checksum)
-    }, 60_000)
+    }, 180_000)
   }
 
   it('q7 by max_by gives q7 its answer (no price ties in these events)', async () => {
@@ -147,7 +147,7 @@ describe('Nexmark queries: Tributary and the peers give the same answers', () =>
     expect(q7b.rows).toBeGreaterThan(0)
     expect(q7b.rows).toBe(q7.rows)
     expect(q7b.checksum).toBe(q7.checksum)
-  }, 60_000)
+  }, 180_000)
 
   it('runs every query that can run, and says why the others cannot', async () => {
     for (const q of QUERIES) {

@@ -21,5 +21,5 @@ describe.runIf(hasJoin())('q3 (stream–stream join)', () => {
     }
     expect(out.rows).toBeGreaterThan(0)
     expect(t.checksum).toBe(out.value())
-  }, 60_000)
+  }, 180_000)
 })
