@@ -4,24 +4,7 @@
  * quoted (`''` is visible), which exprName, the column-naming rule, does not do.
  */
 import { typeToString } from '../types/data-types.js'
-import type { Expr } from './expr.js'
-
-const infix: Readonly<Record<string, string>> = {
-  add: '+',
-  subtract: '-',
-  multiply: '*',
-  divide: '/',
-  mod: '%',
-  eq: '=',
-  neq: '!=',
-  eqNullSafe: '<=>',
-  lt: '<',
-  lte: '<=',
-  gt: '>',
-  gte: '>=',
-  and: 'AND',
-  or: 'OR',
-}
+import { type Expr, INFIX_OPERATORS } from './expr.js'
 
 function literalText(value: unknown): string {
   if (value === null || value === undefined) return 'NULL'
@@ -41,7 +24,7 @@ export function explainExpr(e: Expr): string {
     case 'alias':
       return `${explainExpr(e.child)} AS ${e.name}`
     case 'call': {
-      const op = infix[e.name]
+      const op = INFIX_OPERATORS[e.name]
       if (op && e.args.length === 2) return `(${explainExpr(e.args[0])} ${op} ${explainExpr(e.args[1])})`
       if (e.name === 'not') return `(NOT ${explainExpr(e.args[0])})`
       if (e.name === 'negate') return `(- ${explainExpr(e.args[0])})`

@@ -40,7 +40,8 @@ export const literal = (value: unknown, type?: DataType): Expr => ({ kind: 'lite
 export const call = (name: string, args: readonly Expr[], options?: Record<string, unknown>): Expr =>
   options ? { kind: 'call', name, args, options } : { kind: 'call', name, args }
 
-const infix: Record<string, string> = {
+/** Spark's infix spelling of the binary operators, for names and explain(). */
+export const INFIX_OPERATORS: Readonly<Record<string, string>> = {
   add: '+',
   subtract: '-',
   multiply: '*',
@@ -76,7 +77,7 @@ export function exprName(e: Expr): string {
     case 'alias':
       return e.name
     case 'call': {
-      const op = infix[e.name]
+      const op = INFIX_OPERATORS[e.name]
       if (op && e.args.length === 2) return `(${exprName(e.args[0])} ${op} ${exprName(e.args[1])})`
       if (e.name === 'not') return `(NOT ${exprName(e.args[0])})`
       if (e.name === 'negate') return `(- ${exprName(e.args[0])})`
