@@ -85,9 +85,11 @@ function join(left: DataFrame<L>, right: DataFrame<R>, how: How): DataFrame<Row>
 function expectedStateRows(ls: readonly L[], rs: readonly R[], watermark: number): number {
   if (watermark <= 0) return ls.length + rs.length
   // lt - rt >= -AFTER bounds the left side, lt - rt <= BEFORE the right (plan/join-analysis.ts).
+  // Both bounds are non-strict, so a row exactly at the bound can still meet a later row of the
+  // other side and stays (Spark's StreamingJoinHelper takes 1 off a non-strict bound).
   const leftAt = watermark - AFTER_MIN * MINUTE
   const rightAt = watermark - BEFORE_MIN * MINUTE
-  return ls.filter((l) => l.lt.getTime() > leftAt).length + rs.filter((r) => r.rt.getTime() > rightAt).length
+  return ls.filter((l) => l.lt.getTime() >= leftAt).length + rs.filter((r) => r.rt.getTime() >= rightAt).length
 }
 
 async function runJoin(
@@ -164,6 +166,12 @@ async function runJoin(
   return { outputs, watermarks, stateMismatches, finalStateRows, seenL, seenR, far }
 }
 
+/** TRIBUTARY_PROPERTY_SEED replays a failure fast-check printed; otherwise each run draws its own. */
+function propertySeed(): number | undefined {
+  const seed = process.env.TRIBUTARY_PROPERTY_SEED
+  return seed === undefined ? undefined : Number(seed)
+}
+
 const key = (r: unknown) => JSON.stringify(r)
 const sortRows = (rows: readonly unknown[]) => rows.map(key).sort()
 
@@ -202,8 +210,7 @@ describe('stream-stream join invariants', () => {
             await session.stop()
           },
         ),
-        // A fixed seed: a random one found a state-count mismatch (in the closing note) still to fix.
-        { numRuns: 20, seed: 20261207 },
+        { numRuns: Number(process.env.TRIBUTARY_PROPERTY_RUNS ?? 20), seed: propertySeed() },
       )
     })
   }
