@@ -43,6 +43,8 @@ export interface ParallelPlan {
   readonly holdsStateInMemory: boolean
   /** The source columns stage 1 reads (columns-read.ts); null = all. */
   readonly sourceColumnsRead: ReadonlySet<string> | null
+  /** Stage 1 aggregates its slice per key (the stateful operator's mapSidePartial) before the shuffle. */
+  readonly partialAggregation: boolean
 }
 
 export class ParallelExecutor implements BatchExecutor {
@@ -122,7 +124,12 @@ export class ParallelExecutor implements BatchExecutor {
         ),
       ),
     )
-    this.lastTasks = maps.map((m, w) => ({ worker: w, numInputRows: m.inputRows, durationMs: m.durationMs }))
+    this.lastTasks = maps.map((m, w) => ({
+      worker: w,
+      numInputRows: m.inputRows,
+      numShuffledRows: m.shuffledRows,
+      durationMs: m.durationMs,
+    }))
     for (const m of maps) {
       for (const o of m.watermarks) ctx.watermarks?.observe(o.watermarkId, o.delayMs, o.stats)
     }
@@ -183,6 +190,7 @@ export class ParallelExecutor implements BatchExecutor {
       partition: r.partition,
       worker: r.partition % this.threads,
       numInputRows: r.inputRows,
+      numShuffledRows: r.shuffledRows,
       numOutputRows: r.output.numRows,
       durationMs: r.durationMs,
     }))
@@ -221,6 +229,7 @@ export class ParallelExecutor implements BatchExecutor {
       threads: this.threads,
       mode: this.stateful ? 'shuffle' : 'stateless',
       inThreadReason: null,
+      partialAggregation: this.plan.partialAggregation,
       tasks: this.lastTasks,
       partitions: this.lastPartitions,
     }
