@@ -77,9 +77,14 @@ function own<T extends Float64Array | Uint8Array>(a: T): T {
 }
 
 const NULL_CODE = 0xffffffff
-/** Rows looked at before choosing a dictionary, and the share of distinct values it allows. */
+/**
+ * A dictionary is given up once its distinct values pass a quarter of the column's rows, or
+ * three quarters of the first DICT_SAMPLE rows (a column of mostly distinct values shows
+ * early: ids, urls with ids).
+ */
 const DICT_SAMPLE = 2048
 const DICT_MAX_SHARE = 0.25
+const DICT_SAMPLE_MAX_SHARE = 0.75
 
 /** The column as distinct values and codes, or null when its values are mostly distinct (or not strings). */
 function encodeDictionary(type: DataType, values: readonly unknown[]): EncodedColumn | null {
@@ -99,7 +104,7 @@ function encodeDictionary(type: DataType, values: readonly unknown[]): EncodedCo
     let id = ids.get(v)
     if (id === undefined) {
       id = distinct.length
-      if (id >= max || (i < sample && id >= Math.max(16, sample * DICT_MAX_SHARE))) return null
+      if (id >= max || (i < sample && id >= Math.max(16, sample * DICT_SAMPLE_MAX_SHARE))) return null
       ids.set(v, id)
       distinct.push(v)
     }
