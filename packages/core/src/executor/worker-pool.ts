@@ -179,10 +179,7 @@ export class WorkerPool {
     const start = workerStart()
     for (let w = 0; w < size; w++) {
       // execArgv [] : not the parent's flags (a test runner's or a profiler's), which may not apply to a thread.
-      const worker = new Worker(start.script, {
-        eval: start.eval,
-        execArgv: process.env.PERFAGG_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PERFAGG_PROF] : [],
-      })
+      const worker = new Worker(start.script, { eval: start.eval, execArgv: [] })
       // Only a worker with work in flight keeps the process alive (see call()).
       worker.unref()
       running++
