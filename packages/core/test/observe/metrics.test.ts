@@ -91,6 +91,80 @@ describe('metrics', () => {
     await server.close()
   })
 
+  it('exports per-partition rows and timings with a partition label, scraped while a 2-thread query runs', async () => {
+    const session = newSession({ 'tributary.executor.threads': '2', 'tributary.sql.shuffle.partitions': '4' })
+    const input = new MemoryStream(session, schema({ key: 'string', v: 'long' }))
+    const query = await input
+      .toDF()
+      .groupBy('key')
+      .agg(F.count('v').alias('n'))
+      .writeStream.outputMode('update')
+      .format('memory')
+      .queryName('parts')
+      .start()
+    const rows = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => ({ key: `k${(i * 7 + seed) % 11}`, v: i }))
+    input.addData(rows(60, 1))
+    await query.processAllAvailable()
+    input.addData(rows(40, 2))
+    await query.processAllAvailable()
+    const server = await session.metrics.serve()
+    const m = parse(await (await fetch(`${server.url}metrics`)).text())
+    await server.close()
+    expect(query.isActive).toBe(true)
+    const q = `query="parts",query_id="${query.id}"`
+    const history = query.recentProgress.filter((p) => p.executor?.mode === 'shuffle')
+    expect(history.length).toBeGreaterThanOrEqual(2)
+    expect(m.get(`tributary_executor_threads{${q}}`)).toBe(2)
+    const sum = (
+      f: (p: {
+        partition: number
+        numInputRows: number
+        numOutputRows: number
+        durationMs: number
+      }) => number,
+      partition: number,
+    ) =>
+      history.reduce(
+        (n, p) =>
+          n + p.executor!.partitions.filter((x) => x.partition === partition).reduce((a, x) => a + f(x), 0),
+        0,
+      )
+    let inAll = 0
+    for (const partition of [0, 1, 2, 3]) {
+      const pl = `partition="${partition}",${q}`
+      expect(m.get(`tributary_partition_input_rows_total{${pl}}`)).toBe(sum((x) => x.numInputRows, partition))
+      expect(m.get(`tributary_partition_output_rows_total{${pl}}`)).toBe(
+        sum((x) => x.numOutputRows, partition),
+      )
+      expect(m.get(`tributary_partition_seconds_total{${pl}}`)).toBeCloseTo(
+        sum((x) => x.durationMs, partition) / 1000,
+        6,
+      )
+      const last = query.lastProgress!.executor!.partitions.find((x) => x.partition === partition)!
+      expect(m.get(`tributary_partition_batch_input_rows{${pl}}`)).toBe(last.numInputRows)
+      expect(m.get(`tributary_partition_batch_duration_seconds{${pl}}`)).toBe(last.durationMs / 1000)
+      inAll += m.get(`tributary_partition_input_rows_total{${pl}}`)!
+    }
+    // Every row reached exactly one partition, and the workers' first stage read them all.
+    expect(inAll).toBe(100)
+    const workerRows = [...m].filter(([k]) => k.startsWith(`tributary_worker_task_rows_total{${q},worker=`))
+    expect(workerRows.length).toBeGreaterThan(0)
+    expect(workerRows.reduce((n, [, v]) => n + v, 0)).toBe(100)
+    // OpenTelemetry gets the same, with the partition attribute.
+    const reader = new TestReader()
+    const provider = new MeterProvider({ readers: [reader] })
+    session.metrics.useOpenTelemetry(provider.getMeter('tributary-test'))
+    const { resourceMetrics } = await reader.collect()
+    const otel = resourceMetrics.scopeMetrics[0].metrics.find(
+      (x) => x.descriptor.name === 'tributary.partition.input.rows',
+    )!
+    expect(otel.dataPoints.map((d) => d.attributes.partition).sort()).toEqual(['0', '1', '2', '3'])
+    expect(otel.dataPoints.reduce((n, d) => n + (d.value as number), 0)).toBe(100)
+    await provider.shutdown()
+    await query.stop()
+  })
+
   it('counts failures by code; a failed query reads 0 in query_active', async () => {
     const session = newSession()
     const input = new MemoryStream(session, schema({ id: 'long' }))
