@@ -310,7 +310,7 @@ export class DataStreamWriter<R> {
         },
       },
     })
-    await session.metrics.serveFromEnvironment(log.logger)
+    await session.metrics.serveByDefault(log.logger, conf)
     try {
       await execution.initialize()
     } catch (e) {

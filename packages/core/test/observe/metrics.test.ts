@@ -1,8 +1,15 @@
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { describe, expect, it } from 'vitest'
 import { functions as F, MemoryStream, schema } from '../../src/index.js'
 import { FilteredLogger } from '../../src/observe/logger.js'
-import { newSession } from '../helpers.js'
+import { newSession, tempDir } from '../helpers.js'
+
+const coreSrc = fileURLToPath(new URL('../../src/index.ts', import.meta.url))
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 
 /** Parses Prometheus text into `name{labels} value` pairs (labels sorted, app label dropped). */
 function parse(text: string): Map<string, number> {
@@ -233,21 +240,98 @@ describe('metrics', () => {
     await q.stop()
   })
 
-  it('TRIBUTARY_DASHBOARD starts the server once per session and logs its address', async () => {
-    const session = newSession()
+  it('streaming queries start the dashboard once per session, on the next port when one is taken', async () => {
     const lines: string[] = []
     const at = (message: string) => {
       lines.push(message)
     }
     const log = new FilteredLogger({ debug: at, info: at, warn: at, error: at }, 'info')
-    const env = { TRIBUTARY_DASHBOARD: '1' }
-    const server = await session.metrics.serveFromEnvironment(log, env)
-    expect(await session.metrics.serveFromEnvironment(log, env)).toBe(server)
-    expect(lines).toEqual([`dashboard at ${server!.url} (metrics at ${server!.url}metrics)`])
+    const none = () => undefined
+    // Off under a test runner unless asked for, so parallel test files fight over no port.
+    expect(await newSession().metrics.serveByDefault(log, none, { VITEST: 'true' })).toBeNull()
+    expect(lines).toEqual([])
+    // A port in use moves on to the next one, as Spark's UI does from 4040.
+    const blocker = await newSession().metrics.serve({ port: 0 })
+    const session = newSession()
+    const conf = (k: string) => ({ 'tributary.ui.port': String(blocker.port) })[k]
+    const server = await session.metrics.serveByDefault(log, conf, {})
+    expect(server!.port).toBeGreaterThan(blocker.port)
+    expect(server!.port).toBeLessThanOrEqual(blocker.port + 16)
+    expect(lines).toEqual([
+      `dashboard at ${server!.url} (port ${blocker.port} was in use) (metrics at ${server!.url}metrics)`,
+    ])
+    expect(await session.metrics.serveByDefault(log, conf, {})).toBe(server)
     expect((await fetch(server!.url)).headers.get('content-type')).toMatch(/text\/html/)
-    expect(await session.metrics.serveFromEnvironment(log, {})).toBeNull()
+    // Off by setting; a session already serving (serve()) starts no second server.
+    const off = (k: string) => ({ 'tributary.ui.enabled': 'false' })[k]
+    expect(await newSession().metrics.serveByDefault(log, off, {})).toBeNull()
+    expect(await blocker.close()).toBeUndefined()
+    const serving = newSession()
+    await serving.metrics.serve()
+    expect(await serving.metrics.serveByDefault(log, () => undefined, { TRIBUTARY_UI_PORT: '0' })).toBeNull()
+    // TRIBUTARY_DASHBOARD=1 still asks for any free port, even under a test runner.
+    const legacy = await newSession().metrics.serveByDefault(log, none, {
+      VITEST: 'true',
+      TRIBUTARY_DASHBOARD: '1',
+    })
+    expect(legacy!.port).toBeGreaterThan(0)
     await expect(
-      newSession().metrics.serveFromEnvironment(log, { TRIBUTARY_DASHBOARD: 'yes please' }),
+      newSession().metrics.serveByDefault(log, none, { TRIBUTARY_DASHBOARD: 'yes please' }),
     ).rejects.toThrow(/TRIBUTARY_DASHBOARD is 'yes please'\. Use a port number, or 1 for any free port/)
+    await expect(newSession().metrics.serveByDefault(log, none, { TRIBUTARY_UI: 'maybe' })).rejects.toThrow(
+      /the TRIBUTARY_UI environment variable is 'maybe'\. Use true or false/,
+    )
+    await expect(
+      newSession().metrics.serveByDefault(log, (k) => ({ 'tributary.ui.port': '70000' })[k], {}),
+    ).rejects.toThrow(
+      /tributary\.ui\.port is '70000'\. Use a port number from 1 to 65535, or 0 for any free port/,
+    )
+  })
+
+  it('a script that runs a streaming query prints the dashboard address, serves it, and still exits by itself', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'script.mts')
+    writeFileSync(
+      file,
+      `import { Session } from ${JSON.stringify(coreSrc)}
+const session = Session.builder().appName('ui-default').getOrCreate()
+const q = await session.readStream.format('rate').option('rowsPerSecond', 5).load().writeStream.format('memory').queryName('ticks').trigger({ processingTime: '200 milliseconds' }).start()
+await new Promise((r) => setTimeout(r, 1500))
+await q.stop()
+console.log('STOPPED')
+`,
+    )
+    const env: NodeJS.ProcessEnv = { ...process.env }
+    delete env.VITEST
+    delete env.NODE_ENV
+    delete env.TRIBUTARY_DASHBOARD
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: repoRoot, env })
+    let stderr = ''
+    let stdout = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d
+        const m = /dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
+        if (m) resolve(m[1])
+      })
+      child.on('close', () => reject(new Error(`exited without a dashboard address:\n${stderr}`)))
+    })
+    // The address is printed as the query starts; it is listed a moment later.
+    let api = { app: '', queries: [] as { name: string }[] }
+    for (let i = 0; i < 50 && api.queries.length === 0; i++) {
+      api = (await (await fetch(`${url}api/queries`)).json()) as typeof api
+      if (api.queries.length === 0) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(api.app).toBe('ui-default')
+    expect(api.queries.map((q) => q.name)).toEqual(['ticks'])
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    const code = await new Promise<number | null>((r) => child.on('close', r))
+    clearTimeout(timer)
+    // The server and the browser's connections keep nothing alive: the script ends on its own.
+    expect(code, stderr).toBe(0)
+    expect(stdout).toContain('STOPPED')
   })
 })
