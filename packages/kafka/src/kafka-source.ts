@@ -36,6 +36,15 @@ export interface KafkaSourceContext {
   readonly metadataDir: string
   readonly now: () => number
   readonly warn: (message: string) => void
+  /** Batch reads: offsets read of the total in the range, after each partition (the progress bar). */
+  readonly onProgress?: (done: number, total: number, rows: number, unit: string) => void
+}
+
+/** Offsets from `start` to `end`, summed over the partitions of `end`. */
+function offsetsBetween(start: OffsetMap, end: OffsetMap): number {
+  let n = 0
+  for (const [k, e] of end) n += Math.max(0, e - (start.get(k) ?? e))
+  return n
 }
 
 function describeSubscription(config: KafkaSourceConfig): string {
@@ -65,6 +74,8 @@ export class KafkaSource implements Source {
   private boundedEnd: OffsetMap | undefined
   private availableNow = false
   private availableNowEnd: OffsetMap | undefined
+  /** Where an availableNow run began (the first batch's start): the total is from it to availableNowEnd. */
+  private availableNowStart: OffsetMap | undefined
   /** From the last latestOffset call and the last batch read: for the offsets-behind metrics. */
   private latestSeen: OffsetMap | undefined
   private lastEnd: OffsetMap | undefined
@@ -133,6 +144,12 @@ export class KafkaSource implements Source {
         await currentPartitions(this.admin, this.config.subscription),
       )
       latest = this.availableNowEnd
+      if (!this.availableNowStart) {
+        // Partitions new since the checkpoint start at their earliest offset.
+        const added = [...latest.keys()].filter((k) => !from.has(k))
+        const earliest = added.length > 0 ? await this.admin.earliestOffsets(added.map(tpOf)) : new Map()
+        this.availableNowStart = new Map([...earliest, ...from])
+      }
     } else {
       latest = await this.admin.latestOffsets(await currentPartitions(this.admin, this.config.subscription))
     }
@@ -155,10 +172,17 @@ export class KafkaSource implements Source {
       : await offsetRanges(from, until, (tps) => this.admin.earliestOffsets(tps), this.loss)
     const parts: PartitionRecords[] = new Array(ranges.length)
     let next = 0
+    const progress = this.ctx.bounded ? this.ctx.onProgress : undefined
+    const total = ranges.reduce((n, r) => n + (r.until - r.from), 0)
+    let done = 0
+    let rows = 0
     const worker = async () => {
       while (next < ranges.length) {
         const i = next++
         parts[i] = { tp: ranges[i].tp, records: await readRange(this.admin, ranges[i], this.loss) }
+        done += ranges[i].until - ranges[i].from
+        rows += parts[i].records.length
+        progress?.(done, total, rows, 'offsets')
       }
     }
     await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, ranges.length) }, worker))
@@ -209,6 +233,17 @@ export class KafkaSource implements Source {
     const out: Record<string, number | string> = {
       recordsRead: this.recordsRead,
       dataLossEvents: this.loss.count,
+    }
+    if (this.availableNowStart && this.availableNowEnd) {
+      // The progress bar of an availableNow run: offsets read of those there at the start.
+      const total = offsetsBetween(this.availableNowStart, this.availableNowEnd)
+      const reached = new Map([...this.availableNowStart, ...(this.lastEnd ?? [])])
+      const capped = new Map(
+        [...reached].map(([k, v]) => [k, Math.min(v, this.availableNowEnd!.get(k) ?? v)]),
+      )
+      out.availableNowTotal = total
+      out.availableNowDone = Math.min(total, offsetsBetween(this.availableNowStart, capped))
+      out.availableNowUnit = 'offsets'
     }
     if (this.latestSeen && this.lastEnd) {
       const behind: number[] = []

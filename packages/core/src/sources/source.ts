@@ -88,10 +88,11 @@ export interface SourceContext {
   /** True for `session.read` (bounded), false for `session.readStream`. */
   readonly bounded: boolean
   /**
-   * Bounded reads only: sources that read many units (files) call it after each, with how
-   * many are done of the total and the rows so far, for a progress bar. Optional to call.
+   * Bounded reads only: sources that read many units (files, offsets) call it after each
+   * step, with how many are done of the total, the rows so far and the unit ('files' when
+   * omitted), for a progress bar. Optional to call.
    */
-  readonly onProgress?: (done: number, total: number, rows: number) => void
+  readonly onProgress?: (done: number, total: number, rows: number, unit?: string) => void
 }
 
 export interface SchemaContext {
