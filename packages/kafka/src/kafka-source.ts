@@ -80,6 +80,8 @@ export class KafkaSource implements Source {
   private latestSeen: OffsetMap | undefined
   private lastEnd: OffsetMap | undefined
   private recordsRead = 0
+  /** The last latestOffset held data back (minOffsetsPerTrigger): waiting, not idle. */
+  private heldBack = false
   private commitWarned = false
 
   constructor(
@@ -156,7 +158,11 @@ export class KafkaSource implements Source {
     this.latestSeen = latest
     if (limit === 'all') return toJson(latest)
     // Held back for more data; never under AvailableNow, which would then end with data unread.
-    if (this.delay && !this.availableNow && this.delay.shouldWait(from, latest)) return start
+    this.heldBack = false
+    if (this.delay && !this.availableNow && this.delay.shouldWait(from, latest)) {
+      this.heldBack = [...latest].some(([k, end]) => end > (from.get(k) ?? 0))
+      return start
+    }
     const max = this.config.maxOffsetsPerTrigger
     if (max === undefined) return toJson(latest)
     const added = [...latest.keys()].filter((k) => !from.has(k))
@@ -227,6 +233,10 @@ export class KafkaSource implements Source {
 
   async stop(): Promise<void> {
     await this.admin.close()
+  }
+
+  isHoldingBack(): boolean {
+    return this.heldBack
   }
 
   metrics(): Record<string, number | string> {

@@ -74,6 +74,12 @@ export interface Source {
    * they have no new data.
    */
   prepareForTriggerAvailableNow?(): Promise<void>
+  /**
+   * True when the last latestOffset left data that is there for later (Kafka's
+   * minOffsetsPerTrigger holds a trigger back until enough has arrived): the query is then
+   * waiting for more, not idle, and onQueryIdle does not fire.
+   */
+  isHoldingBack?(): boolean
   /** Source-specific figures for progress (e.g. offsets behind latest). */
   metrics?(): Record<string, number | string>
 }
