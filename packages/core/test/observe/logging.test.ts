@@ -119,8 +119,14 @@ await q.stop()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(lines[0]).toMatchObject({ level: 'info', query: 'j', trigger: 'processingTime' })
-    expect(lines[0].msg).toMatch(
+    // Outside a test runner the first streaming query starts the dashboard and says where.
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
+    })
+    expect(lines[0].msg).toMatch(/^dashboard at http:\/\/127\.0\.0\.1:\d+\/ /)
+    expect(lines[1]).toMatchObject({ level: 'info', query: 'j', trigger: 'processingTime' })
+    expect(lines[1].msg).toMatch(
       /^query 'j' started \(id [-0-9a-f]{36}, run [-0-9a-f]{36}, trigger processingTime, append mode, checkpoint \(temporary\)\)$/,
     )
     const batch = lines.find((l) => l.batchId === 0)!
