@@ -1,0 +1,98 @@
+/**
+ * Sources read in the workers: a file job gives the same output on 1, 2 and 4 threads and
+ * with any number of files, whether the workers only read and parse (a memory sink, an
+ * aggregation) or also write the sink's part files (a file sink; its content compared as a
+ * set of rows, since each worker writes files of its own).
+ */
+import { promises as fs } from 'node:fs'
+import * as path from 'node:path'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { col, count, functions as F, type Session, schema } from '../../src/index.js'
+import { newSession, tempDir } from '../helpers.js'
+
+const clicks = schema({ id: 'long', country: 'string', url: 'string', ms: 'long' })
+type Click = { id: number; country: string; url: string; ms: number }
+
+const click = fc.record({
+  country: fc.constantFrom('FR', 'US', 'De', 'jp', 'É'),
+  url: fc.string({ maxLength: 12 }),
+  ms: fc.integer({ min: 0, max: 2_000 }),
+})
+
+/** The rows cut into files at the given points (empty files included), written as JSON lines. */
+async function writeFiles(dir: string, rows: Click[], cuts: number[]): Promise<number> {
+  const points = [...cuts.map((c) => c % (rows.length + 1)), rows.length].sort((a, b) => a - b)
+  let from = 0
+  let f = 0
+  for (const p of points) {
+    const lines = rows.slice(from, Math.max(from, p)).map((r) => JSON.stringify(r))
+    await fs.writeFile(path.join(dir, `part-${String(f++).padStart(3, '0')}.json`), lines.join('\n'))
+    from = Math.max(from, p)
+  }
+  return f
+}
+
+function session(threads: number): Session {
+  return newSession({
+    'tributary.executor.threads': String(threads),
+    // Workers read every batch, however small (the default keeps batches under 1 MiB here).
+    'tributary.executor.minWorkerReadBytes': '0',
+  })
+}
+
+const etl = (s: Session, input: string, maxFiles: number) =>
+  s.readStream
+    .format('json')
+    .schema(clicks)
+    .option('maxFilesPerTrigger', String(maxFiles))
+    .load(input)
+    .where(col('ms').gt(100))
+    .select(col('id'), F.lower(col('country')).alias('country'), col('ms'))
+
+async function untilDone(q: { awaitTermination(): Promise<unknown>; exception: unknown }): Promise<void> {
+  await q.awaitTermination()
+  if (q.exception) throw q.exception
+}
+
+describe('sources read by the workers', () => {
+  it('JSON files → filter, project, lower() → parquet: the same rows on 1, 2 and 4 threads, any file count', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(click, { minLength: 0, maxLength: 80 }),
+        fc.array(fc.nat(), { maxLength: 7 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        async (raw, cuts, maxFiles, partitioned) => {
+          const rows = raw.map((r, id) => ({ id, ...r }))
+          const input = tempDir()
+          await writeFiles(input, rows, cuts)
+          const expected = rows
+            .filter((r) => r.ms > 100)
+            .map((r) => JSON.stringify({ id: r.id, country: r.country.toLowerCase(), ms: r.ms }))
+            .sort()
+          for (const threads of [1, 2, 4]) {
+            const s = session(threads)
+            const out = tempDir()
+            const w = etl(s, input, maxFiles).writeStream.format('parquet')
+            const q = await (partitioned ? w.partitionBy('country') : w)
+              .option('checkpointLocation', tempDir())
+              .trigger({ availableNow: true })
+              .start(out)
+            await untilDone(q)
+            if (threads > 1 && rows.length > 0) {
+              const p = q.recentProgress.find((x) => x.numInputRows > 0)
+              expect(p?.executor?.tasks.length).toBeGreaterThan(0)
+            }
+            const got = (await s.read.format('parquet').schema(schema({ id: 'long', country: 'string', ms: 'long' })).load(out).collect())
+              .map((r) => JSON.stringify({ id: r.id, country: r.country, ms: r.ms }))
+              .sort()
+            expect(got).toEqual(expected)
+            expect(q.recentProgress.reduce((n, p) => n + p.numInputRows, 0)).toBe(rows.length)
+          }
+        },
+      ),
+      { numRuns: 4 },
+    )
+  })
+})
