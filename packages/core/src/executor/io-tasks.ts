@@ -51,25 +51,29 @@ export function runWriteTask(task: SinkWriteTask, rows: ColumnarBatch<unknown>):
 }
 
 /**
- * Cuts a source's partitions into at most `n` runs of neighbours with about equal weight
- * (bytes): run k goes to worker k, so that the workers' outputs, put together in worker
- * order, keep the source's order of files, as one thread reads them.
+ * Cuts a source's partitions into min(n, partitions) runs of neighbours, none empty, each
+ * about an equal share of the weight (bytes): run k goes to worker k, so that the workers'
+ * outputs, put together in worker order, keep the source's order of files, as one thread
+ * reads them.
  */
 export function contiguousRuns<T extends { readonly weight: number }>(parts: readonly T[], n: number): T[][] {
   const k = Math.max(1, Math.min(n, parts.length))
-  const total = parts.reduce((s, p) => s + p.weight, 0)
-  const runs: T[][] = Array.from({ length: k }, () => [])
-  let acc = 0
-  let prev = 0
-  for (let i = 0; i < parts.length; i++) {
-    // The run whose share of the total the middle of this part falls in; never past the
-    // parts left (each later run needs one).
-    const mid = acc + parts[i].weight / 2
-    let r = Math.min(k - 1, Math.floor((mid / total) * k))
-    r = Math.max(r, k - (parts.length - i), prev)
-    prev = r
-    runs[r].push(parts[i])
-    acc += parts[i].weight
+  let remaining = parts.reduce((s, p) => s + p.weight, 0)
+  const runs: T[][] = []
+  let i = 0
+  for (let r = 0; r < k; r++) {
+    const left = k - r
+    // The last run takes the rest; the others take parts while that brings them nearer their share.
+    const last = left === 1 ? parts.length : parts.length - (left - 1)
+    const target = remaining / left
+    const run: T[] = [parts[i]]
+    let weight = parts[i++].weight
+    while (i < last && (left === 1 || weight + parts[i].weight / 2 <= target)) {
+      weight += parts[i].weight
+      run.push(parts[i++])
+    }
+    remaining -= weight
+    runs.push(run)
   }
-  return runs.filter((r) => r.length > 0)
+  return runs
 }
