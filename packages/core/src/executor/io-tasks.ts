@@ -5,10 +5,25 @@
  * writes is found here by name, in the worker's own copy of the engine.
  */
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
-import { readFilePartitions } from '../formats/files/file-partition.js'
+import { readFilePartitions, splitFilePartition } from '../formats/files/file-partition.js'
 import { writeFileTask } from '../formats/files/file-write-task.js'
 import type { SinkWriteTask } from '../sinks/sink.js'
 import type { DeadLetter, JsonValue, SourceBatch, SourcePartition } from '../sources/source.js'
+
+/**
+ * A source's partitions, with whole files cut into splits when there are fewer of them than
+ * workers (Spark splits files too): each into ceil(workers / partitions) splits of at least
+ * `minSplitBytes`, where the format can read splits.
+ */
+export function splitForWorkers(
+  parts: readonly SourcePartition[],
+  workers: number,
+  minSplitBytes: number,
+): readonly SourcePartition[] {
+  if (parts.length === 0 || parts.length >= workers) return parts
+  const pieces = Math.ceil(workers / parts.length)
+  return parts.flatMap((p) => (p.reader === 'files' ? splitFilePartition(p, pieces, minSplitBytes) : [p]))
+}
 
 /** What reading a source's partitions gave, besides the rows (for progress and dead letters). */
 export interface SourceReadSummary {

@@ -26,6 +26,7 @@ import {
   readSourcePartitions,
   readSummary,
   type SourceReadSummary,
+  splitForWorkers,
 } from './io-tasks.js'
 import type { BatchParams, MapResult, ReduceResult, WorkerSetup } from './protocol.js'
 import { acquirePool, type WorkerPool } from './worker-pool.js'
@@ -52,6 +53,8 @@ export interface ParallelPlan {
   readonly sourceColumnsRead: ReadonlySet<string> | null
   /** Source partitions weighing less than this (bytes) are read on the coordinating thread. */
   readonly minWorkerReadBytes: number
+  /** Files are cut into splits no smaller than this (bytes) when a batch has fewer files than threads. */
+  readonly minSplitBytes: number
 }
 
 export class ParallelExecutor implements BatchExecutor {
@@ -147,7 +150,11 @@ export class ParallelExecutor implements BatchExecutor {
     const pool = this.pool!
     const slices = this.slices(ctx.inputs)
     const runs = [...(io?.reads ?? [])].map(
-      ([source, parts]) => [source, contiguousRuns(parts, this.threads)] as const,
+      ([source, parts]) =>
+        [
+          source,
+          contiguousRuns(splitForWorkers(parts, this.threads, this.plan.minSplitBytes), this.threads),
+        ] as const,
     )
     const tasks = Math.max(slices.length, ...runs.map(([, r]) => r.length))
     const write = this.stateful ? null : (io?.write ?? null)

@@ -62,3 +62,21 @@ export function minWorkerReadBytes(conf: (key: string) => string | undefined): n
   }
   return n
 }
+
+export const MIN_SPLIT_CONF = 'tributary.executor.minSplitBytes'
+/** Splits of a file read by different workers are no smaller than this by default: 4 MiB (Spark's openCostInBytes). */
+const DEFAULT_MIN_SPLIT_BYTES = 4 << 20
+
+/** How small a split of a file may be when a batch has fewer files than threads. */
+export function minSplitBytes(conf: (key: string) => string | undefined): number {
+  const text = conf(MIN_SPLIT_CONF)
+  if (text === undefined || text.trim() === '') return DEFAULT_MIN_SPLIT_BYTES
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new OptionError(
+      `INVALID_OPTION: ${MIN_SPLIT_CONF} must be a whole number of bytes, 1 or more, got '${text}'. Use a large number to never split files.`,
+      'INVALID_OPTION',
+    )
+  }
+  return n
+}

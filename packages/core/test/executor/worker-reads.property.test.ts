@@ -33,11 +33,13 @@ async function writeFiles(dir: string, rows: Click[], cuts: number[]): Promise<n
   return f
 }
 
-function session(threads: number): Session {
+function session(threads: number, split = false): Session {
   return newSession({
     'tributary.executor.threads': String(threads),
     // Workers read every batch, however small (the default keeps batches under 1 MiB here).
     'tributary.executor.minWorkerReadBytes': '0',
+    // With fewer files than threads, cut files into splits of any size (the default: 4 MiB).
+    ...(split ? { 'tributary.executor.minSplitBytes': '1' } : {}),
   })
 }
 
@@ -63,7 +65,8 @@ describe('sources read by the workers', () => {
         fc.array(fc.nat(), { maxLength: 7 }),
         fc.integer({ min: 1, max: 4 }),
         fc.boolean(),
-        async (raw, cuts, maxFiles, partitioned) => {
+        fc.boolean(),
+        async (raw, cuts, maxFiles, partitioned, split) => {
           const rows = raw.map((r, id) => ({ id, ...r }))
           const input = tempDir()
           await writeFiles(input, rows, cuts)
@@ -72,7 +75,7 @@ describe('sources read by the workers', () => {
             .map((r) => JSON.stringify({ id: r.id, country: r.country.toLowerCase(), ms: r.ms }))
             .sort()
           for (const threads of [1, 2, 4]) {
-            const s = session(threads)
+            const s = session(threads, split)
             const out = tempDir()
             const w = etl(s, input, maxFiles).writeStream.format('parquet')
             const q = await (partitioned ? w.partitionBy('country') : w)
@@ -108,13 +111,14 @@ describe('sources read by the workers', () => {
         fc.array(click, { minLength: 1, maxLength: 80 }),
         fc.array(fc.nat(), { maxLength: 7 }),
         fc.integer({ min: 1, max: 4 }),
-        async (raw, cuts, maxFiles) => {
+        fc.boolean(),
+        async (raw, cuts, maxFiles, split) => {
           const rows = raw.map((r, id) => ({ id, ...r }))
           const input = tempDir()
           await writeFiles(input, rows, cuts)
           const runs: { plain: string[][]; counts: string[][] }[] = []
           for (const threads of [1, 2, 4]) {
-            const s = session(threads)
+            const s = session(threads, split)
             const plain: string[][] = []
             const counts: string[][] = []
             const q1 = await etl(s, input, maxFiles)
