@@ -266,7 +266,7 @@ export async function main(args: readonly string[]): Promise<void> {
   const scaling = scalingLines(summaries)
   if (scaling.length > 0)
     console.log(
-      `\nWall-clock speed-up over ${scaling[0].split(':')[0]}'s first thread count:\n${scaling.join('\n')}`,
+      `\nWall-clock speed-up over the first thread count (wall time is unreliable on a loaded machine; compare CPU s too):\n${scaling.join('\n')}`,
     )
   console.log(
     '\n“Tributary per CPU-s ×” = the peer’s CPU seconds ÷ Tributary’s (targets: ≥ 2 against the script, ≥ 0.5 against DuckDB); “RSS ×” = Tributary’s peak RSS ÷ the peer’s (target ≤ 1.5 against the script).',
