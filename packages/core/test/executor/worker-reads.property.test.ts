@@ -156,4 +156,38 @@ describe('sources read by the workers', () => {
       { numRuns: 3 },
     )
   })
+
+  it('malformed records met by the workers reach withDeadLetters with their file and line, as on one thread', async () => {
+    const input = tempDir()
+    const lines = Array.from({ length: 400 }, (_, i) =>
+      i % 97 === 5 ? `{"id": "bad ${i}"` : JSON.stringify({ id: i, country: 'FR', url: 'u', ms: 500 }),
+    )
+    await fs.writeFile(path.join(input, 'a.json'), lines.slice(0, 250).join('\n'))
+    await fs.writeFile(path.join(input, 'b.json'), lines.slice(250).join('\n'))
+    const runs: unknown[] = []
+    for (const threads of [1, 2, 4]) {
+      const s = session(threads, true)
+      const letters: unknown[] = []
+      let rows = 0
+      const q = await etl(s, input, 10)
+        .writeStream.option('checkpointLocation', tempDir())
+        .trigger({ availableNow: true })
+        .withDeadLetters((ls) => {
+          for (const l of ls) letters.push([path.basename(String(l.position.file)), l.position.line, l.raw])
+        })
+        .foreachBatch(async (df) => {
+          rows += (await df.collect()).length
+        })
+        .start()
+      await untilDone(q)
+      if (threads > 1) expect(q.lastProgress?.executor?.tasks.length).toBe(threads)
+      expect(q.lastProgress?.numInputRows).toBe(400)
+      runs.push({ letters, rows })
+    }
+    // The malformed rows are kept with nulls (PERMISSIVE), and the filter on ms drops them.
+    expect(runs[0]).toMatchObject({ rows: 395 })
+    expect((runs[0] as { letters: unknown[] }).letters).toContainEqual(['b.json', 47, '{"id": "bad 296"'])
+    expect(runs[1]).toEqual(runs[0])
+    expect(runs[2]).toEqual(runs[0])
+  })
 })
