@@ -75,8 +75,7 @@ export function keyTextOfParts(parts: readonly Part[]): (i: number) => string {
  * with `null` in a numeric column stood for any of the four.
  */
 export const KEY_ENCODING = 2
-/** The store entry holding KEY_ENCODING; `#` starts no key text (`[`), chunk or bucket key. */
-export const KEY_ENCODING_ENTRY = '#keyEncoding'
+export { KEY_ENCODING_ENTRY } from '../state/state-store.js'
 
 const AMBIGUOUS = [null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] as const
 
