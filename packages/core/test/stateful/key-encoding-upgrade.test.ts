@@ -7,7 +7,8 @@
  * `L`/`R` + that text → `{ rows: [{ v, m }], t }` beside `#meta`).
  */
 import * as path from 'node:path'
-import { describe, it } from 'vitest'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
 import {
   AddData,
   BetweenRuns,
@@ -16,6 +17,7 @@ import {
   StopStream,
   testStream,
 } from '../../../testing/src/index.js'
+import { keyTextOfValues, legacyKeyReadings } from '../../src/exec/dedup-key.js'
 import { col, type DataFrame, MemoryStream, schema } from '../../src/index.js'
 import { stateStoreProvider } from '../../src/state/providers.js'
 import { OperatorState } from '../../src/state/state-manager.js'
@@ -141,6 +143,31 @@ describe.each(PROVIDERS)('state of key-text version 1 on the %s state store', (p
       StartStream(),
       AddData(right, { kb: Number.NaN, b: 'x2' }, { kb: Number.NEGATIVE_INFINITY, b: 'w2' }),
       CheckNewAnswer({ ...nan, kb: Number.NaN, b: 'x2' }, { ...ninf, kb: Number.NEGATIVE_INFINITY, b: 'w2' }),
+    )
+  })
+})
+
+describe('readings of a key-text version 1 key', () => {
+  it('are every key the old text stood for, each with its own text now (property)', () => {
+    const numberOrNull = fc.oneof(fc.double(), fc.constant(null))
+    const column = fc.oneof(
+      numberOrNull.map((v) => ({ numeric: true, v })),
+      fc.oneof(fc.string(), fc.constant(null)).map((v) => ({ numeric: false, v })),
+    )
+    fc.assert(
+      fc.property(fc.array(column, { minLength: 1, maxLength: 4 }), (cols) => {
+        const numeric = cols.map((c) => c.numeric)
+        // What the old code stored, read back as the upgrade reads it.
+        const old = JSON.stringify(cols.map((c) => c.v))
+        const readings = legacyKeyReadings(JSON.parse(old) as unknown[], numeric)
+        for (const r of readings) expect(JSON.stringify(r)).toBe(old)
+        const texts = new Set(readings.map(keyTextOfValues))
+        expect(texts.size).toBe(readings.length)
+        const ambiguous = (JSON.parse(old) as unknown[]).filter((v, k) => numeric[k] && v === null).length
+        expect(readings.length).toBe(4 ** ambiguous)
+        // The first reading is the key as stored (exact where no number was NaN or ±Infinity).
+        expect(keyTextOfValues(readings[0])).toBe(old)
+      }),
     )
   })
 })
