@@ -122,7 +122,7 @@ export class StreamingDeduplicate implements StatefulOperator {
       table.version = -1
       if (upgrade.length > 0) {
         const builders = keyCols.map((c) => new VectorBuilder(c.type))
-        for (const k of upgrade) k.values.forEach((v, c) => builders[c].append(v))
+        for (const k of upgrade) for (let c = 0; c < builders.length; c++) builders[c].append(k.values[c])
         table.admit(
           builders.map((b) => b.finish()),
           upgrade.length,

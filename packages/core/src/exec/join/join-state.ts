@@ -374,7 +374,7 @@ export class LiveJoinState implements BucketView {
     for (const [key, bucket] of legacy) {
       // Version 1 wrote NaN and ±Infinity keys as `null`: such rows go to their bucket now.
       const keys = rekey !== undefined && key.includes('null') ? rekey(key[0] as Prefix, bucket.rows) : null
-      bucket.rows.forEach((r, i) => live.add(keys?.[i] ?? key, bucket.t, r))
+      for (let i = 0; i < bucket.rows.length; i++) live.add(keys?.[i] ?? key, bucket.t, bucket.rows[i])
       live.legacy.push(key)
     }
     return live
