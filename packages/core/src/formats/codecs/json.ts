@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { valueAt } from '../../batch/vector.js'
-import type { Schema } from '../../types/schema.js'
+import { Schema } from '../../types/schema.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat, FileReadResult } from '../file-format.js'
 import { inferJsonSchema } from './json-infer.js'
@@ -87,8 +87,16 @@ function fillRecord(parsed: unknown, columns: readonly JsonColumn[], values: unk
   return problem
 }
 
-async function readJson(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult> {
+async function readJson(
+  file: string,
+  fullSchema: Schema<unknown>,
+  options: Options,
+  readColumns?: readonly string[],
+): Promise<FileReadResult> {
   requireUtf8(options)
+  // Column pruning reads the file as if the schema named only these: other fields are
+  // skipped as unknown ones are (their syntax still checked, their types not).
+  const schema = readColumns === undefined ? fullSchema : narrowed(fullSchema, readColumns)
   const policy = malformedPolicy(schema, options)
   const temporal = temporalOptions(options)
   const ctx = { parseTimestamp: timestampParser(temporal), parseDate: dateParser(temporal) }
@@ -126,6 +134,11 @@ async function readJson(file: string, schema: Schema<unknown>, options: Options)
     else rows.malformed(record.at, problem, rawText(record))
   }
   return rows.finish()
+}
+
+function narrowed(schema: Schema<unknown>, names: readonly string[]): Schema<unknown> {
+  const keep = new Set(names)
+  return new Schema(schema.fields.filter((f) => keep.has(f.name)))
 }
 
 /**
@@ -212,6 +225,7 @@ export const jsonFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferJsonSchema,
+  prunesColumns: true,
   checkReadOptions: checkTemporalReadOptions,
   read: readJson,
   write: writeJson,

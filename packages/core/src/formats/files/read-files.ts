@@ -15,6 +15,8 @@ import { type PartitionSegment, partitionSegments, partitionValue } from './part
 export interface ReadFilesContext {
   readonly format: FileFormat
   readonly schema: Schema<unknown>
+  /** The columns the query reads, for formats that prune (undefined: all); the others are null. */
+  readonly readColumns?: readonly string[]
   readonly options: Options
   readonly partitionRoot: string
   readonly ignoreMissingFiles: boolean
@@ -64,7 +66,7 @@ async function readOne(file: string, ctx: ReadFilesContext): Promise<SourceBatch
       : new Schema(ctx.schema.fields.filter((f) => !partitions.some((p) => p.column === f.name)))
   let result: Awaited<ReturnType<FileFormat['read']>>
   try {
-    result = await ctx.format.read(file, dataSchema, ctx.options)
+    result = await ctx.format.read(file, dataSchema, ctx.options, ctx.readColumns)
   } catch (e) {
     // Codecs report a vanished file in their own words; look for ourselves.
     if (await stillExists(file)) throw e
