@@ -11,7 +11,8 @@
  * falls on every way alike); medians are reported with the load average seen, and every
  * way's checksum must equal Tributary's.
  *
- * Options: --seed N, --out DIR (results/files.md and files.json), --max-files-per-trigger N.
+ * Options: --seed N, --out DIR (results/files.md and files.json), --max-files-per-trigger N,
+ * --no-column-pruning (Tributary's file source builds every column, as before pruning).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -162,6 +163,7 @@ export async function main(args: readonly string[]): Promise<void> {
       ways: { type: 'string' },
       out: { type: 'string' },
       'max-files-per-trigger': { type: 'string' },
+      'no-column-pruning': { type: 'boolean' },
     },
   })
   const quick = values.quick ?? false
@@ -203,7 +205,13 @@ export async function main(args: readonly string[]): Promise<void> {
         }
         loads.push(os.loadavg()[0])
         try {
-          const res = await runChild({ job, way, data, maxFilesPerTrigger: maxFiles })
+          const res = await runChild({
+            job,
+            way,
+            data,
+            maxFilesPerTrigger: maxFiles,
+            columnPruning: values['no-column-pruning'] ? false : undefined,
+          })
           results.set(key, [...(results.get(key) ?? []), res])
           log(
             `${job.padEnd(16)} ${way.padEnd(9)} run ${r + 1}: ${res.wallS.toFixed(2)} s wall, ${res.cpuS.toFixed(2)} s CPU (GC ${res.gcS.toFixed(2)} s), ${res.peakRssMb.toFixed(0)} MB peak RSS, ${res.rows} rows, ${res.checksum}${res.note ? `, ${res.note}` : ''}`,

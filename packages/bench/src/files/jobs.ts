@@ -52,6 +52,8 @@ export interface JobContext {
   readonly out: string
   /** Tributary's maxFilesPerTrigger, or undefined for the default admission. */
   readonly maxFilesPerTrigger?: number
+  /** false: Tributary's file source builds every schema column (option columnPruning), to measure what pruning gives. */
+  readonly columnPruning?: boolean
 }
 
 /** The final watermark the peers apply: the largest event time minus the delay. */
@@ -62,8 +64,9 @@ export const finalWatermark = (data: DataSet) => data.maxTs - WATERMARK_DELAY_MS
 export async function runTributary(job: Job, ctx: JobContext): Promise<JobOutput> {
   const session = Session.builder().appName(`files-${job}`).create()
   const checkpoint = path.join(ctx.out, '_checkpoint')
-  const admission: Record<string, number> =
+  const admission: Record<string, number | boolean> =
     ctx.maxFilesPerTrigger === undefined ? {} : { maxFilesPerTrigger: ctx.maxFilesPerTrigger }
+  if (ctx.columnPruning === false) admission.columnPruning = false
   const reader = session.readStream.schema(EVENT_SCHEMA).options(admission)
   let batches = 0
   session.streams.addListener({ onQueryProgress: () => void batches++ })

@@ -28,6 +28,7 @@ async function runOne(spec: FileRunSpec): Promise<FileRunResult> {
       data: spec.data,
       out,
       maxFilesPerTrigger: spec.maxFilesPerTrigger,
+      columnPruning: spec.columnPruning,
     })
     const cpu = process.cpuUsage(cpu0)
     const wallS = (performance.now() - t0) / 1000

@@ -7,6 +7,7 @@ export interface FileRunSpec {
   readonly way: FileWay
   readonly data: DataSet
   readonly maxFilesPerTrigger?: number
+  readonly columnPruning?: boolean
 }
 
 export interface FileRunResult {
