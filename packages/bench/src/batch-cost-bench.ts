@@ -2,7 +2,7 @@
  * `npm run bench -- batchcost [--rate N] [--seconds S] [--configs a,b,...]`
  *
  * The engine's fixed cost per micro-batch, measured where it shows: a stream of `--rate`
- * rows per second (the rate source, 10 000 by default) through a small stateless query
+ * rows per second (10 000 by default, pushed every 2 ms into a MemoryStream) through a small stateless query
  * (`where(value % 10 < 5)`, `value * 2`) into `foreachBatch` that does nothing, for
  * `--seconds` of wall time. With the default trigger a batch starts as soon as the previous
  * one ends and rows are there, so at a modest rate each batch holds a few rows and the
@@ -13,7 +13,8 @@
  * the mean rows per batch:
  * - `trigger0`: the default trigger (processingTime 0), checkpoint fsynced;
  * - `trigger100ms` / `trigger1s`: `trigger({ processingTime: ... })`;
- * - `nofsync`: the default trigger with `tributary.checkpoint.fsync=false`.
+ * - `nofsync`: the default trigger with `tributary.checkpoint.fsync=false`;
+ * - `nofsync100ms`: both.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -21,13 +22,14 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { col, Session } from '@tributary/core'
+import { col, MemoryStream, Session, schema } from '@tributary/core'
 
 const CONFIGS = {
   trigger0: { trigger: undefined, conf: {} },
   trigger100ms: { trigger: '100 milliseconds', conf: {} },
   trigger1s: { trigger: '1 second', conf: {} },
   nofsync: { trigger: undefined, conf: { 'tributary.checkpoint.fsync': 'false' } },
+  nofsync100ms: { trigger: '100 milliseconds', conf: { 'tributary.checkpoint.fsync': 'false' } },
 } as const
 type Config = keyof typeof CONFIGS
 
@@ -56,10 +58,21 @@ async function child(config: Config, rate: number, seconds: number): Promise<Res
     },
   })
   try {
-    const df = session.readStream
-      .format('rate')
-      .option('rowsPerSecond', rate)
-      .load()
+    // Rows pushed as they arrive (every 2 ms, as many as the clock says are due), as a
+    // socket, Kafka or MQTT source hands them over; the rate source releases whole seconds.
+    const input = new MemoryStream(session, schema({ timestamp: 'timestamp', value: 'long' }))
+    let sent = 0
+    const startMs = Date.now()
+    const feeder = setInterval(() => {
+      const due = Math.floor(((Date.now() - startMs) / 1000) * rate)
+      if (due <= sent) return
+      const rows = []
+      for (let v = sent; v < due; v++) rows.push({ timestamp: new Date(), value: v })
+      sent = due
+      input.addData(rows)
+    }, 2)
+    const df = input
+      .toDF()
       .where(col('value').mod(10).lt(5))
       .select(col('timestamp'), col('value').multiply(2).alias('twice'))
     let w = df.writeStream.foreachBatch(() => {}).option('checkpointLocation', checkpoint)
@@ -74,6 +87,7 @@ async function child(config: Config, rate: number, seconds: number): Promise<Res
     await new Promise((r) => setTimeout(r, seconds * 1000))
     const cpu = process.cpuUsage(cpu0)
     const wallS = (performance.now() - t0) / 1000
+    clearInterval(feeder)
     const result = {
       config,
       cpuS: (cpu.user + cpu.system) / 1e6,
