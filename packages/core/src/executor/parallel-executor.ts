@@ -20,7 +20,7 @@ import type {
 import type { Schema } from '../types/schema.js'
 import { decodeBatch, type EncodedBatch, encodeBatch, transferList } from './batch-codec.js'
 import type { BatchContext, BatchExecutor } from './executor.js'
-import type { BatchParams, MapResult, ReduceResult, WorkerSetup } from './protocol.js'
+import type { BatchParams, MapResult, ReduceResult, ShuffledBatch, WorkerSetup } from './protocol.js'
 import { acquirePool, type WorkerPool } from './worker-pool.js'
 
 /** Below this many rows per slice, fewer slices: a message round trip costs more than the rows. */
@@ -161,7 +161,7 @@ export class ParallelExecutor implements BatchExecutor {
 
   /** Stage 2: every worker runs all the partitions it owns, with rows or without (eviction, timeouts). */
   private async reduce(params: BatchParams, maps: readonly MapResult[]): Promise<ColumnarBatch<unknown>> {
-    const byPartition: EncodedBatch[][] = Array.from({ length: this.plan.partitions }, () => [])
+    const byPartition: ShuffledBatch[][] = Array.from({ length: this.plan.partitions }, () => [])
     for (const m of maps) for (const [p, b] of m.parts) byPartition[p].push(b)
     const results = await Promise.all(
       Array.from({ length: this.threads }, (_, w) => {
@@ -174,7 +174,7 @@ export class ParallelExecutor implements BatchExecutor {
           this.query,
           { type: 'reduce', params, parts },
           `batch ${params.batchId} (stage 2, partitions ${owned.join(', ')})`,
-          transferList(parts.flatMap(([, b]) => b)),
+          transferList(parts.flatMap(([, b]) => b.map((x) => x.batch))),
         )
       }),
     )

@@ -41,13 +41,22 @@ export type Request =
   | {
       readonly type: 'reduce'
       readonly params: BatchParams
-      /** The shuffled rows of each partition this worker owns (all of them, rows or not). */
-      readonly parts: readonly (readonly [number, readonly EncodedBatch[]])[]
+      /**
+       * The shuffled rows of each partition this worker owns (all of them, rows or not), each
+       * batch with the stateful operator's input it feeds (0; a join's right side is 1).
+       */
+      readonly parts: readonly (readonly [number, readonly ShuffledBatch[]])[]
     }
   | { readonly type: 'commit' }
   | { readonly type: 'abort' }
   | { readonly type: 'maintain'; readonly minVersion: number }
   | { readonly type: 'close' }
+
+/** Rows for one input of the stateful operator: which child of it they are the output of. */
+export interface ShuffledBatch {
+  readonly child: number
+  readonly batch: EncodedBatch
+}
 
 export interface WatermarkObservation {
   readonly watermarkId: number
@@ -58,8 +67,8 @@ export interface WatermarkObservation {
 export interface MapResult {
   /** Stateless plan: the slice's output. */
   readonly output: EncodedBatch | null
-  /** Stateful plan: the slice's rows by state partition. */
-  readonly parts: readonly (readonly [number, EncodedBatch])[]
+  /** Stateful plan: the slice's rows by state partition and operator input. */
+  readonly parts: readonly (readonly [number, ShuffledBatch])[]
   readonly watermarks: readonly WatermarkObservation[]
   readonly inputRows: number
   readonly durationMs: number

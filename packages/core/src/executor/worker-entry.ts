@@ -28,7 +28,7 @@ async function handle(query: string, req: Request): Promise<{ value: unknown; ba
       return { value: null, batches: [] }
     case 'map': {
       const r: MapResult = await need().map(req.params, req.inputs)
-      return { value: r, batches: [...(r.output ? [r.output] : []), ...r.parts.map(([, b]) => b)] }
+      return { value: r, batches: [...(r.output ? [r.output] : []), ...r.parts.map(([, b]) => b.batch)] }
     }
     case 'reduce': {
       const r: ReduceResult = await need().reduce(req.params, req.parts)

@@ -20,10 +20,11 @@ import type {
   MapResult,
   PartitionResult,
   ReduceResult,
+  ShuffledBatch,
   WatermarkObservation,
   WorkerSetup,
 } from './protocol.js'
-import { findOperator, ShuffleInput, withInput } from './stage-split.js'
+import { findOperator, ShuffleInput, withInputs } from './stage-split.js'
 
 /** An error with the state partition it came from, so the query's error can name it. */
 export class PartitionTaskError extends Error {
@@ -39,14 +40,15 @@ export class PartitionTaskError extends Error {
 interface PartitionTask {
   readonly root: PhysicalOperator
   readonly operator: StatefulOperator
-  readonly input: ShuffleInput
+  /** One per input of the stateful operator (a join has two). */
+  readonly inputs: readonly ShuffleInput[]
   readonly state: PartitionStateManager
 }
 
 export class WorkerRuntime {
   private readonly mapRoot: PhysicalOperator
-  /** The subtree whose output is shuffled (the stateful operator's child), or the whole plan. */
-  private readonly mapStage: PhysicalOperator
+  /** The subtrees whose outputs are shuffled (the stateful operator's children), or the whole plan. */
+  private readonly mapStages: readonly PhysicalOperator[]
   private readonly shuffleBy: StatefulOperator | null
   private readonly provider: StateStoreProvider | null
   private readonly tasks = new Map<number, PartitionTask>()
@@ -56,12 +58,12 @@ export class WorkerRuntime {
     this.mapRoot = toPhysical(plan)
     if (setup.statefulOperatorId === null) {
       this.shuffleBy = null
-      this.mapStage = this.mapRoot
+      this.mapStages = [this.mapRoot]
       this.provider = null
     } else {
       const op = findOperator(this.mapRoot, setup.statefulOperatorId)
       this.shuffleBy = op
-      this.mapStage = op.children[0]
+      this.mapStages = op.children
       this.provider = stateStoreProvider((k) => setup.stateConf[k])
     }
   }
@@ -87,8 +89,9 @@ export class WorkerRuntime {
         observed.push({ watermarkId, delayMs, stats })
       },
     } as unknown as WatermarkTracker
-    const out = await this.mapStage.execute(this.context(params, batches, null, recorder))
+    const ctx = this.context(params, batches, null, recorder)
     if (this.shuffleBy === null) {
+      const out = await this.mapStages[0].execute(ctx)
       return {
         output: encodeBatch(out),
         parts: [],
@@ -97,20 +100,29 @@ export class WorkerRuntime {
         durationMs: performance.now() - t0,
       }
     }
-    const parts = this.partition(out, params)
+    const parts: [number, ShuffledBatch][] = []
+    // A join's sides in order, as the operator runs them on the coordinating thread.
+    for (let child = 0; child < this.mapStages.length; child++) {
+      const out = await this.mapStages[child].execute(ctx)
+      parts.push(...this.partition(out, params, child))
+    }
     return { output: null, parts, watermarks: observed, inputRows, durationMs: performance.now() - t0 }
   }
 
   /** Splits rows by the state partition of their key (the key encoding the operator's state uses). */
-  private partition(rows: ColumnarBatch<unknown>, params: BatchParams): [number, EncodedBatch][] {
+  private partition(
+    rows: ColumnarBatch<unknown>,
+    params: BatchParams,
+    child: number,
+  ): [number, ShuffledBatch][] {
     const n = this.setup.partitions
     if (rows.numRows === 0) return []
-    const of = this.shuffleBy!.shufflePartitions!(rows, params.eval, n)
+    const of = this.shuffleBy!.shufflePartitions!(rows, params.eval, n, child)
     const counts = new Int32Array(n)
     for (let i = 0; i < of.length; i++) counts[of[i]]++
-    const out: [number, EncodedBatch][] = []
+    const out: [number, ShuffledBatch][] = []
     for (let p = 0; p < n; p++) {
-      if (counts[p] === rows.numRows) return [[p, encodeBatch(rows)]]
+      if (counts[p] === rows.numRows) return [[p, { child, batch: encodeBatch(rows) }]]
     }
     // One counting sort by partition and one take, then each partition is a range of it.
     const starts = new Int32Array(n + 1)
@@ -120,14 +132,14 @@ export class WorkerRuntime {
     for (let i = 0; i < of.length; i++) order[next[of[i]]++] = i
     const sorted = rows.take(order)
     for (let p = 0; p < n; p++) {
-      if (counts[p] > 0) out.push([p, encodeBatch(sorted.slice(starts[p], starts[p + 1]))])
+      if (counts[p] > 0) out.push([p, { child, batch: encodeBatch(sorted.slice(starts[p], starts[p + 1])) }])
     }
     return out
   }
 
   async reduce(
     params: BatchParams,
-    parts: readonly (readonly [number, readonly EncodedBatch[]])[],
+    parts: readonly (readonly [number, readonly ShuffledBatch[]])[],
   ): Promise<ReduceResult> {
     const results: PartitionResult[] = []
     for (const [p, encoded] of parts) {
@@ -136,19 +148,22 @@ export class WorkerRuntime {
         if (!this.ownsPartition(p))
           throw new Error(`partition ${p} is not owned by worker ${this.setup.worker}`)
         const task = await this.task(p)
-        const schema = task.input.schema
-        const rows = ColumnarBatch.concat(
-          schema,
-          encoded.map((e) => decodeBatch(e, schema)),
-        )
-        task.input.rows = rows
+        let inputRows = 0
+        task.inputs.forEach((input, child) => {
+          const schema = input.schema
+          input.rows = ColumnarBatch.concat(
+            schema,
+            encoded.filter((e) => e.child === child).map((e) => decodeBatch(e.batch, schema)),
+          )
+          inputRows += input.rows.numRows
+        })
         killPoint('workerReduce', `${params.batchId}/${p}`)
         const out = await task.root.execute(this.context(params, new Map(), task.state, null))
-        task.input.rows = null
+        for (const input of task.inputs) input.rows = null
         results.push({
           partition: p,
           output: encodeBatch(out),
-          inputRows: rows.numRows,
+          inputRows,
           durationMs: performance.now() - t0,
           state: task.operator.progress(),
         })
@@ -165,10 +180,10 @@ export class WorkerRuntime {
     // A plan instance of its own: operators keep live tables of their groups between batches.
     const root = toPhysical(decodePlan(this.setup.plan))
     const operator = findOperator(root, this.setup.statefulOperatorId!)
-    const input = new ShuffleInput(operator.children[0].schema)
-    withInput(operator, input)
+    const inputs = operator.children.map((c) => new ShuffleInput(c.schema))
+    withInputs(operator, inputs)
     const state = new PartitionStateManager(this.provider!, this.setup.stateDir, this.setup.partitions, p)
-    task = { root, operator, input, state }
+    task = { root, operator, inputs, state }
     this.tasks.set(p, task)
     return task
   }

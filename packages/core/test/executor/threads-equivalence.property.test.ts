@@ -96,7 +96,36 @@ const SHAPES: Shape[] = [
     mode: 'append',
     build: (df) => frame(df.dropDuplicates(['key', 'v']).where(col('v').gt(-5))),
   },
+  ...(['inner', 'left_outer', 'full_outer'] as const).map(
+    (how): Shape => ({
+      name: `stream-stream ${how} join with a time range, append`,
+      mode: 'append',
+      build: (df) => frame(timeRangeJoin(df, how)),
+    }),
+  ),
 ]
+
+/**
+ * The stream joined with itself: the left side is every event, the right side those with
+ * v >= 0 (so that some rows of either side never match), within a time range of the left.
+ */
+function timeRangeJoin(df: DataFrame<Event>, how: 'inner' | 'left_outer' | 'full_outer'): Frame {
+  const left = df
+    .select(col('key').alias('lk'), col('ts').alias('lt'), col('v').alias('lv'))
+    .withWatermark('lt', '10 minutes')
+  const right = df
+    .where(col('v').geq(0))
+    .select(col('key').alias('rk'), col('ts').alias('rt'), col('v').alias('rv'))
+    .withWatermark('rt', '10 minutes')
+  const on = col('lk')
+    .eq(col('rk'))
+    .and(
+      col('rt').between(col('lt').minus(F.interval('5 minutes')), col('lt').plus(F.interval('10 minutes'))),
+    )
+  return frame(
+    left.join(right, on, how).select(col('lk'), col('lt'), col('lv'), col('rk'), col('rt'), col('rv')),
+  )
+}
 
 const sortRows = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort()
 
