@@ -96,6 +96,19 @@ const SHAPES: Shape[] = [
     mode: 'append',
     build: (df) => frame(df.dropDuplicates(['key', 'v']).where(col('v').gt(-5))),
   },
+  ...(['append', 'complete'] as const).map(
+    (mode): Shape => ({
+      name: `session window with a watermark, ${mode}`,
+      mode,
+      build: (df) =>
+        frame(
+          df
+            .withWatermark('ts', '10 minutes')
+            .groupBy(F.session_window(col('ts'), '5 minutes'), col('key'))
+            .agg(count().alias('n'), F.sum('v').alias('s')),
+        ),
+    }),
+  ),
   ...(['inner', 'left_outer', 'full_outer'] as const).map(
     (how): Shape => ({
       name: `stream-stream ${how} join with a time range, append`,
