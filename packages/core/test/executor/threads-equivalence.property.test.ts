@@ -189,8 +189,12 @@ async function run(
   // More than one thread must mean worker threads here: these shapes all split into stages.
   for (const m of modes)
     expect(m.startsWith('1:') ? m : m.replace(/inThread$/, 'FELL BACK')).not.toMatch(/FELL BACK/)
+  lastModes = modes
   return [...batches.keys()].sort((a, b) => a - b).map((id) => batches.get(id)!)
 }
+
+/** The executor modes of the last run, as `threads:mode`. */
+let lastModes = new Set<string>()
 
 describe('the same results on any number of threads', () => {
   for (const shape of SHAPES) {
@@ -245,6 +249,47 @@ describe('the same results on any number of threads', () => {
         },
       ),
       { numRuns: 3 },
+    )
+  })
+
+  it('joins and session windows: a restart may change the thread count (2, 4, 3 threads in turn)', async () => {
+    const shapes = SHAPES.filter((s) =>
+      /full_outer join|session window with a watermark, append/.test(s.name),
+    )
+    expect(shapes.length).toBe(2)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...shapes),
+        eventStream,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
+        fc.constantFrom(2, 3, 5),
+        async (shape, rows, cuts, partitions) => {
+          const chunks = split(rows, cuts)
+          expect(await run(shape, chunks, [2, 4, 3], partitions)).toEqual(
+            await run(shape, chunks, [1], partitions),
+          )
+        },
+      ),
+      { numRuns: 2 },
+    )
+  })
+
+  it('a join whose state workers wrote (lmdb) keeps running on workers with 1 thread: 2, 1, 3 threads', async () => {
+    const shape = SHAPES.find((s) => s.name.includes('left_outer join'))!
+    await fc.assert(
+      fc.asyncProperty(
+        eventStream,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
+        async (rows, cuts) => {
+          const chunks = split(rows, cuts)
+          const one = await run(shape, chunks, [1], 3, 'lmdb')
+          expect(lastModes).toEqual(new Set(['1:inThread']))
+          expect(await run(shape, chunks, [2, 1, 3], 3, 'lmdb')).toEqual(one)
+          // The join's state layout is per partition on workers: with 1 thread it runs on one worker.
+          if (chunks.length > 2) expect(lastModes).toContain('1:shuffle')
+        },
+      ),
+      { numRuns: 1 },
     )
   })
 
