@@ -71,6 +71,13 @@ export interface StatefulOperator extends PhysicalOperator {
    * that its checkpoints do not move between the two, whatever the state store provider.
    */
   readonly stateLayoutDiffersOnWorkers?: boolean
+  /**
+   * What needsNoDataBatch reads of the last batch, from one partition's instance on a
+   * worker (flatMapGroupsWithState: its earliest timeout), as a number that can cross threads.
+   */
+  noDataBatchHint?(): number
+  /** The coordinating thread's instance, which ran no batch, takes its partitions' hints. */
+  takeNoDataBatchHints?(hints: readonly number[]): void
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

@@ -15,7 +15,7 @@ import { columnsRead } from './columns-read.js'
 import type { BatchExecutor } from './executor.js'
 import { InThreadExecutor } from './executor.js'
 import { ParallelExecutor } from './parallel-executor.js'
-import { encodePlan, UntransferablePlan } from './plan-codec.js'
+import { checkPlanFunctions, encodePlan, UntransferablePlan } from './plan-codec.js'
 import { splitStages } from './stage-split.js'
 import { executorThreads } from './threads.js'
 import { workerEntryProblem } from './worker-pool.js'
@@ -53,6 +53,7 @@ async function storedLayout(stateDir: string): Promise<'perPartition' | 'shared'
 }
 
 export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor> {
+  await checkPlanFunctions(o.plan)
   const threads = executorThreads(o.conf)
   const stateful = statefulOperators(o.operator).length > 0
   const inMemory = stateful && stateStoreProvider(o.conf).holdsStateInMemory === true

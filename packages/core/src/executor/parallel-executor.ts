@@ -21,6 +21,7 @@ import type { Schema } from '../types/schema.js'
 import { decodeBatch, type EncodedBatch, encodeBatch, transferList } from './batch-codec.js'
 import type { BatchContext, BatchExecutor } from './executor.js'
 import type { BatchParams, MapResult, ReduceResult, ShuffledBatch, WorkerSetup } from './protocol.js'
+import { findOperator } from './stage-split.js'
 import { acquirePool, type WorkerPool } from './worker-pool.js'
 
 /** Below this many rows per slice, fewer slices: a message round trip costs more than the rows. */
@@ -186,6 +187,10 @@ export class ParallelExecutor implements BatchExecutor {
       numOutputRows: r.output.numRows,
       durationMs: r.durationMs,
     }))
+    // What decides the next no-data batch is known to the partitions: the coordinating thread's operator takes it.
+    const local = findOperator(this.plan.local, this.plan.setup.statefulOperatorId!)
+    const hints = all.flatMap((r) => (r.noDataBatchHint === null ? [] : [r.noDataBatchHint]))
+    if (local.takeNoDataBatchHints && hints.length > 0) local.takeNoDataBatchHints(hints)
     if (all.length > 0)
       this.lastState = [
         combineStateProgress(

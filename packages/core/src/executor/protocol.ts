@@ -80,6 +80,8 @@ export interface PartitionResult {
   readonly inputRows: number
   readonly durationMs: number
   readonly state: StateOperatorProgress
+  /** The operator's noDataBatchHint after the batch, when it has one. */
+  readonly noDataBatchHint: number | null
 }
 
 export interface ReduceResult {

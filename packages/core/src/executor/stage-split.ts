@@ -9,9 +9,9 @@
  * one state partition.
  *
  * Shapes not split yet run on the coordinating thread, with the reason in explain() and in
- * the progress: more than one stateful operator (a second shuffle), flatMapGroupsWithState
- * (its function is a closure), and operators that need every row at once (sort, limit,
- * batch distinct).
+ * the progress: more than one stateful operator (a second shuffle), a plain closure anywhere
+ * (plan-codec.ts: functions given by module reference travel), and operators that need
+ * every row at once (sort, limit, batch distinct).
  */
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../exec/operator.js'
@@ -19,9 +19,19 @@ import { isStateful, statefulOperators } from '../exec/operator.js'
 import type { Schema } from '../types/schema.js'
 
 /** Operators that work row by row (or window by window) and so give the same rows on any slice. */
-const MAP_SIDE = new Set(['SourceScan', 'Project', 'Filter', 'EventTimeWatermark', 'WindowAssign', 'Union'])
+const MAP_SIDE = new Set([
+  'SourceScan',
+  'Project',
+  'Filter',
+  'EventTimeWatermark',
+  'WindowAssign',
+  'Union',
+  // map / flatMap / filter(fn): only with module functions, since a closure keeps the plan on the coordinating thread.
+  'MapRows',
+  'RowFilter',
+])
 /** Operators allowed above the stateful operator: they run per partition. */
-const REDUCE_SIDE = new Set(['Project', 'Filter'])
+const REDUCE_SIDE = new Set(['Project', 'Filter', 'MapRows', 'RowFilter'])
 
 export type StagePlan =
   | { readonly kind: 'inThread'; readonly reason: string }

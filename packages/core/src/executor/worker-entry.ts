@@ -24,7 +24,7 @@ async function handle(query: string, req: Request): Promise<{ value: unknown; ba
   }
   switch (req.type) {
     case 'setup':
-      runtimes.set(query, new WorkerRuntime(req.setup))
+      runtimes.set(query, await WorkerRuntime.create(req.setup))
       return { value: null, batches: [] }
     case 'map': {
       const r: MapResult = await need().map(req.params, req.inputs)

@@ -14,7 +14,7 @@ import type { EventTimeStats, WatermarkTracker } from '../streaming/watermark.js
 import { killPoint } from '../util/kill-point.js'
 import { decodeBatch, type EncodedBatch, encodeBatch } from './batch-codec.js'
 import { PartitionStateManager } from './partition-state.js'
-import { decodePlan } from './plan-codec.js'
+import { decodePlan, loadPlanFunctions, type PlanFunctions } from './plan-codec.js'
 import type {
   BatchParams,
   MapResult,
@@ -53,8 +53,16 @@ export class WorkerRuntime {
   private readonly provider: StateStoreProvider | null
   private readonly tasks = new Map<number, PartitionTask>()
 
-  constructor(private readonly setup: WorkerSetup) {
-    const plan = decodePlan(setup.plan)
+  /** Imports the plan's module functions, then rebuilds the plan. */
+  static async create(setup: WorkerSetup): Promise<WorkerRuntime> {
+    return new WorkerRuntime(setup, await loadPlanFunctions(setup.plan))
+  }
+
+  private constructor(
+    private readonly setup: WorkerSetup,
+    private readonly functions: PlanFunctions,
+  ) {
+    const plan = decodePlan(setup.plan, functions)
     this.mapRoot = toPhysical(plan)
     if (setup.statefulOperatorId === null) {
       this.shuffleBy = null
@@ -166,6 +174,7 @@ export class WorkerRuntime {
           inputRows,
           durationMs: performance.now() - t0,
           state: task.operator.progress(),
+          noDataBatchHint: task.operator.noDataBatchHint?.() ?? null,
         })
       } catch (e) {
         throw new PartitionTaskError(p, e)
@@ -178,7 +187,7 @@ export class WorkerRuntime {
     let task = this.tasks.get(p)
     if (task) return task
     // A plan instance of its own: operators keep live tables of their groups between batches.
-    const root = toPhysical(decodePlan(this.setup.plan))
+    const root = toPhysical(decodePlan(this.setup.plan, this.functions))
     const operator = findOperator(root, this.setup.statefulOperatorId!)
     const inputs = operator.children.map((c) => new ShuffleInput(c.schema))
     withInputs(operator, inputs)

@@ -17,6 +17,7 @@ import {
   schema,
 } from '../../src/index.js'
 import { newSession, tempDir } from '../helpers.js'
+import { fns } from './fixtures/module-functions.js'
 
 const events = schema({ key: 'string', ts: 'timestamp', v: 'long' })
 type Event = { key: string; ts: Date; v: number }
@@ -109,6 +110,36 @@ const SHAPES: Shape[] = [
         ),
     }),
   ),
+  {
+    name: 'flatMapGroupsWithState by module functions, event-time timeouts, update',
+    mode: 'update',
+    build: (df) =>
+      frame(
+        df
+          .withWatermark('ts', '10 minutes')
+          .filter(fns.isKept)
+          .groupByKey(fns.keyOf)
+          .flatMapGroupsWithState(
+            'update',
+            'EventTimeTimeout',
+            fns.sessionize,
+            schema({ key: 'string', n: 'long', s: 'long', expired: 'boolean' }),
+          ),
+      ),
+  },
+  {
+    name: 'module-function udf in select and where, aggregation',
+    mode: 'complete',
+    build: (df) => {
+      const scaled = F.udf(fns.scaled, 'long')
+      return frame(
+        df
+          .where(scaled(col('v'), col('v')).gt(0))
+          .groupBy('key')
+          .agg(F.sum(scaled(col('v'), F.lit(3))).alias('s'), count().alias('n')),
+      )
+    },
+  },
   ...(['inner', 'left_outer', 'full_outer'] as const).map(
     (how): Shape => ({
       name: `stream-stream ${how} join with a time range, append`,
