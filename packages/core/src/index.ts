@@ -38,7 +38,6 @@ export type { BoolVector, NumberVector, ObjectVector, Vector } from './batch/vec
 export { atomicWrite } from './checkpoint/atomic-file.js'
 export type { GroupState, GroupStateTimeout } from './exec/group-state.js'
 export { GroupStateError } from './exec/group-state.js'
-export { moduleFunction } from './util/module-function.js'
 export { registerSinkProvider, registerSourceProvider } from './formats/registry.js'
 export type { LogFields, Logger, LogLevel, LogLevelSetting, PinoLike } from './observe/logger.js'
 export { METRIC_PREFIX } from './observe/prometheus.js'
@@ -135,5 +134,6 @@ export {
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'
+export { moduleFunction } from './util/module-function.js'
 export { Options } from './util/options.js'
 export { isSecretOption, REDACTED, redactOptions, redactText, showOnly } from './util/redact.js'

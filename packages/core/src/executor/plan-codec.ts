@@ -107,7 +107,8 @@ function moduleRefs(data: unknown): ModuleRef[] {
   const refs = new Map<string, ModuleRef>()
   const seen = new Set<object>()
   const walk = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v) || ArrayBuffer.isView(v) || v instanceof Date) return
+    if (v === null || typeof v !== 'object' || seen.has(v) || ArrayBuffer.isView(v) || v instanceof Date)
+      return
     seen.add(v)
     if (FUNCTION_TAG in v) {
       const ref = (v as Record<string, ModuleRef>)[FUNCTION_TAG]
@@ -140,10 +141,10 @@ export function decodePlan(data: unknown, functions: PlanFunctions = new Map()):
     else if (FUNCTION_TAG in v) {
       const ref = (v as Record<string, ModuleRef>)[FUNCTION_TAG]
       const fn = functions.get(refKey(ref))
-      if (!fn) throw new Error(`the module function ${ref.name} of ${ref.url} was not loaded before decodePlan`)
+      if (!fn)
+        throw new Error(`the module function ${ref.name} of ${ref.url} was not loaded before decodePlan`)
       out = fn
-    }
-    else {
+    } else {
       const o: Record<string, unknown> = {}
       for (const [k, x] of Object.entries(v)) o[k] = walk(x)
       out = o

@@ -50,7 +50,9 @@ export function moduleFunction<F extends (...args: never[]) => unknown>(url: str
 /** The module reference of a function marked by moduleFunction, or null (a plain closure). */
 export function moduleRefOf(fn: unknown): ModuleRef | null {
   if (typeof fn !== 'function') return null
-  return ((fn as unknown as Record<symbol, ModuleRef | undefined>)[MODULE_REF] as ModuleRef | undefined) ?? null
+  return (
+    ((fn as unknown as Record<symbol, ModuleRef | undefined>)[MODULE_REF] as ModuleRef | undefined) ?? null
+  )
 }
 
 /** The export a reference names, imported (a worker calls this before it rebuilds the plan). */

@@ -116,7 +116,7 @@ const SHAPES: Shape[] = [
     build: (df) =>
       frame(
         df
-          .withWatermark('ts', '10 minutes')
+          .withWatermark('ts', '2 minutes')
           .filter(fns.isKept)
           .groupByKey(fns.keyOf)
           .flatMapGroupsWithState(
