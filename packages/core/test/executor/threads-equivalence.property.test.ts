@@ -3,7 +3,8 @@
  * 4 threads and with any number of state partitions, and a restart may change the thread
  * count. Checked over generated event streams, micro-batch splits and query shapes (one
  * per stage layout: stateless, aggregation, windowed append with a watermark, sliding
- * update, deduplication).
+ * update, deduplication, session windows, flatMapGroupsWithState and udfs by module
+ * function, stream-stream inner, left outer and full outer joins with time ranges).
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -321,6 +322,28 @@ describe('the same results on any number of threads', () => {
         },
       ),
       { numRuns: 1 },
+    )
+  })
+
+  it('session windows and groupByKey state (lmdb): a restart may go from 1 thread to 2 and back', async () => {
+    const shapes = SHAPES.filter((s) =>
+      /session window with a watermark, append|flatMapGroupsWithState/.test(s.name),
+    )
+    expect(shapes.length).toBe(2)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...shapes),
+        eventStream,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
+        async (shape, rows, cuts) => {
+          const chunks = split(rows, cuts)
+          const one = await run(shape, chunks, [1], 3, 'lmdb')
+          expect(await run(shape, chunks, [1, 2, 1], 3, 'lmdb')).toEqual(one)
+          // Both layouts are the coordinating thread's: the restart on 2 threads ran on workers.
+          if (chunks.length > 2) expect(lastModes).toContain('2:shuffle')
+        },
+      ),
+      { numRuns: 2 },
     )
   })
 
