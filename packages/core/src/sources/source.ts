@@ -74,6 +74,12 @@ export interface Source {
    * they have no new data.
    */
   prepareForTriggerAvailableNow?(): Promise<void>
+  /**
+   * True when the last latestOffset left data that is there for later (Kafka's
+   * minOffsetsPerTrigger holds a trigger back until enough has arrived): the query is then
+   * waiting for more, not idle, and onQueryIdle does not fire.
+   */
+  isHoldingBack?(): boolean
   /** Source-specific figures for progress (e.g. offsets behind latest). */
   metrics?(): Record<string, number | string>
 }
@@ -88,10 +94,11 @@ export interface SourceContext {
   /** True for `session.read` (bounded), false for `session.readStream`. */
   readonly bounded: boolean
   /**
-   * Bounded reads only: sources that read many units (files) call it after each, with how
-   * many are done of the total and the rows so far, for a progress bar. Optional to call.
+   * Bounded reads only: sources that read many units (files, offsets) call it after each
+   * step, with how many are done of the total, the rows so far and the unit ('files' when
+   * omitted), for a progress bar. Optional to call.
    */
-  readonly onProgress?: (done: number, total: number, rows: number) => void
+  readonly onProgress?: (done: number, total: number, rows: number, unit?: string) => void
 }
 
 export interface SchemaContext {

@@ -327,16 +327,20 @@ export class MicroBatchExecution {
         }
         const outcome = await this.runTrigger(trigger.kind === 'once' ? 'all' : 'default')
         const ran = outcome !== 'none'
+        // Data a source holds back for a fuller batch is waiting: the query is not idle.
+        const heldBack = !ran && this.sources.some((s) => s.isHoldingBack?.() === true)
         this.status = {
-          message: 'Waiting for data to arrive',
-          isDataAvailable: outcome === 'data',
+          message: heldBack
+            ? 'Waiting for more data (held back by the source)'
+            : 'Waiting for data to arrive',
+          isDataAvailable: outcome === 'data' || heldBack,
           isTriggerActive: false,
         }
         // Everything the sources had is processed once a trigger finds no new data, and no
         // operator asks for another batch without data (a lagging one after a stream-stream join).
         if (outcome === 'none' || (outcome === 'noData' && !this.needsNoDataBatch()))
           this.resolveIdleWaiters(seq)
-        if (!ran) this.config.events.onIdle()
+        if (!ran && !heldBack) this.config.events.onIdle()
         if (trigger.kind === 'once' || (trigger.kind === 'availableNow' && !ran)) break
         if (this.stopRequested) break
         if (trigger.kind === 'processingTime' && trigger.intervalMs > 0) {
