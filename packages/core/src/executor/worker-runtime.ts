@@ -8,11 +8,14 @@
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../exec/operator.js'
 import { toPhysical } from '../plan/planner.js'
+import type { SinkWriteTask } from '../sinks/sink.js'
+import type { SourcePartition } from '../sources/source.js'
 import { stateStoreProvider } from '../state/providers.js'
 import type { StateStoreProvider } from '../state/state-store.js'
 import type { EventTimeStats, WatermarkTracker } from '../streaming/watermark.js'
 import { killPoint } from '../util/kill-point.js'
 import { decodeBatch, type EncodedBatch, encodeBatch } from './batch-codec.js'
+import { readSourcePartitions, readSummary, runWriteTask, type SourceReadSummary } from './io-tasks.js'
 import { PartitionStateManager } from './partition-state.js'
 import { decodePlan, loadPlanFunctions, type PlanFunctions } from './plan-codec.js'
 import type {
@@ -81,7 +84,12 @@ export class WorkerRuntime {
     return p % this.setup.threads === this.setup.worker
   }
 
-  async map(params: BatchParams, inputs: readonly (readonly [number, EncodedBatch])[]): Promise<MapResult> {
+  async map(
+    params: BatchParams,
+    inputs: readonly (readonly [number, EncodedBatch])[],
+    reads: readonly (readonly [number, readonly SourcePartition[]])[] = [],
+    write: SinkWriteTask | null = null,
+  ): Promise<MapResult> {
     const t0 = performance.now()
     const batches = new Map<number, ColumnarBatch<unknown>>()
     let inputRows = 0
@@ -89,6 +97,14 @@ export class WorkerRuntime {
       const b = decodeBatch(encoded)
       batches.set(source, b)
       inputRows += b.numRows
+    }
+    // Sources read here: the worker opens and parses its files itself.
+    const summaries: [number, SourceReadSummary][] = []
+    for (const [source, parts] of reads) {
+      const got = await readSourcePartitions(parts)
+      batches.set(source, got.data)
+      inputRows += got.data.numRows
+      summaries.push([source, readSummary(got)])
     }
     killPoint('workerMap', params.batchId)
     const observed: WatermarkObservation[] = []
@@ -100,8 +116,24 @@ export class WorkerRuntime {
     const ctx = this.context(params, batches, null, recorder)
     if (this.shuffleBy === null) {
       const out = await this.mapStages[0].execute(ctx)
+      if (write) {
+        const written = await runWriteTask(write, out)
+        killPoint('workerWrote', params.batchId)
+        return {
+          output: null,
+          written,
+          outputRows: out.numRows,
+          reads: summaries,
+          parts: [],
+          watermarks: observed,
+          inputRows,
+          durationMs: performance.now() - t0,
+        }
+      }
       return {
         output: encodeBatch(out),
+        outputRows: out.numRows,
+        reads: summaries,
         parts: [],
         watermarks: observed,
         inputRows,
@@ -114,7 +146,14 @@ export class WorkerRuntime {
       const out = await this.mapStages[child].execute(ctx)
       parts.push(...this.partition(out, params, child))
     }
-    return { output: null, parts, watermarks: observed, inputRows, durationMs: performance.now() - t0 }
+    return {
+      output: null,
+      reads: summaries,
+      parts,
+      watermarks: observed,
+      inputRows,
+      durationMs: performance.now() - t0,
+    }
   }
 
   /** Splits rows by the state partition of their key (the key encoding the operator's state uses). */

@@ -43,6 +43,19 @@ export interface SourceBatch {
   readonly deadLetters?: readonly DeadLetter[]
 }
 
+/**
+ * A part of a source's batch that a worker thread can read by itself (Spark's input
+ * partition): plain data, so it travels to a worker by structured clone. `reader` names the
+ * code that reads it (`files`: formats/files/file-partition.ts); `weight` (bytes on disk
+ * for a file) balances partitions over workers. Reading the same partition again gives the
+ * same rows, as getBatch does for the same offsets.
+ */
+export interface SourcePartition {
+  readonly reader: 'files'
+  readonly weight: number
+  readonly spec: JsonValue
+}
+
 export interface Source {
   readonly schema: Schema<unknown>
   /** Shown in progress and explain(), e.g. `FileStreamSource[/data/in]`. */
@@ -59,6 +72,12 @@ export interface Source {
   latestOffset(start: Offset, limit: ReadLimit): Promise<Offset>
   /** Rows after `start` up to and including `end`. */
   getBatch(start: Offset, end: Offset): Promise<SourceBatch>
+  /**
+   * The batch `(start, end]` as partitions that worker threads read themselves, instead of
+   * getBatch on the coordinating thread; null when this batch must be read here (a format
+   * registered in user code). Side effects are those of getBatch (what commit needs).
+   */
+  planPartitions?(start: Offset, end: Offset): Promise<readonly SourcePartition[] | null>
   /** Everything up to `end` is committed and will not be asked for again. */
   commit(end: Offset): Promise<void>
   stop(): Promise<void>
