@@ -135,5 +135,6 @@ export {
   StreamingQueryException,
   TributaryError,
 } from './util/errors.js'
+export { moduleFunction } from './util/module-function.js'
 export { Options } from './util/options.js'
 export { isSecretOption, REDACTED, redactOptions, redactText, showOnly } from './util/redact.js'

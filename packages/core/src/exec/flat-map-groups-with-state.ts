@@ -8,7 +8,8 @@
 import { type ColumnarBatch, RowBatchBuilder } from '../batch/columnar-batch.js'
 import { rowReader } from '../batch/row-reader.js'
 import { type Vector, valueAt } from '../batch/vector.js'
-import type { OperatorState } from '../state/state-manager.js'
+import type { EvalContext } from '../expr/compiled.js'
+import { type OperatorState, partitionOf } from '../state/state-manager.js'
 import type { StateStore } from '../state/state-store.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import type { Schema } from '../types/schema.js'
@@ -255,6 +256,25 @@ export class FlatMapGroupsWithState implements StatefulOperator {
     }
     this.last = { updated, removed, dropped }
     return out.finish()
+  }
+
+  /**
+   * The state partition of each input row: partitionOf the text of the key the key
+   * function returns for it, the id its state is stored under.
+   */
+  shufflePartitions(input: ColumnarBatch<unknown>, _ctx: EvalContext, partitions: number): Int32Array {
+    const rowAt = rowReader(input)
+    const out = new Int32Array(input.numRows)
+    for (let i = 0; i < out.length; i++) out[i] = partitionOf(groupKeyText(this.keyFn(rowAt(i))), partitions)
+    return out
+  }
+
+  noDataBatchHint(): number {
+    return this.nextTimeout
+  }
+
+  takeNoDataBatchHints(hints: readonly number[]): void {
+    this.nextTimeout = Math.min(Number.POSITIVE_INFINITY, ...hints)
   }
 
   needsNoDataBatch(watermarkMs: number, lastBatchWatermarkMs: number, nowMs: number): boolean {

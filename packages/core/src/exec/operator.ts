@@ -53,7 +53,31 @@ export interface StatefulOperator extends PhysicalOperator {
    * holds its key and a checkpoint restores with any thread count. Absent: the operator
    * cannot run in worker threads yet.
    */
-  shufflePartitions?(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array
+  shufflePartitions?(
+    input: ColumnarBatch<unknown>,
+    ctx: EvalContext,
+    partitions: number,
+    /** Which child's output `input` is (a join shuffles both sides, each by its own keys). */
+    child?: number,
+  ): Int32Array
+  /**
+   * For stage 2 of the executor: the operator reads its inputs from `inputs` (one per child,
+   * the shuffled rows) instead of its children. Absent: an operator with one `child` field.
+   */
+  feedFrom?(inputs: readonly PhysicalOperator[]): void
+  /**
+   * Set when the operator's stores hold other keys per partition on worker threads than on
+   * the coordinating thread (its state keys are not routed by the shuffle key alone), so
+   * that its checkpoints do not move between the two, whatever the state store provider.
+   */
+  readonly stateLayoutDiffersOnWorkers?: boolean
+  /**
+   * What needsNoDataBatch reads of the last batch, from one partition's instance on a
+   * worker (flatMapGroupsWithState: its earliest timeout), as a number that can cross threads.
+   */
+  noDataBatchHint?(): number
+  /** The coordinating thread's instance, which ran no batch, takes its partitions' hints. */
+  takeNoDataBatchHints?(hints: readonly number[]): void
   /**
    * Map-side partial aggregation (Spark's partial HashAggregate): how the stage before the
    * shuffle reduces its slice to one row per key, so that the shuffle moves those rows

@@ -15,7 +15,7 @@ import { columnsRead } from './columns-read.js'
 import type { BatchExecutor } from './executor.js'
 import { InThreadExecutor } from './executor.js'
 import { ParallelExecutor } from './parallel-executor.js'
-import { encodePlan, UntransferablePlan } from './plan-codec.js'
+import { checkPlanFunctions, encodePlan, UntransferablePlan } from './plan-codec.js'
 import { splitStages } from './stage-split.js'
 import { executorThreads, minSplitBytes, minWorkerReadBytes } from './threads.js'
 import { workerEntryProblem } from './worker-pool.js'
@@ -28,6 +28,9 @@ const WORKER_PROVIDERS = new Set(['memory', 'lmdb', 'level'])
  * that keep state in memory let operators store it in chunks of many keys; on workers each
  * partition's operator writes its own chunks into its own store, which the coordinating
  * thread's operator (one operator over all partitions) cannot read back, and vice versa.
+ * A stream-stream join's layout differs with every provider: on workers a partition holds
+ * both sides' rows of its join keys, on the coordinating thread each side's entry lives in
+ * the partition of its own text (`L<key>`, `R<key>`).
  */
 const LAYOUT_FILE = 'executor-layout'
 const PER_PARTITION = 'per-partition-operators'
@@ -50,12 +53,17 @@ async function storedLayout(stateDir: string): Promise<'perPartition' | 'shared'
 }
 
 export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor> {
+  await checkPlanFunctions(o.plan)
   const threads = executorThreads(o.conf)
   const minReadBytes = minWorkerReadBytes(o.conf)
   const splitBytes = minSplitBytes(o.conf)
   const stateful = statefulOperators(o.operator).length > 0
   const inMemory = stateful && stateStoreProvider(o.conf).holdsStateInMemory === true
-  const layout = inMemory ? await storedLayout(o.stateDir) : 'none'
+  // Whether the state's layout on workers differs from the coordinating thread's: the memory
+  // provider's shared chunks, or an operator whose keys the shuffle does not route (joins).
+  const layoutBound =
+    inMemory || statefulOperators(o.operator).some((op) => op.stateLayoutDiffersOnWorkers === true)
+  const layout = layoutBound ? await storedLayout(o.stateDir) : 'none'
   const inThread = (reason: string | null): BatchExecutor => {
     if (layout === 'perPartition') {
       throw new CheckpointError(
@@ -86,10 +94,12 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
   }
   if (layout === 'shared') {
     return inThread(
-      'the checkpoint holds state written on the coordinating thread in the memory provider’s shared chunks',
+      inMemory
+        ? 'the checkpoint holds state written on the coordinating thread in the memory provider’s shared chunks'
+        : 'the checkpoint holds join state written on the coordinating thread, where each entry lives in the partition of its own key text',
     )
   }
-  if (inMemory && layout === 'none') {
+  if (layoutBound && layout === 'none') {
     await atomicWrite(path.join(o.stateDir, LAYOUT_FILE), `${PER_PARTITION}\n`)
   }
   const stateConf: Record<string, string> = {}

@@ -28,7 +28,8 @@ import {
   type SourceReadSummary,
   splitForWorkers,
 } from './io-tasks.js'
-import type { BatchParams, MapResult, ReduceResult, WorkerSetup } from './protocol.js'
+import type { BatchParams, MapResult, ReduceResult, ShuffledBatch, WorkerSetup } from './protocol.js'
+import { findOperator } from './stage-split.js'
 import { acquirePool, type WorkerPool } from './worker-pool.js'
 
 /** Below this many rows per slice, fewer slices: a message round trip costs more than the rows. */
@@ -237,7 +238,7 @@ export class ParallelExecutor implements BatchExecutor {
 
   /** Stage 2: every worker runs all the partitions it owns, with rows or without (eviction, timeouts). */
   private async reduce(params: BatchParams, maps: readonly MapResult[]): Promise<ColumnarBatch<unknown>> {
-    const byPartition: EncodedBatch[][] = Array.from({ length: this.plan.partitions }, () => [])
+    const byPartition: ShuffledBatch[][] = Array.from({ length: this.plan.partitions }, () => [])
     for (const m of maps) for (const [p, b] of m.parts) byPartition[p].push(b)
     const results = await Promise.all(
       Array.from({ length: this.threads }, (_, w) => {
@@ -250,7 +251,7 @@ export class ParallelExecutor implements BatchExecutor {
           this.query,
           { type: 'reduce', params, parts },
           `batch ${params.batchId} (stage 2, partitions ${owned.join(', ')})`,
-          transferList(parts.flatMap(([, b]) => b)),
+          transferList(parts.flatMap(([, b]) => b.map((x) => x.batch))),
         )
       }),
     )
@@ -263,6 +264,10 @@ export class ParallelExecutor implements BatchExecutor {
       numOutputRows: r.output.numRows,
       durationMs: r.durationMs,
     }))
+    // What decides the next no-data batch is known to the partitions: the coordinating thread's operator takes it.
+    const local = findOperator(this.plan.local, this.plan.setup.statefulOperatorId!)
+    const hints = all.flatMap((r) => (r.noDataBatchHint === null ? [] : [r.noDataBatchHint]))
+    if (local.takeNoDataBatchHints && hints.length > 0) local.takeNoDataBatchHints(hints)
     if (all.length > 0)
       this.lastState = [
         combineStateProgress(

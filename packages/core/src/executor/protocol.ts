@@ -47,13 +47,22 @@ export type Request =
   | {
       readonly type: 'reduce'
       readonly params: BatchParams
-      /** The shuffled rows of each partition this worker owns (all of them, rows or not). */
-      readonly parts: readonly (readonly [number, readonly EncodedBatch[]])[]
+      /**
+       * The shuffled rows of each partition this worker owns (all of them, rows or not), each
+       * batch with the stateful operator's input it feeds (0; a join's right side is 1).
+       */
+      readonly parts: readonly (readonly [number, readonly ShuffledBatch[]])[]
     }
   | { readonly type: 'commit' }
   | { readonly type: 'abort' }
   | { readonly type: 'maintain'; readonly minVersion: number }
   | { readonly type: 'close' }
+
+/** Rows for one input of the stateful operator: which child of it they are the output of. */
+export interface ShuffledBatch {
+  readonly child: number
+  readonly batch: EncodedBatch
+}
 
 export interface WatermarkObservation {
   readonly watermarkId: number
@@ -70,8 +79,8 @@ export interface MapResult {
   readonly outputRows?: number
   /** What reading each source's partitions gave, by source index. */
   readonly reads?: readonly (readonly [number, SourceReadSummary])[]
-  /** Stateful plan: the slice's rows by state partition. */
-  readonly parts: readonly (readonly [number, EncodedBatch])[]
+  /** Stateful plan: the slice's rows by state partition and operator input. */
+  readonly parts: readonly (readonly [number, ShuffledBatch])[]
   readonly watermarks: readonly WatermarkObservation[]
   readonly inputRows: number
   /** Rows the slice sent into the shuffle: its rows, or one per key with map-side partial aggregation. */
@@ -88,6 +97,8 @@ export interface PartitionResult {
   readonly shuffledRows: number
   readonly durationMs: number
   readonly state: StateOperatorProgress
+  /** The operator's noDataBatchHint after the batch, when it has one. */
+  readonly noDataBatchHint: number | null
 }
 
 export interface ReduceResult {

@@ -4,9 +4,13 @@
  * hash-partitioned by state key; stage 2 (reduce) runs the stateful operator and the
  * stateless operators above it once per state partition. A stateless plan is one stage.
  *
+ * A stream-stream join has two inputs: stage 1 runs both sides' stateless operators and
+ * hash-partitions each side by its own join keys, so that equal keys of both sides meet in
+ * one state partition.
+ *
  * Shapes not split yet run on the coordinating thread, with the reason in explain() and in
- * the progress: more than one stateful operator (a second shuffle), joins,
- * flatMapGroupsWithState and session windows (no shuffle key yet), and operators that need
+ * the progress: more than one stateful operator (a second shuffle), a plain closure anywhere
+ * (plan-codec.ts: functions given by module reference travel), and operators that need
  * every row at once (sort, limit, batch distinct).
  */
 import { ColumnarBatch } from '../batch/columnar-batch.js'
@@ -15,9 +19,19 @@ import { isStateful, statefulOperators } from '../exec/operator.js'
 import type { Schema } from '../types/schema.js'
 
 /** Operators that work row by row (or window by window) and so give the same rows on any slice. */
-const MAP_SIDE = new Set(['SourceScan', 'Project', 'Filter', 'EventTimeWatermark', 'WindowAssign', 'Union'])
+const MAP_SIDE = new Set([
+  'SourceScan',
+  'Project',
+  'Filter',
+  'EventTimeWatermark',
+  'WindowAssign',
+  'Union',
+  // map / flatMap / filter(fn): only with module functions, since a closure keeps the plan on the coordinating thread.
+  'MapRows',
+  'RowFilter',
+])
 /** Operators allowed above the stateful operator: they run per partition. */
-const REDUCE_SIDE = new Set(['Project', 'Filter'])
+const REDUCE_SIDE = new Set(['Project', 'Filter', 'MapRows', 'RowFilter'])
 
 export type StagePlan =
   | { readonly kind: 'inThread'; readonly reason: string }
@@ -52,8 +66,10 @@ export function splitStages(root: PhysicalOperator): StagePlan {
   if (typeof op.shufflePartitions !== 'function') {
     return { kind: 'inThread', reason: `${op.name} has no shuffle key yet` }
   }
-  const below = firstNotIn(op.children[0], MAP_SIDE)
-  if (below) return { kind: 'inThread', reason: `${below.name} below ${op.name} cannot run on slices` }
+  for (const child of op.children) {
+    const below = firstNotIn(child, MAP_SIDE)
+    if (below) return { kind: 'inThread', reason: `${below.name} below ${op.name} cannot run on slices` }
+  }
   let above: PhysicalOperator | null = null
   const walkAbove = (x: PhysicalOperator): void => {
     if (x === op || above) return
@@ -91,15 +107,20 @@ export class ShuffleInput implements PhysicalOperator {
 }
 
 /**
- * Makes the shuffled rows a stage-2 operator's input. Physical operators take their child
- * at construction and have no copy-with-new-child; the stage-2 instance is private to one
- * partition (built for it from the logical plan), so replacing its child here is safe.
+ * Makes the shuffled rows a stage-2 operator's inputs (one per child). Physical operators
+ * take their children at construction; the stage-2 instance is private to one partition
+ * (built for it from the logical plan), so replacing its inputs here is safe. An operator
+ * with several children says how (feedFrom); one with a single `child` field has it replaced.
  */
-export function withInput(op: StatefulOperator, input: ShuffleInput): void {
+export function withInputs(op: StatefulOperator, inputs: readonly ShuffleInput[]): void {
+  if (op.feedFrom) {
+    op.feedFrom(inputs)
+    return
+  }
   const target = op as unknown as { child: PhysicalOperator; children: PhysicalOperator[] }
-  if (!('child' in target) || target.children.length !== 1) {
+  if (!('child' in target) || target.children.length !== 1 || inputs.length !== 1) {
     throw new Error(`${op.name} does not have a single child to feed from the shuffle`)
   }
-  Object.defineProperty(target, 'child', { value: input, writable: true })
-  Object.defineProperty(target, 'children', { value: [input], writable: true })
+  Object.defineProperty(target, 'child', { value: inputs[0], writable: true })
+  Object.defineProperty(target, 'children', { value: [inputs[0]], writable: true })
 }

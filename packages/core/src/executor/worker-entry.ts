@@ -24,11 +24,11 @@ async function handle(query: string, req: Request): Promise<{ value: unknown; ba
   }
   switch (req.type) {
     case 'setup':
-      runtimes.set(query, new WorkerRuntime(req.setup))
+      runtimes.set(query, await WorkerRuntime.create(req.setup))
       return { value: null, batches: [] }
     case 'map': {
       const r: MapResult = await need().map(req.params, req.inputs, req.reads, req.write ?? null)
-      return { value: r, batches: [...(r.output ? [r.output] : []), ...r.parts.map(([, b]) => b)] }
+      return { value: r, batches: [...(r.output ? [r.output] : []), ...r.parts.map(([, b]) => b.batch)] }
     }
     case 'reduce': {
       const r: ReduceResult = await need().reduce(req.params, req.parts)

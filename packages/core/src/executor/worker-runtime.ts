@@ -17,16 +17,17 @@ import { killPoint } from '../util/kill-point.js'
 import { decodeBatch, type EncodedBatch, encodeBatch } from './batch-codec.js'
 import { readSourcePartitions, readSummary, runWriteTask, type SourceReadSummary } from './io-tasks.js'
 import { PartitionStateManager } from './partition-state.js'
-import { decodePlan } from './plan-codec.js'
+import { decodePlan, loadPlanFunctions, type PlanFunctions } from './plan-codec.js'
 import type {
   BatchParams,
   MapResult,
   PartitionResult,
   ReduceResult,
+  ShuffledBatch,
   WatermarkObservation,
   WorkerSetup,
 } from './protocol.js'
-import { findOperator, ShuffleInput, withInput } from './stage-split.js'
+import { findOperator, ShuffleInput, withInputs } from './stage-split.js'
 
 /** An error with the state partition it came from, so the query's error can name it. */
 export class PartitionTaskError extends Error {
@@ -42,33 +43,42 @@ export class PartitionTaskError extends Error {
 interface PartitionTask {
   readonly root: PhysicalOperator
   readonly operator: StatefulOperator
-  readonly input: ShuffleInput
+  /** One per input of the stateful operator (a join has two). */
+  readonly inputs: readonly ShuffleInput[]
   readonly state: PartitionStateManager
 }
 
 export class WorkerRuntime {
   private readonly mapRoot: PhysicalOperator
-  /** The subtree whose output is shuffled (the stateful operator's child), or the whole plan. */
-  private readonly mapStage: PhysicalOperator
+  /** The subtrees whose outputs are shuffled (the stateful operator's children), or the whole plan. */
+  private readonly mapStages: readonly PhysicalOperator[]
   private readonly shuffleBy: StatefulOperator | null
   /** The stateful operator's map-side partial aggregation, when it has one. */
   private readonly partial: MapSidePartial | null
   private readonly provider: StateStoreProvider | null
   private readonly tasks = new Map<number, PartitionTask>()
 
-  constructor(private readonly setup: WorkerSetup) {
-    const plan = decodePlan(setup.plan)
+  /** Imports the plan's module functions, then rebuilds the plan. */
+  static async create(setup: WorkerSetup): Promise<WorkerRuntime> {
+    return new WorkerRuntime(setup, await loadPlanFunctions(setup.plan))
+  }
+
+  private constructor(
+    private readonly setup: WorkerSetup,
+    private readonly functions: PlanFunctions,
+  ) {
+    const plan = decodePlan(setup.plan, functions)
     this.mapRoot = toPhysical(plan)
     if (setup.statefulOperatorId === null) {
       this.shuffleBy = null
       this.partial = null
-      this.mapStage = this.mapRoot
+      this.mapStages = [this.mapRoot]
       this.provider = null
     } else {
       const op = findOperator(this.mapRoot, setup.statefulOperatorId)
       this.shuffleBy = op
       this.partial = op.mapSidePartial?.() ?? null
-      this.mapStage = op.children[0]
+      this.mapStages = op.children
       this.provider = stateStoreProvider((k) => setup.stateConf[k])
     }
   }
@@ -107,8 +117,9 @@ export class WorkerRuntime {
         observed.push({ watermarkId, delayMs, stats })
       },
     } as unknown as WatermarkTracker
-    const out = await this.mapStage.execute(this.context(params, batches, null, recorder))
+    const ctx = this.context(params, batches, null, recorder)
     if (this.shuffleBy === null) {
+      const out = await this.mapStages[0].execute(ctx)
       if (write) {
         const written = await runWriteTask(write, out)
         killPoint('workerWrote', params.batchId)
@@ -135,31 +146,42 @@ export class WorkerRuntime {
         durationMs: performance.now() - t0,
       }
     }
-    const shuffled = this.partial ? this.partial.aggregate(out, params.eval) : out
-    const parts = this.partition(shuffled, params)
+    const parts: [number, ShuffledBatch][] = []
+    let shuffledRows = 0
+    // A join's sides in order, as the operator runs them on the coordinating thread.
+    for (let child = 0; child < this.mapStages.length; child++) {
+      const out = await this.mapStages[child].execute(ctx)
+      const shuffled = this.partial ? this.partial.aggregate(out, params.eval) : out
+      shuffledRows += shuffled.numRows
+      parts.push(...this.partition(shuffled, params, child))
+    }
     return {
       output: null,
       reads: summaries,
       parts,
       watermarks: observed,
       inputRows,
-      shuffledRows: shuffled.numRows,
+      shuffledRows,
       durationMs: performance.now() - t0,
     }
   }
 
   /** Splits rows by the state partition of their key (the key encoding the operator's state uses). */
-  private partition(rows: ColumnarBatch<unknown>, params: BatchParams): [number, EncodedBatch][] {
+  private partition(
+    rows: ColumnarBatch<unknown>,
+    params: BatchParams,
+    child: number,
+  ): [number, ShuffledBatch][] {
     const n = this.setup.partitions
     if (rows.numRows === 0) return []
     const of = this.partial
       ? this.partial.shufflePartitions(rows, n)
-      : this.shuffleBy!.shufflePartitions!(rows, params.eval, n)
+      : this.shuffleBy!.shufflePartitions!(rows, params.eval, n, child)
     const counts = new Int32Array(n)
     for (let i = 0; i < of.length; i++) counts[of[i]]++
-    const out: [number, EncodedBatch][] = []
+    const out: [number, ShuffledBatch][] = []
     for (let p = 0; p < n; p++) {
-      if (counts[p] === rows.numRows) return [[p, encodeBatch(rows)]]
+      if (counts[p] === rows.numRows) return [[p, { child, batch: encodeBatch(rows) }]]
     }
     // One counting sort by partition and one take, then each partition is a range of it.
     const starts = new Int32Array(n + 1)
@@ -169,14 +191,14 @@ export class WorkerRuntime {
     for (let i = 0; i < of.length; i++) order[next[of[i]]++] = i
     const sorted = rows.take(order)
     for (let p = 0; p < n; p++) {
-      if (counts[p] > 0) out.push([p, encodeBatch(sorted.slice(starts[p], starts[p + 1]))])
+      if (counts[p] > 0) out.push([p, { child, batch: encodeBatch(sorted.slice(starts[p], starts[p + 1])) }])
     }
     return out
   }
 
   async reduce(
     params: BatchParams,
-    parts: readonly (readonly [number, readonly EncodedBatch[]])[],
+    parts: readonly (readonly [number, readonly ShuffledBatch[]])[],
   ): Promise<ReduceResult> {
     const results: PartitionResult[] = []
     for (const [p, encoded] of parts) {
@@ -185,22 +207,30 @@ export class WorkerRuntime {
         if (!this.ownsPartition(p))
           throw new Error(`partition ${p} is not owned by worker ${this.setup.worker}`)
         const task = await this.task(p)
-        const schema = task.input.schema
-        const rows = ColumnarBatch.concat(
-          schema,
-          encoded.map((e) => decodeBatch(e, schema)),
-        )
-        task.input.rows = rows
+        let inputRows = 0
+        let shuffledRows = 0
+        task.inputs.forEach((input, child) => {
+          const schema = input.schema
+          const rows = ColumnarBatch.concat(
+            schema,
+            encoded.filter((e) => e.child === child).map((e) => decodeBatch(e.batch, schema)),
+          )
+          input.rows = rows
+          // Partial rows stand for the input rows they aggregate; count those, as on one thread.
+          inputRows += this.partial ? this.partial.inputRows(rows) : rows.numRows
+          shuffledRows += rows.numRows
+        })
         killPoint('workerReduce', `${params.batchId}/${p}`)
         const out = await task.root.execute(this.context(params, new Map(), task.state, null))
-        task.input.rows = null
+        for (const input of task.inputs) input.rows = null
         results.push({
           partition: p,
           output: encodeBatch(out),
-          inputRows: this.partial ? this.partial.inputRows(rows) : rows.numRows,
-          shuffledRows: rows.numRows,
+          inputRows,
+          shuffledRows,
           durationMs: performance.now() - t0,
           state: task.operator.progress(),
+          noDataBatchHint: task.operator.noDataBatchHint?.() ?? null,
         })
       } catch (e) {
         throw new PartitionTaskError(p, e)
@@ -213,13 +243,15 @@ export class WorkerRuntime {
     let task = this.tasks.get(p)
     if (task) return task
     // A plan instance of its own: operators keep live tables of their groups between batches.
-    const root = toPhysical(decodePlan(this.setup.plan))
+    const root = toPhysical(decodePlan(this.setup.plan, this.functions))
     const operator = findOperator(root, this.setup.statefulOperatorId!)
     if (this.partial) operator.readPartials!()
-    const input = new ShuffleInput(this.partial ? this.partial.schema : operator.children[0].schema)
-    withInput(operator, input)
+    const inputs = this.partial
+      ? [new ShuffleInput(this.partial.schema)]
+      : operator.children.map((c) => new ShuffleInput(c.schema))
+    withInputs(operator, inputs)
     const state = new PartitionStateManager(this.provider!, this.setup.stateDir, this.setup.partitions, p)
-    task = { root, operator, input, state }
+    task = { root, operator, inputs, state }
     this.tasks.set(p, task)
     return task
   }

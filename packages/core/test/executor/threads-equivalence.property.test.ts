@@ -6,6 +6,10 @@
  * update, deduplication), and with map-side partial aggregation for every aggregate that
  * has a partial form. Sums and averages of fractional numbers add in another order when
  * aggregated in parts, so they are compared within a relative 1e-9 (docs/parallelism.md).
+}
+
+ * update, deduplication, session windows, flatMapGroupsWithState and udfs by module
+ * function, stream-stream inner, left outer and full outer joins with time ranges).
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -20,6 +24,7 @@ import {
   schema,
 } from '../../src/index.js'
 import { newSession, tempDir } from '../helpers.js'
+import { fns } from './fixtures/module-functions.js'
 
 const events = schema({ key: 'string', ts: 'timestamp', v: 'long' })
 type Event = { key: string; ts: Date; v: number }
@@ -111,6 +116,56 @@ const SHAPES: Shape[] = [
     mode: 'append',
     build: (df) => frame(df.dropDuplicates(['key', 'v']).where(col('v').gt(-5))),
   },
+  ...(['append', 'complete'] as const).map(
+    (mode): Shape => ({
+      name: `session window with a watermark, ${mode}`,
+      mode,
+      build: (df) =>
+        frame(
+          df
+            .withWatermark('ts', '10 minutes')
+            .groupBy(F.session_window(col('ts'), '5 minutes'), col('key'))
+            .agg(count().alias('n'), F.sum('v').alias('s')),
+        ),
+    }),
+  ),
+  {
+    name: 'flatMapGroupsWithState by module functions, event-time timeouts, update',
+    mode: 'update',
+    build: (df) =>
+      frame(
+        df
+          .withWatermark('ts', '2 minutes')
+          .filter(fns.isKept)
+          .groupByKey(fns.keyOf)
+          .flatMapGroupsWithState(
+            'update',
+            'EventTimeTimeout',
+            fns.sessionize,
+            schema({ key: 'string', n: 'long', s: 'long', expired: 'boolean' }),
+          ),
+      ),
+  },
+  {
+    name: 'module-function udf in select and where, aggregation',
+    mode: 'complete',
+    build: (df) => {
+      const scaled = F.udf(fns.scaled, 'long')
+      return frame(
+        df
+          .where(scaled(col('v'), col('v')).gt(0))
+          .groupBy('key')
+          .agg(F.sum(scaled(col('v'), F.lit(3))).alias('s'), count().alias('n')),
+      )
+    },
+  },
+  ...(['inner', 'left_outer', 'full_outer'] as const).map(
+    (how): Shape => ({
+      name: `stream-stream ${how} join with a time range, append`,
+      mode: 'append',
+      build: (df) => frame(timeRangeJoin(df, how)),
+    }),
+  ),
 ]
 
 /** One of each aggregate that has a partial form (ties in max_by/min_by: the first row wins). */
@@ -164,6 +219,28 @@ function expectSame(actual: string[][], expected: string[][], approx: readonly s
       }
     })
   })
+}
+
+/**
+ * The stream joined with itself: the left side is every event, the right side those with
+ * v >= 0 (so that some rows of either side never match), within a time range of the left.
+ */
+function timeRangeJoin(df: DataFrame<Event>, how: 'inner' | 'left_outer' | 'full_outer'): Frame {
+  const left = df
+    .select(col('key').alias('lk'), col('ts').alias('lt'), col('v').alias('lv'))
+    .withWatermark('lt', '10 minutes')
+  const right = df
+    .where(col('v').geq(0))
+    .select(col('key').alias('rk'), col('ts').alias('rt'), col('v').alias('rv'))
+    .withWatermark('rt', '10 minutes')
+  const on = col('lk')
+    .eq(col('rk'))
+    .and(
+      col('rt').between(col('lt').minus(F.interval('5 minutes')), col('lt').plus(F.interval('10 minutes'))),
+    )
+  return frame(
+    left.join(right, on, how).select(col('lk'), col('lt'), col('lv'), col('rk'), col('rt'), col('rv')),
+  )
 }
 
 const sortRows = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort()
@@ -221,8 +298,12 @@ async function run(
   // More than one thread must mean worker threads here: these shapes all split into stages.
   for (const m of modes)
     expect(m.startsWith('1:') ? m : m.replace(/inThread$/, 'FELL BACK')).not.toMatch(/FELL BACK/)
+  lastModes = modes
   return [...batches.keys()].sort((a, b) => a - b).map((id) => batches.get(id)!)
 }
+
+/** The executor modes of the last run, as `threads:mode`. */
+let lastModes = new Set<string>()
 
 describe('the same results on any number of threads', () => {
   for (const shape of SHAPES) {
@@ -323,6 +404,69 @@ describe('the same results on any number of threads', () => {
         },
       ),
       { numRuns: 3 },
+    )
+  })
+
+  it('joins and session windows: a restart may change the thread count (2, 4, 3 threads in turn)', async () => {
+    const shapes = SHAPES.filter((s) =>
+      /full_outer join|session window with a watermark, append/.test(s.name),
+    )
+    expect(shapes.length).toBe(2)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...shapes),
+        eventStream,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
+        fc.constantFrom(2, 3, 5),
+        async (shape, rows, cuts, partitions) => {
+          const chunks = split(rows, cuts)
+          expect(await run(shape, chunks, [2, 4, 3], partitions)).toEqual(
+            await run(shape, chunks, [1], partitions),
+          )
+        },
+      ),
+      { numRuns: 2 },
+    )
+  })
+
+  it('a join whose state workers wrote (lmdb) keeps running on workers with 1 thread: 2, 1, 3 threads', async () => {
+    const shape = SHAPES.find((s) => s.name.includes('left_outer join'))!
+    await fc.assert(
+      fc.asyncProperty(
+        eventStream,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
+        async (rows, cuts) => {
+          const chunks = split(rows, cuts)
+          const one = await run(shape, chunks, [1], 3, 'lmdb')
+          expect(lastModes).toEqual(new Set(['1:inThread']))
+          expect(await run(shape, chunks, [2, 1, 3], 3, 'lmdb')).toEqual(one)
+          // The join's state layout is per partition on workers: with 1 thread it runs on one worker.
+          if (chunks.length > 2) expect(lastModes).toContain('1:shuffle')
+        },
+      ),
+      { numRuns: 1 },
+    )
+  })
+
+  it('session windows and groupByKey state (lmdb): a restart may go from 1 thread to 2 and back', async () => {
+    const shapes = SHAPES.filter((s) =>
+      /session window with a watermark, append|flatMapGroupsWithState/.test(s.name),
+    )
+    expect(shapes.length).toBe(2)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...shapes),
+        eventStream,
+        fc.array(fc.nat(), { minLength: 3, maxLength: 6 }),
+        async (shape, rows, cuts) => {
+          const chunks = split(rows, cuts)
+          const one = await run(shape, chunks, [1], 3, 'lmdb')
+          expect(await run(shape, chunks, [1, 2, 1], 3, 'lmdb')).toEqual(one)
+          // Both layouts are the coordinating thread's: the restart on 2 threads ran on workers.
+          if (chunks.length > 2) expect(lastModes).toContain('2:shuffle')
+        },
+      ),
+      { numRuns: 2 },
     )
   })
 

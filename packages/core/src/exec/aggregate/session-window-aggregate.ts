@@ -8,13 +8,14 @@
 
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { objectVector, type Vector, VectorBuilder, valueAt } from '../../batch/vector.js'
-import type { Compiled } from '../../expr/compiled.js'
+import type { Compiled, EvalContext } from '../../expr/compiled.js'
 import type { OperatorState } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
 import type { DataType } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { parseDuration } from '../../util/duration.js'
 import { GroupIndex } from '../group-index.js'
+import { keyPartitions } from '../key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { noStateCounts, type StateCounts, stateOperatorProgress } from '../state-progress.js'
 import { aggregatesText, exprText, keysText } from '../state-signature.js'
@@ -182,6 +183,19 @@ export class SessionWindowAggregate implements StatefulOperator {
     }
     this.last = { updated, removed, dropped }
     return this.output(out)
+  }
+
+  /**
+   * The state partition of each input row: partitionOf the JSON of its key values, the id its
+   * sessions are stored under, so a key's rows reach the store that holds its sessions.
+   */
+  shufflePartitions(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array {
+    const keyVecs = this.keys.map((k) => k.evaluate(input, ctx))
+    const values: unknown[] = new Array(keyVecs.length)
+    return keyPartitions(keyVecs, input.numRows, partitions, (row) => {
+      for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
+      return JSON.stringify(values)
+    })
   }
 
   /** Stored and new sessions of one key, merged where they overlap or touch; `changed` marks those with new rows. */

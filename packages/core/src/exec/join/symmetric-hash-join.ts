@@ -13,7 +13,7 @@
 
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { type Vector, valueAt } from '../../batch/vector.js'
-import type { Compiled } from '../../expr/compiled.js'
+import type { Compiled, EvalContext } from '../../expr/compiled.js'
 import type { Side, StateEviction } from '../../plan/join-analysis.js'
 import { type JoinType, joinTypeName, keepsUnmatchedLeft, keepsUnmatchedRight } from '../../plan/join-type.js'
 import type { OperatorState } from '../../state/state-manager.js'
@@ -21,6 +21,7 @@ import type { StateOperatorProgress } from '../../streaming/progress.js'
 import { typeToString } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
 import { KEY_ENCODING } from '../dedup-key.js'
+import { keyPartitions } from '../key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { EvictionIndex } from './eviction-index.js'
 import { joinKeyTextOf } from './join-key.js'
@@ -144,7 +145,13 @@ function nullKeyMask(keys: readonly Vector[], n: number): Uint8Array | null {
 
 export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWatermarkProducer {
   readonly name = 'StreamingSymmetricHashJoin'
-  readonly children: readonly PhysicalOperator[]
+  children: readonly PhysicalOperator[]
+  /**
+   * On worker threads a state partition holds both sides' rows of the join keys the shuffle
+   * sends it (`L<key>` and `R<key>` together, and a `#meta` of its own); on the coordinating
+   * thread each entry lives in the partition of its own text, side prefix included.
+   */
+  readonly stateLayoutDiffersOnWorkers = true
   readonly schema: Schema<unknown>
   readonly outputWatermarkOffsetMs: number
   private state: OperatorState | null = null
@@ -163,7 +170,7 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
   private live: LiveJoinState | null = null
 
   constructor(
-    private readonly spec: SymmetricJoinSpec,
+    private spec: SymmetricJoinSpec,
     readonly operatorId: number,
   ) {
     this.children = [spec.left.op, spec.right.op]
@@ -534,6 +541,32 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
       if (low !== Number.POSITIVE_INFINITY) index.add(key, low)
     }
     return removed
+  }
+
+  /**
+   * The state partition of each row of one side (child 0 left, 1 right): partitionOf its
+   * join key text, the text both sides' buckets are stored under, so that rows of either
+   * side with equal keys meet in one partition.
+   */
+  shufflePartitions(
+    input: ColumnarBatch<unknown>,
+    ctx: EvalContext,
+    partitions: number,
+    child = 0,
+  ): Int32Array {
+    const keys = (child === 0 ? this.spec.left : this.spec.right).keys.map((k) => k.evaluate(input, ctx))
+    return keyPartitions(keys, input.numRows, partitions, joinKeyTextOf(keys))
+  }
+
+  /** Stage 2 on a worker: each side's rows come from the shuffle. */
+  feedFrom(inputs: readonly PhysicalOperator[]): void {
+    if (inputs.length !== 2) throw new Error('a stream-stream join reads two inputs')
+    this.spec = {
+      ...this.spec,
+      left: { ...this.spec.left, op: inputs[0] },
+      right: { ...this.spec.right, op: inputs[1] },
+    }
+    this.children = [inputs[0], inputs[1]]
   }
 
   needsNoDataBatch(watermarkMs: number, lastBatchWatermarkMs: number): boolean {
