@@ -55,11 +55,44 @@ export function moduleRefOf(fn: unknown): ModuleRef | null {
   )
 }
 
+let typeScriptHooks: Promise<boolean> | null = null
+
+/**
+ * Imports a module; a TypeScript one (the user runs under tsx, but the worker runs the bundled
+ * engine without its hooks) after registering tsx's ESM hooks in this thread, once, when tsx
+ * can be found from here.
+ */
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?tsx?$/.test(url)) throw e
+    typeScriptHooks ??= registerTsx()
+    if (!(await typeScriptHooks)) throw e
+    // The loader remembers the failed import of this URL: ask again under another one.
+    const again = new URL(url)
+    again.searchParams.set('tributary-ts', '1')
+    return (await import(again.href)) as Record<string, unknown>
+  }
+}
+
+async function registerTsx(): Promise<boolean> {
+  // A variable specifier: tsx is the user's (optional) dependency, not the engine's.
+  const specifier = 'tsx/esm/api'
+  try {
+    const tsx = (await import(specifier)) as { register(): unknown }
+    tsx.register()
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** The export a reference names, imported (a worker calls this before it rebuilds the plan). */
 export async function importModuleFunction(ref: ModuleRef): Promise<(...args: never[]) => unknown> {
   let mod: Record<string, unknown>
   try {
-    mod = (await import(ref.url)) as Record<string, unknown>
+    mod = await importModule(ref.url)
   } catch (e) {
     throw new TributaryError(
       `moduleFunction: cannot import ${ref.url} for its export ${JSON.stringify(ref.name)}: ${e instanceof Error ? e.message : String(e)}. Pass the URL of the module that exports the function (import.meta.url in that file).`,
