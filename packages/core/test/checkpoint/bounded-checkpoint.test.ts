@@ -208,3 +208,57 @@ describe('every checkpoint folder stays bounded', () => {
     }, 120_000)
   }
 })
+
+const right = schema({ rts: 'timestamp', rk: 'string' })
+
+describe('a stream-stream join checkpoint stays bounded', () => {
+  for (const provider of ['memory', 'lmdb']) {
+    it(`inner join within a time range, ${provider} state: both sides' state stores`, async () => {
+      const session = newSession({
+        'tributary.sql.streaming.minBatchesToRetain': String(RETAIN),
+        'tributary.sql.shuffle.partitions': '2',
+        'tributary.stateStore.provider': provider,
+      })
+      const checkpoint = path.join(tempDir(), 'ckpt')
+      const left = new MemoryStream(session, events)
+      const rightInput = new MemoryStream(session, right)
+      const start = () =>
+        left
+          .toDF()
+          .withWatermark('ts', '10 seconds')
+          .join(
+            rightInput.toDF().withWatermark('rts', '10 seconds'),
+            col('rk')
+              .eq(col('k'))
+              .and(col('rts').geq(col('ts')))
+              .and(col('rts').leq(col('ts').plus(F.interval('5 seconds')))),
+          )
+          .writeStream.format('memory')
+          .queryName('joined')
+          .option('checkpointLocation', checkpoint)
+          .start()
+      const rightRows = (r: number, offsetMs: number) =>
+        Array.from({ length: KEYS }, (_, i) => ({ rts: new Date(r * ROUND_MS + offsetMs), rk: `k${i}` }))
+      const q = await start()
+      const samples: Map<string, Usage>[] = []
+      for (let r = 0; r < ROUNDS; r++) {
+        left.addData(roundRows(r).slice(0, KEYS))
+        rightInput.addData(rightRows(r, 2000))
+        await q.processAllAvailable()
+        samples.push(folders(checkpoint))
+      }
+      await q.stop()
+      expect(q.exception).toBeNull()
+      expectBounded(samples, ['offsets', 'commits'])
+      expect([...samples.at(-1)!.keys()].filter((n) => n.startsWith('state/')).length).toBeGreaterThan(0)
+      // The last round's left rows come back from the cleaned state and meet new right rows.
+      const again = await start()
+      rightInput.addData(rightRows(ROUNDS - 1, 3000))
+      await again.processAllAvailable()
+      await again.stop()
+      expect(again.exception).toBeNull()
+      const rows = (await session.table('joined').collect()) as Record<string, unknown>[]
+      expect(rows).toHaveLength((ROUNDS + 1) * KEYS)
+    }, 120_000)
+  }
+})
