@@ -20,6 +20,9 @@ interface Sample {
   readonly minute: number
   readonly rssMb: number
   readonly heapMb: number
+  /** V8's heap as reserved (heapUsed is a saw-tooth inside it) and memory outside it (Buffers). */
+  readonly heapTotalMb: number
+  readonly externalMb: number
   readonly fds: number
   readonly checkpointKb: number
   readonly etlCheckpointKb: number
@@ -34,6 +37,8 @@ interface Sample {
 const NOISE_FLOOR_PER_HOUR: Partial<Record<keyof Sample, number>> = {
   rssMb: 20,
   heapMb: 10,
+  heapTotalMb: 10,
+  externalMb: 10,
   fds: 2,
   checkpointKb: 64,
   etlCheckpointKb: 64,
@@ -142,6 +147,8 @@ export async function main(args: readonly string[]): Promise<void> {
       minute: (Date.now() - started) / 60_000,
       rssMb: mem.rss / 2 ** 20,
       heapMb: mem.heapUsed / 2 ** 20,
+      heapTotalMb: mem.heapTotal / 2 ** 20,
+      externalMb: mem.external / 2 ** 20,
       fds: openFds(),
       checkpointKb: (ckpt[0].bytes + ckpt[1].bytes) / 1024,
       etlCheckpointKb: ckpt[0].bytes / 1024,
@@ -153,7 +160,7 @@ export async function main(args: readonly string[]): Promise<void> {
     }
     samples.push(s)
     console.log(
-      `${s.minute.toFixed(1).padStart(6)} min  rss ${s.rssMb.toFixed(0)} MB  heap ${s.heapMb.toFixed(0)} MB  fds ${s.fds}  checkpoint ${s.checkpointKb.toFixed(0)} KB (etl ${s.etlCheckpointKb.toFixed(0)}, agg ${s.aggCheckpointKb.toFixed(0)}) in ${s.checkpointFiles} files  sink log ${s.sinkLogFiles} files  batch ${s.batchMs.toFixed(1)} ms  batches ${s.batches}`,
+      `${s.minute.toFixed(1).padStart(6)} min  rss ${s.rssMb.toFixed(0)} MB  heap ${s.heapMb.toFixed(0)} MB (of ${s.heapTotalMb.toFixed(0)}, external ${s.externalMb.toFixed(0)})  fds ${s.fds}  checkpoint ${s.checkpointKb.toFixed(0)} KB (etl ${s.etlCheckpointKb.toFixed(0)}, agg ${s.aggCheckpointKb.toFixed(0)}) in ${s.checkpointFiles} files  sink log ${s.sinkLogFiles} files  batch ${s.batchMs.toFixed(1)} ms  batches ${s.batches}`,
     )
   }
 
@@ -177,6 +184,8 @@ export async function main(args: readonly string[]): Promise<void> {
   const keys: (keyof Sample)[] = [
     'rssMb',
     'heapMb',
+    'heapTotalMb',
+    'externalMb',
     'fds',
     'checkpointKb',
     'etlCheckpointKb',
