@@ -13,8 +13,8 @@
  * seconds the script stops the query.
  *
  * Run: npx tsx examples/03-rate-to-console.ts
- * Watch it in the dashboard: TRIBUTARY_DASHBOARD=4040 RUN_SECONDS=120 npx tsx examples/03-rate-to-console.ts
- * (the address is logged on stderr; docs/operations.md).
+ * Watch it in the dashboard: RUN_SECONDS=120 npx tsx examples/03-rate-to-console.ts, then open
+ * the address logged on stderr (http://127.0.0.1:4040/, or the next free port; docs/operations.md).
  */
 import { col, lit, Session, when } from '@tributary/core'
 

@@ -38,7 +38,12 @@ const query = await counts.writeStream
   .queryName('per_second')
   .trigger({ processingTime: '1 second' })
   .start()
-await new Promise((r) => setTimeout(r, 4_500))
+// About 4.5 seconds; on a busy machine longer, until the first window has closed (30 s at most).
+const started = Date.now()
+const windowClosed = () => query.recentProgress.some((p) => p.sink.numOutputRows > 0)
+while (Date.now() - started < 4_500 || (!windowClosed() && Date.now() - started < 30_000)) {
+  await new Promise((r) => setTimeout(r, 250))
+}
 console.log(query.explain())
 
 // Step 4: how the last batch ran.

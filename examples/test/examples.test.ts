@@ -1,6 +1,7 @@
 /**
- * Smoke test of every example: each runs as a user would run it (`npx tsx examples/NN-*.ts`),
- * must exit 0 within its time limit, and must print the result it claims — the examples
+ * Smoke test of every example: each runs as a user would run it (`npx tsx examples/NN-*.ts`,
+ * outside a test runner), must exit 0 within its time limit, must print log lines and the
+ * dashboard's address, and must print the result it claims — the examples
  * check their own answers with node:assert, so exit 0 means the checks held. Examples that
  * need a server print a clear message and exit 0 when it is missing; with
  * TRIBUTARY_REQUIRE_SERVICES=1 (CI) that counts as a failure, except for Kafka, which this
@@ -38,11 +39,24 @@ const expectedOutput: Record<string, RegExp> = {
 
 const serverMissing = /not reachable|unreachable|is not running/i
 
+/** The environment a user runs an example in: no test runner, so logs and the dashboard are on. */
+function asAUser(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' }
+  delete env.VITEST
+  delete env.VITEST_POOL_ID
+  delete env.VITEST_WORKER_ID
+  delete env.NODE_ENV
+  delete env.TRIBUTARY_LOG
+  delete env.TRIBUTARY_UI
+  delete env.TRIBUTARY_DASHBOARD
+  return env
+}
+
 function run(file: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('examples', file)], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: asAUser(),
     })
     let output = ''
     child.stdout.on('data', (d) => {
@@ -65,6 +79,11 @@ describe.concurrent('examples', () => {
       const { code, output } = await run(file)
       expect(code, output.slice(-3000)).toBe(0)
       if (expectedOutput[file]) expect(output).toMatch(expectedOutput[file])
+      if (!serverMissing.test(output) && !/This example needs/.test(output)) {
+        // What a user sees: log lines, and where the dashboard is (4040, or the next free port).
+        expect(output).toMatch(/ INFO +query .* started \(id /)
+        expect(output).toMatch(/ INFO +dashboard at http:\/\/127\.0\.0\.1:\d+\/ /)
+      }
       if (process.env.TRIBUTARY_REQUIRE_SERVICES === '1' && !file.includes('kafka')) {
         expect(output, 'a server the example needs is missing').not.toMatch(serverMissing)
       }

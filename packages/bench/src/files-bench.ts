@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- files [--events N] [--files F] [--quick] [--repeat R] [--jobs a,b] [--ways a,b]`
+ * `npm run bench -- files [--events N] [--files F] [--quick] [--repeat R] [--jobs a,b] [--ways a,b] [--threads 1,2]`
  *
  * The jobs users run on files, measured the way they run them: JSON files → filter,
  * project, lower() → Parquet; CSV files → 1-minute windows per country with count and avg
@@ -11,7 +11,10 @@
  * falls on every way alike); medians are reported with the load average seen, and every
  * way's checksum must equal Tributary's.
  *
- * Options: --seed N, --out DIR (results/files.md and files.json), --max-files-per-trigger N.
+ * Options: --seed N, --out DIR (results/files.md and files.json), --max-files-per-trigger N,
+ * --threads 1,2,... (Tributary once per executor thread count, `tributary@N` in the table, with
+ * the wall-clock speed-up over the first count; without it Tributary runs with the default,
+ * one thread per core).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -72,6 +75,8 @@ const median = (xs: readonly number[]) => {
 interface Summary {
   readonly job: Job
   readonly way: FileWay
+  /** The way as shown: `tributary@2` when run with --threads. */
+  readonly label: string
   readonly runs: number
   readonly wallS: number
   readonly cpuS: number
@@ -84,10 +89,11 @@ interface Summary {
   readonly skipped?: string
 }
 
-function summarise(job: Job, way: FileWay, runs: readonly FileRunResult[]): Summary {
+function summarise(job: Job, way: FileWay, label: string, runs: readonly FileRunResult[]): Summary {
   return {
     job,
     way,
+    label,
     runs: runs.length,
     wallS: median(runs.map((r) => r.wallS)),
     cpuS: median(runs.map((r) => r.cpuS)),
@@ -98,6 +104,22 @@ function summarise(job: Job, way: FileWay, runs: readonly FileRunResult[]): Summ
     checksumsAgree: runs.every((r) => r.checksum === runs[0].checksum),
     note: runs[runs.length - 1].note,
   }
+}
+
+/** Per job: Tributary's wall and CPU seconds at each thread count, and the wall speed-up over the first. */
+function scalingLines(summaries: readonly Summary[]): string[] {
+  const lines: string[] = []
+  for (const job of new Set(summaries.map((s) => s.job))) {
+    const runs = summaries.filter(
+      (s) => s.job === job && s.way === 'tributary' && !s.skipped && s.label.includes('@'),
+    )
+    if (runs.length < 2) continue
+    const base = runs[0]
+    lines.push(
+      `${job}: ${runs.map((r) => `${r.label.split('@')[1]} threads ${r.wallS.toFixed(2)} s wall (${(base.wallS / r.wallS).toFixed(2)}×), ${r.cpuS.toFixed(2)} CPU s`).join('; ')}`,
+    )
+  }
+  return lines
 }
 
 /** Ratios as the issue states its targets: Tributary's events per CPU-second over the peer's. */
@@ -119,20 +141,20 @@ function table(summaries: readonly Summary[], events: number, markdown: boolean)
   for (const s of summaries) {
     const t = summaries.find((x) => x.job === s.job && x.way === 'tributary' && !x.skipped)
     if (s.skipped) {
-      rows.push([s.job, s.way, '', '', '', '', '', '', s.skipped, '', ''])
+      rows.push([s.job, s.label, '', '', '', '', '', '', s.skipped, '', ''])
       continue
     }
     const same = t ? (t.checksum === s.checksum ? '✓' : '✗ differs') : ''
     rows.push([
       s.job,
-      s.way,
+      s.label,
       s.wallS.toFixed(2),
       s.cpuS.toFixed(2),
       Math.round(events / s.cpuS).toLocaleString('en-US'),
       (100 * s.gcShare).toFixed(1),
       s.peakRssMb.toFixed(0),
       String(s.rows),
-      `${s.checksum.slice(0, 12)} ${s.way === 'tributary' ? '' : same}${s.checksumsAgree ? '' : ' (runs differ!)'}`,
+      `${s.checksum.slice(0, 12)} ${s === t ? '' : same}${s.checksumsAgree ? '' : ' (runs differ!)'}`,
       t && s.way !== 'tributary' ? (s.cpuS / t.cpuS).toFixed(2) : '',
       t && s.way !== 'tributary' ? (t.peakRssMb / s.peakRssMb).toFixed(2) : '',
     ])
@@ -162,6 +184,7 @@ export async function main(args: readonly string[]): Promise<void> {
       ways: { type: 'string' },
       out: { type: 'string' },
       'max-files-per-trigger': { type: 'string' },
+      threads: { type: 'string' },
     },
   })
   const quick = values.quick ?? false
@@ -178,6 +201,18 @@ export async function main(args: readonly string[]): Promise<void> {
     values['max-files-per-trigger'] === undefined
       ? undefined
       : count('max-files-per-trigger', values['max-files-per-trigger'], 1)
+  const threadCounts: (number | undefined)[] = list(values.threads)?.map((t) => count('threads', t, 1)) ?? [
+    undefined,
+  ]
+  const variants = ways.flatMap((way): { way: FileWay; threads: number | undefined; label: string }[] =>
+    way === 'tributary'
+      ? threadCounts.map((threads) => ({
+          way,
+          threads,
+          label: threads === undefined ? way : `${way}@${threads}`,
+        }))
+      : [{ way, threads: undefined, label: way as string }],
+  )
   const command = `npm run bench -- files ${args.join(' ')}`.trim()
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}, ${os.platform()} ${os.release()}`
   const started = Date.now()
@@ -195,22 +230,22 @@ export async function main(args: readonly string[]): Promise<void> {
   const loads: number[] = []
   for (let r = 0; r < repeat; r++) {
     for (const job of jobs) {
-      for (const way of ways) {
-        const key = `${job}/${way}`
+      for (const { way, threads, label } of variants) {
+        const key = `${job}/${label}`
         if (way === 'duckdb' && duckProblem) {
           failures.set(key, duckProblem)
           continue
         }
         loads.push(os.loadavg()[0])
         try {
-          const res = await runChild({ job, way, data, maxFilesPerTrigger: maxFiles })
+          const res = await runChild({ job, way, data, maxFilesPerTrigger: maxFiles, threads })
           results.set(key, [...(results.get(key) ?? []), res])
           log(
-            `${job.padEnd(16)} ${way.padEnd(9)} run ${r + 1}: ${res.wallS.toFixed(2)} s wall, ${res.cpuS.toFixed(2)} s CPU (GC ${res.gcS.toFixed(2)} s), ${res.peakRssMb.toFixed(0)} MB peak RSS, ${res.rows} rows, ${res.checksum}${res.note ? `, ${res.note}` : ''}`,
+            `${job.padEnd(16)} ${label.padEnd(12)} run ${r + 1}: ${res.wallS.toFixed(2)} s wall, ${res.cpuS.toFixed(2)} s CPU (GC ${res.gcS.toFixed(2)} s), ${res.peakRssMb.toFixed(0)} MB peak RSS, ${res.rows} rows, ${res.checksum}${res.note ? `, ${res.note}` : ''}`,
           )
         } catch (e) {
           const message = (e as Error).message
-          log(`${job} ${way}: failed: ${message}`)
+          log(`${job} ${label}: failed: ${message}`)
           failures.set(key, `failed: ${message.split('\n')[0]}`)
         }
       }
@@ -218,15 +253,21 @@ export async function main(args: readonly string[]): Promise<void> {
   }
   const summaries: Summary[] = []
   for (const job of jobs)
-    for (const way of ways) {
-      const runs = results.get(`${job}/${way}`)
-      if (runs?.length) summaries.push(summarise(job, way, runs))
-      else summaries.push({ job, way, skipped: failures.get(`${job}/${way}`) ?? 'not run' } as Summary)
+    for (const { way, label } of variants) {
+      const runs = results.get(`${job}/${label}`)
+      if (runs?.length) summaries.push(summarise(job, way, label, runs))
+      else
+        summaries.push({ job, way, label, skipped: failures.get(`${job}/${label}`) ?? 'not run' } as Summary)
     }
   const load = `load average (1 min) at the start of each run: median ${median(loads).toFixed(1)}, min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`
   const totalS = ((Date.now() - started) / 1000).toFixed(0)
   console.log(`\nFile jobs, ${events} events in ${files} files, median of ${repeat} (${command})\n${load}\n`)
   console.log(table(summaries, events, false))
+  const scaling = scalingLines(summaries)
+  if (scaling.length > 0)
+    console.log(
+      `\nWall-clock speed-up over the first thread count (wall time is unreliable on a loaded machine; compare CPU s too):\n${scaling.join('\n')}`,
+    )
   console.log(
     '\n“Tributary per CPU-s ×” = the peer’s CPU seconds ÷ Tributary’s (targets: ≥ 2 against the script, ≥ 0.5 against DuckDB); “RSS ×” = Tributary’s peak RSS ÷ the peer’s (target ≤ 1.5 against the script).',
   )

@@ -87,6 +87,26 @@ describe('nexmark source', () => {
     expect(await source.latestOffset(0, 'default')).toBe(4000)
     expect(await source.latestOffset(8000, 'default')).toBe(10_000)
   })
+
+  it('reports events done out of those there at the start of an availableNow run (the progress bar)', async () => {
+    const source = new NexmarkSource(
+      readNexmarkOptions(new Options({ table: 'person', events: 10_000, maxEventsPerTrigger: 4000 })),
+    )
+    await source.prepareForTriggerAvailableNow()
+    const seen: unknown[] = []
+    for (let start = 2000; ; ) {
+      const end = (await source.latestOffset(start, 'default')) as number
+      if (end === start) break
+      await source.getBatch(start, end)
+      const m = source.metrics()
+      seen.push([m.availableNowDone, m.availableNowTotal, m.availableNowUnit])
+      start = end
+    }
+    expect(seen).toEqual([
+      [4000, 8000, 'events'],
+      [8000, 8000, 'events'],
+    ])
+  })
 })
 
 describe('checksum', () => {

@@ -52,6 +52,7 @@ export {
 export type { ForeachWriter } from './sinks/foreach-sinks.js'
 export { type ObservableBatch, ObservableSink } from './sinks/observable-sink.js'
 export type { OutputMode, SaveMode, Sink, SinkContext, SinkProvider } from './sinks/sink.js'
+export { AvailableNowRange } from './sources/available-now.js'
 export { MemoryStream } from './sources/memory-stream.js'
 export {
   fromObservable,

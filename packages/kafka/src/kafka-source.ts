@@ -36,6 +36,15 @@ export interface KafkaSourceContext {
   readonly metadataDir: string
   readonly now: () => number
   readonly warn: (message: string) => void
+  /** Batch reads: offsets read of the total in the range, after each partition (the progress bar). */
+  readonly onProgress?: (done: number, total: number, rows: number, unit: string) => void
+}
+
+/** Offsets from `start` to `end`, summed over the partitions of `end`. */
+function offsetsBetween(start: OffsetMap, end: OffsetMap): number {
+  let n = 0
+  for (const [k, e] of end) n += Math.max(0, e - (start.get(k) ?? e))
+  return n
 }
 
 function describeSubscription(config: KafkaSourceConfig): string {
@@ -65,10 +74,14 @@ export class KafkaSource implements Source {
   private boundedEnd: OffsetMap | undefined
   private availableNow = false
   private availableNowEnd: OffsetMap | undefined
+  /** Where an availableNow run began (the first batch's start): the total is from it to availableNowEnd. */
+  private availableNowStart: OffsetMap | undefined
   /** From the last latestOffset call and the last batch read: for the offsets-behind metrics. */
   private latestSeen: OffsetMap | undefined
   private lastEnd: OffsetMap | undefined
   private recordsRead = 0
+  /** The last latestOffset held data back (minOffsetsPerTrigger): waiting, not idle. */
+  private heldBack = false
   private commitWarned = false
 
   constructor(
@@ -133,13 +146,23 @@ export class KafkaSource implements Source {
         await currentPartitions(this.admin, this.config.subscription),
       )
       latest = this.availableNowEnd
+      if (!this.availableNowStart) {
+        // Partitions new since the checkpoint start at their earliest offset.
+        const added = [...latest.keys()].filter((k) => !from.has(k))
+        const earliest = added.length > 0 ? await this.admin.earliestOffsets(added.map(tpOf)) : new Map()
+        this.availableNowStart = new Map([...earliest, ...from])
+      }
     } else {
       latest = await this.admin.latestOffsets(await currentPartitions(this.admin, this.config.subscription))
     }
     this.latestSeen = latest
     if (limit === 'all') return toJson(latest)
     // Held back for more data; never under AvailableNow, which would then end with data unread.
-    if (this.delay && !this.availableNow && this.delay.shouldWait(from, latest)) return start
+    this.heldBack = false
+    if (this.delay && !this.availableNow && this.delay.shouldWait(from, latest)) {
+      this.heldBack = [...latest].some(([k, end]) => end > (from.get(k) ?? 0))
+      return start
+    }
     const max = this.config.maxOffsetsPerTrigger
     if (max === undefined) return toJson(latest)
     const added = [...latest.keys()].filter((k) => !from.has(k))
@@ -155,10 +178,17 @@ export class KafkaSource implements Source {
       : await offsetRanges(from, until, (tps) => this.admin.earliestOffsets(tps), this.loss)
     const parts: PartitionRecords[] = new Array(ranges.length)
     let next = 0
+    const progress = this.ctx.bounded ? this.ctx.onProgress : undefined
+    const total = ranges.reduce((n, r) => n + (r.until - r.from), 0)
+    let done = 0
+    let rows = 0
     const worker = async () => {
       while (next < ranges.length) {
         const i = next++
         parts[i] = { tp: ranges[i].tp, records: await readRange(this.admin, ranges[i], this.loss) }
+        done += ranges[i].until - ranges[i].from
+        rows += parts[i].records.length
+        progress?.(done, total, rows, 'offsets')
       }
     }
     await Promise.all(Array.from({ length: Math.min(FETCH_CONCURRENCY, ranges.length) }, worker))
@@ -205,10 +235,25 @@ export class KafkaSource implements Source {
     await this.admin.close()
   }
 
+  isHoldingBack(): boolean {
+    return this.heldBack
+  }
+
   metrics(): Record<string, number | string> {
     const out: Record<string, number | string> = {
       recordsRead: this.recordsRead,
       dataLossEvents: this.loss.count,
+    }
+    if (this.availableNowStart && this.availableNowEnd) {
+      // The progress bar of an availableNow run: offsets read of those there at the start.
+      const total = offsetsBetween(this.availableNowStart, this.availableNowEnd)
+      const reached = new Map([...this.availableNowStart, ...(this.lastEnd ?? [])])
+      const capped = new Map(
+        [...reached].map(([k, v]) => [k, Math.min(v, this.availableNowEnd!.get(k) ?? v)]),
+      )
+      out.availableNowTotal = total
+      out.availableNowDone = Math.min(total, offsetsBetween(this.availableNowStart, capped))
+      out.availableNowUnit = 'offsets'
     }
     if (this.latestSeen && this.lastEnd) {
       const behind: number[] = []

@@ -42,6 +42,7 @@ export function createKafkaSourceProvider(options: KafkaProviderOptions = {}): S
         metadataDir: ctx.metadataDir,
         now: options.now ?? Date.now,
         warn: options.warn ?? ((m) => console.warn(m)),
+        onProgress: ctx.onProgress,
       })
       try {
         await source.check()

@@ -117,4 +117,36 @@ describe('kafka source: admission control in queries', () => {
     await q.stop()
     expect(brief(await table(session, 'q')).map((s) => s.split('=')[1])).toEqual(['1', '2', '3', '4'])
   })
+  it('a query whose data is held back by minOffsetsPerTrigger is waiting, not idle: onQueryIdle stays quiet', async () => {
+    const cluster = new SimCluster()
+    cluster.createTopic('t', 1)
+    const ctx = context(cluster)
+    const session = newSession()
+    // Every empty poll may report idle: what stops it is the data waiting.
+    session.conf.set('tributary.streaming.noDataProgressEventInterval', '0')
+    let idle = 0
+    session.streams.addListener({
+      onQueryIdle: () => {
+        idle++
+      },
+    })
+    const q = await toMemory(
+      stream(session, ctx, { subscribe: 't', minOffsetsPerTrigger: 3, maxTriggerDelay: '10 seconds' }),
+      'q',
+      tempDir(),
+    )
+    await q.processAllAvailable()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(idle).toBeGreaterThan(0) // nothing there: idle, truly
+    cluster.produce('t', 0, ['1', '2'])
+    ctx.time += 1000
+    await q.processAllAvailable()
+    const before = idle
+    await new Promise((r) => setTimeout(r, 200))
+    expect(idle).toBe(before)
+    expect(q.status.isDataAvailable).toBe(true)
+    expect(q.status.message).toMatch(/held back/)
+    expect(await table(session, 'q')).toEqual([])
+    await q.stop()
+  })
 })

@@ -6,6 +6,7 @@
  */
 import {
   AnalysisError,
+  AvailableNowRange,
   type Offset,
   type ReadLimit,
   type Schema,
@@ -37,6 +38,8 @@ export class JetStreamSource implements Source {
   private readAhead: ReadAhead | undefined
   /** Trigger.AvailableNow: the last sequence when the query started; never read past it. */
   private availableNowEnd: number | undefined
+  /** The progress bar's share: sequences read of those there at the start. */
+  private availableNow: AvailableNowRange | null = null
   private lastStreamSeq = 0
   private lastEnd = 0
   private lostTotal = 0
@@ -57,10 +60,12 @@ export class JetStreamSource implements Source {
 
   async prepareForTriggerAvailableNow(): Promise<void> {
     this.availableNowEnd = (await streamInfo(this.conn, this.options.stream)).state.last_seq
+    this.availableNow = new AvailableNowRange(this.availableNowEnd, 'sequences')
   }
 
   async latestOffset(start: Offset, limit: ReadLimit): Promise<Offset> {
     const from = start as number
+    this.availableNow?.from(from)
     const { state } = await streamInfo(this.conn, this.options.stream)
     this.lastStreamSeq = state.last_seq
     if (state.last_seq < from) {
@@ -94,6 +99,7 @@ export class JetStreamSource implements Source {
     const messages =
       ahead && ahead.start === from && ahead.end === to ? ahead.messages : await this.read(from, to)
     this.lastEnd = to
+    this.availableNow?.readTo(to)
     await this.checkDataLoss(from, to, messages)
     return { data: messagesToBatch(messages, this.options.includeHeaders) }
   }
@@ -120,10 +126,11 @@ export class JetStreamSource implements Source {
     await closeConnection(this.conn)
   }
 
-  metrics(): Record<string, number> {
+  metrics(): Record<string, number | string> {
     return {
       messagesBehind: Math.max(0, this.lastStreamSeq - this.lastEnd),
       messagesLost: this.lostTotal,
+      ...this.availableNow?.metrics(),
     }
   }
 }

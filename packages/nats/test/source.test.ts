@@ -289,6 +289,17 @@ describe.skipIf(!check.available)('nats source', () => {
       .start()
     await q.awaitTermination()
     expect(q.recentProgress.map((p) => p.numInputRows)).toEqual([2, 2, 1])
+    // The progress bar's share: sequences read out of those stored at the start.
+    expect(
+      q.recentProgress.map((p) => {
+        const m = p.sources[0].metrics
+        return [m.availableNowDone, m.availableNowTotal, m.availableNowUnit]
+      }),
+    ).toEqual([
+      [2, 5, 'sequences'],
+      [4, 5, 'sequences'],
+      [5, 5, 'sequences'],
+    ])
   })
 
   it('reads a bounded batch with session.read, from the earliest message by default', async () => {

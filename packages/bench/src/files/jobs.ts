@@ -52,6 +52,8 @@ export interface JobContext {
   readonly out: string
   /** Tributary's maxFilesPerTrigger, or undefined for the default admission. */
   readonly maxFilesPerTrigger?: number
+  /** Tributary's executor threads; undefined = the default (one per core). */
+  readonly threads?: number
 }
 
 /** The final watermark the peers apply: the largest event time minus the delay. */
@@ -60,7 +62,9 @@ export const finalWatermark = (data: DataSet) => data.maxTs - WATERMARK_DELAY_MS
 // ---- Tributary ---------------------------------------------------------------------------
 
 export async function runTributary(job: Job, ctx: JobContext): Promise<JobOutput> {
-  const session = Session.builder().appName(`files-${job}`).create()
+  const builder = Session.builder().appName(`files-${job}`)
+  if (ctx.threads !== undefined) builder.config('tributary.executor.threads', String(ctx.threads))
+  const session = builder.create()
   const checkpoint = path.join(ctx.out, '_checkpoint')
   const admission: Record<string, number> =
     ctx.maxFilesPerTrigger === undefined ? {} : { maxFilesPerTrigger: ctx.maxFilesPerTrigger }

@@ -28,6 +28,7 @@ async function runOne(spec: FileRunSpec): Promise<FileRunResult> {
       data: spec.data,
       out,
       maxFilesPerTrigger: spec.maxFilesPerTrigger,
+      threads: spec.threads,
     })
     const cpu = process.cpuUsage(cpu0)
     const wallS = (performance.now() - t0) / 1000

@@ -7,6 +7,8 @@ export interface FileRunSpec {
   readonly way: FileWay
   readonly data: DataSet
   readonly maxFilesPerTrigger?: number
+  /** Tributary's executor threads (tributary.executor.threads); absent = the default, one per core. */
+  readonly threads?: number
 }
 
 export interface FileRunResult {

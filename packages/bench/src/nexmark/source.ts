@@ -17,6 +17,7 @@
  * generator.ts).
  */
 import {
+  AvailableNowRange,
   ColumnarBatch,
   LongType,
   type NumberVector,
@@ -211,6 +212,7 @@ export class NexmarkSource implements Source {
   private readonly gen: NexmarkGenerator
   private startAt: number | undefined
   private availableNowEnd: number | undefined
+  private availableNow: AvailableNowRange | null = null
 
   constructor(private readonly options: NexmarkSourceOptions) {
     try {
@@ -240,10 +242,13 @@ export class NexmarkSource implements Source {
 
   async prepareForTriggerAvailableNow(): Promise<void> {
     this.availableNowEnd = this.available()
+    if (Number.isFinite(this.availableNowEnd))
+      this.availableNow = new AvailableNowRange(this.availableNowEnd, 'events')
   }
 
   async latestOffset(start: Offset, limit: ReadLimit): Promise<Offset> {
     const from = start as number
+    this.availableNow?.from(from)
     const avail = this.availableNowEnd ?? this.available()
     if (!Number.isFinite(avail) && limit === 'all') {
       throw new OptionError(
@@ -259,6 +264,7 @@ export class NexmarkSource implements Source {
     const s = start as number
     const e = end as number
     if (this.options.tag !== undefined) lastRanges.set(this.options.tag, { start: s, end: e })
+    this.availableNow?.readTo(e)
     return { data: nexmarkBatch(this.gen, this.options.table, s, e) }
   }
 
@@ -266,7 +272,7 @@ export class NexmarkSource implements Source {
   async stop(): Promise<void> {}
 
   metrics(): Record<string, number | string> {
-    return { eventsAvailable: this.available() }
+    return { eventsAvailable: this.available(), ...this.availableNow?.metrics() }
   }
 }
 

@@ -31,7 +31,7 @@ export async function executeBatch(session: Session, plan: LogicalPlan): Promise
         path: s.spec.path,
         metadataDir: path.join(scratch!, String(i)),
         bounded: true,
-        onProgress: bar ? (done, total, rows) => bar.fileRead(done, total, rows) : undefined,
+        onProgress: bar ? (done, total, rows, unit) => bar.read(done, total, rows, unit) : undefined,
       })
       try {
         const start = await source.initialOffset()

@@ -293,7 +293,11 @@ export class DataStreamWriter<R> {
           void deadLetters?.stop().catch(() => {})
           bar?.stop()
           // Before the waiters are released: whether anyone will see the failure decides its level.
-          log.terminated(error, Boolean(query?.awaited || manager.awaited || progress.observed))
+          const awaited = Boolean(query?.awaited || manager.awaited || progress.observed)
+          log.terminated(error, awaited)
+          // A failure no caller will see must not end the process with 0 (docs/operations.md);
+          // an exit code set before is kept, and a listener that handles it may set 0.
+          if (error && !awaited && process.exitCode === undefined) process.exitCode = 1
           if (error) progress.error(error)
           else progress.complete()
           manager.emit('onQueryTerminated', {
@@ -306,7 +310,7 @@ export class DataStreamWriter<R> {
         },
       },
     })
-    await session.metrics.serveFromEnvironment(log.logger)
+    await session.metrics.serveByDefault(log.logger, conf)
     try {
       await execution.initialize()
     } catch (e) {

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import { DEFAULT_SINK_LOG_SETTINGS, openSinkLog, type SinkLogEntry } from '../formats/files/sink-log.js'
 import { stateStoreProvider } from '../state/providers.js'
-import type { StateStoreProvider } from '../state/state-store.js'
+import { KEY_ENCODING_ENTRY, type StateStoreProvider } from '../state/state-store.js'
 import { CheckpointError, OptionError } from '../util/errors.js'
 import { Checkpoint, type CheckpointMetadata, type CommitMetadata, type OffsetSeq } from './checkpoint.js'
 
@@ -120,8 +120,9 @@ export async function readStateEntries(dir: string, options: StateReadOptions = 
     for (const partition of operator.partitions) {
       // Version N is the state after batch N-1: the state after batch b is version b + 1.
       const store = await provider.load(root, operatorId, partition, batchId + 1)
-      if (store.scan) for await (const [key, value] of store.scan('')) entries.push({ partition, key, value })
-      else for (const [key, value] of store.prefix('')) entries.push({ partition, key, value })
+      const all = store.scan ? store.scan('') : store.prefix('')
+      for await (const [key, value] of all)
+        if (key !== KEY_ENCODING_ENTRY) entries.push({ partition, key, value })
       store.abort()
     }
   } finally {

@@ -67,3 +67,46 @@ export function keyTextOfParts(parts: readonly Part[]): (i: number) => string {
     return `${s}]`
   }
 }
+
+/**
+ * The version of the key text above that a store's per-key entries are written in, kept in
+ * the store under KEY_ENCODING_ENTRY. Version 1 (no entry: Tributary before the NaN fix) was
+ * JSON.stringify's, which writes NaN, Infinity and -Infinity as `null`: a key read back
+ * with `null` in a numeric column stood for any of the four.
+ */
+export const KEY_ENCODING = 2
+export { KEY_ENCODING_ENTRY } from '../state/state-store.js'
+
+const AMBIGUOUS = [null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] as const
+
+/**
+ * The keys a version-1 key stood for: every way of reading its `null`s in the numeric
+ * columns (`numeric[k]`) as null, NaN, Infinity or -Infinity. The old encoding could not
+ * tell them apart, so all of them were seen; the first is the key as read.
+ */
+export function legacyKeyReadings(values: readonly unknown[], numeric: readonly boolean[]): unknown[][] {
+  let out: unknown[][] = [values.slice()]
+  for (let k = 0; k < values.length; k++) {
+    if (!numeric[k] || values[k] !== null) continue
+    const next: unknown[][] = []
+    for (const v of out)
+      for (const x of AMBIGUOUS) {
+        const w = v.slice()
+        w[k] = x
+        next.push(w)
+      }
+    out = next
+  }
+  return out
+}
+
+/** The key text (this encoding) of plain key values, as keyTextOf writes it for a row. */
+export function keyTextOfValues(values: readonly unknown[]): string {
+  let s = '['
+  for (let k = 0; k < values.length; k++) {
+    const x = values[k]
+    const part = typeof x === 'number' ? numberKeyText(x) : x == null ? 'null' : (JSON.stringify(x) ?? 'null')
+    s += k === 0 ? part : `,${part}`
+  }
+  return `${s}]`
+}

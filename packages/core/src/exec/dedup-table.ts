@@ -194,7 +194,7 @@ export class DedupTable {
           for (let k = 0; k < builders.length; k++) builders[k].append(storedValue(chunk.keys[k], j))
           expiry.push(chunk.expiry === null ? 0 : chunk.expiry[j])
         }
-      } else {
+      } else if (key[0] === '[') {
         // One entry per key: the key's JSON text (dedup-key.ts), the expiry as value.
         const values = JSON.parse(key) as unknown[]
         perKey.push(key)

@@ -11,13 +11,19 @@
  */
 
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
-import { take, valueAt } from '../batch/vector.js'
+import { take, VectorBuilder, valueAt } from '../batch/vector.js'
 import type { EvalContext } from '../expr/compiled.js'
-import type { OperatorState } from '../state/state-manager.js'
+import type { OperatorState, StateManager } from '../state/state-manager.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
-import { typeToString } from '../types/data-types.js'
+import { isFloat64Backed, typeToString } from '../types/data-types.js'
 import type { Schema } from '../types/schema.js'
-import { keyTextOf } from './dedup-key.js'
+import {
+  KEY_ENCODING,
+  KEY_ENCODING_ENTRY,
+  keyTextOf,
+  keyTextOfValues,
+  legacyKeyReadings,
+} from './dedup-key.js'
 import { DedupTable } from './dedup-table.js'
 import { keyPartitions } from './key-partitions.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from './operator.js'
@@ -44,6 +50,8 @@ export class StreamingDeduplicate implements StatefulOperator {
   private table: DedupTable | null = null
   /** Live keys in the table after the last batch: the progress's row count. */
   private liveKeys: number | null = null
+  /** Whether the store holds the key encoding's entry (one entry per key). */
+  private marked = false
 
   constructor(
     readonly child: PhysicalOperator,
@@ -90,7 +98,16 @@ export class StreamingDeduplicate implements StatefulOperator {
 
     let keep: number[]
     let removed = 0
-    if (ctx.state.provider.holdsStateInMemory) {
+    this.marked = false
+    const inMemory = ctx.state.provider.holdsStateInMemory === true
+    // State an older Tributary wrote: the keys its text could not tell apart (dedup-key.ts).
+    let upgrade: LegacyKey[] = []
+    if (state.get(KEY_ENCODING_ENTRY) !== KEY_ENCODING) {
+      const numeric = this.keyIndices.map((i) => isFloat64Backed(this.schema.fields[i].type))
+      upgrade = await legacyKeys(ctx.state, this.operatorId, ctx.batchId, numeric, inMemory)
+      state.put(KEY_ENCODING_ENTRY, KEY_ENCODING)
+    }
+    if (inMemory) {
       let table = this.table
       if (table === null || table.version !== ctx.batchId) {
         table = await DedupTable.restore(
@@ -103,6 +120,15 @@ export class StreamingDeduplicate implements StatefulOperator {
       }
       // Until the batch has written its chunks, the table matches no stored version.
       table.version = -1
+      if (upgrade.length > 0) {
+        const builders = keyCols.map((c) => new VectorBuilder(c.type))
+        for (const k of upgrade) for (let c = 0; c < builders.length; c++) builders[c].append(k.values[c])
+        table.admit(
+          builders.map((b) => b.finish()),
+          upgrade.length,
+          this.eventTime ? (i) => upgrade[i].expiry : null,
+        )
+      }
       if (onTime === null) {
         keep = table.admit(keyCols, input.numRows, this.eventTime ? expiryAt : null)
       } else {
@@ -121,6 +147,11 @@ export class StreamingDeduplicate implements StatefulOperator {
       this.liveKeys = table.size
     } else {
       // One store entry per key: its JSON text, the key's expiry as value.
+      this.marked = true
+      for (const k of upgrade) {
+        const store = state.storeOf(k.text)
+        if (store.get(k.text) === undefined) store.put(k.text, k.expiry)
+      }
       keep = []
       const keyText = keyTextOf(keyCols)
       const rows = onTime ?? null
@@ -136,7 +167,8 @@ export class StreamingDeduplicate implements StatefulOperator {
       if (this.eventTime && watermark > 0) {
         const doomed: string[] = []
         for await (const [key, expiry] of state.entriesAsync())
-          if ((expiry as number) > 0 && (expiry as number) <= watermark) doomed.push(key)
+          if (key !== KEY_ENCODING_ENTRY && (expiry as number) > 0 && (expiry as number) <= watermark)
+            doomed.push(key)
         for (const key of doomed) state.remove(key)
         removed = doomed.length
       }
@@ -153,7 +185,9 @@ export class StreamingDeduplicate implements StatefulOperator {
   }
 
   progress(): StateOperatorProgress {
-    const base = stateOperatorProgress('dedupe', this.state, this.last)
+    const counted = stateOperatorProgress('dedupe', this.state, this.last)
+    // The key encoding's entry is no key.
+    const base = this.marked ? { ...counted, numRowsTotal: Math.max(0, counted.numRowsTotal - 1) } : counted
     // Spark's custom metric: rows dropped because their key was seen before.
     const progress = { ...base, customMetrics: { numDroppedDuplicateRows: this.duplicates } }
     // The store counts chunks; the table knows the keys.
@@ -170,4 +204,49 @@ export class StreamingDeduplicate implements StatefulOperator {
     )
     return `StreamingDeduplicate keys=[${keys.join(', ')}]`
   }
+}
+
+/** A key a store of key-text version 1 had seen, as this version writes it, with its expiry. */
+interface LegacyKey {
+  readonly text: string
+  readonly values: readonly unknown[]
+  readonly expiry: number
+}
+
+/**
+ * The keys this partition must add when the operator's state was written in key-text
+ * version 1 (JSON's, before KEY_ENCODING_ENTRY): a stored key with `null` in a numeric column
+ * stood for null, NaN, Infinity and -Infinity alike, so all four stay seen. Their texts now
+ * hash to other partitions than the old entry's: every partition's committed entries are read
+ * once, and each partition keeps the readings routed to it. One entry per key written by this
+ * version (a numeric column holding "NaN" or "±Infinity") shows the store is not version 1:
+ * then nothing is added. With the memory provider (chunks), entries one per key are always
+ * version 1's.
+ */
+async function legacyKeys(
+  manager: StateManager,
+  operatorId: number,
+  version: number,
+  numeric: readonly boolean[],
+  perKeyIsLegacy: boolean,
+): Promise<LegacyKey[]> {
+  if (version === 0 || !numeric.some((n) => n)) return []
+  const out: LegacyKey[] = []
+  let current = false
+  const unreadable = (partition: number, error: unknown) =>
+    console.warn(
+      `Tributary: dropDuplicates (state operator ${operatorId}) could not read state partition ${partition} to upgrade keys an older Tributary wrote (${error instanceof Error ? error.message : String(error)}). NaN or ±Infinity keys that state had seen may be let through once more. To upgrade every partition, run the first batch after the upgrade on one thread (tributary.executor.threads=1), then as before.`,
+    )
+  for await (const [key, expiry] of manager.committedEntries(operatorId, version, unreadable)) {
+    if (key[0] !== '[' || !(key.includes('null') || key.includes('"'))) continue
+    const values = JSON.parse(key) as unknown[]
+    if (values.some((v, k) => numeric[k] && typeof v === 'string')) current = true
+    if (!key.includes('null')) continue
+    const readings = legacyKeyReadings(values, numeric)
+    for (let r = 1; r < readings.length; r++) {
+      const text = keyTextOfValues(readings[r])
+      if (manager.ownsKey(text)) out.push({ text, values: readings[r], expiry: expiry as number })
+    }
+  }
+  return current && !perKeyIsLegacy ? [] : out
 }

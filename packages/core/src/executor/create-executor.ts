@@ -17,7 +17,7 @@ import { InThreadExecutor } from './executor.js'
 import { ParallelExecutor } from './parallel-executor.js'
 import { encodePlan, UntransferablePlan } from './plan-codec.js'
 import { splitStages } from './stage-split.js'
-import { executorThreads } from './threads.js'
+import { executorThreads, minSplitBytes, minWorkerReadBytes } from './threads.js'
 import { workerEntryProblem } from './worker-pool.js'
 
 /** State store providers a worker can make by name (a provider registered in user code is not there). */
@@ -51,6 +51,8 @@ async function storedLayout(stateDir: string): Promise<'perPartition' | 'shared'
 
 export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor> {
   const threads = executorThreads(o.conf)
+  const minReadBytes = minWorkerReadBytes(o.conf)
+  const splitBytes = minSplitBytes(o.conf)
   const stateful = statefulOperators(o.operator).length > 0
   const inMemory = stateful && stateStoreProvider(o.conf).holdsStateInMemory === true
   const layout = inMemory ? await storedLayout(o.stateDir) : 'none'
@@ -112,5 +114,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
     holdsStateInMemory: inMemory,
     sourceColumnsRead:
       split.kind === 'shuffle' && split.operator.name === 'StreamingAggregate' ? columnsRead(o.plan) : null,
+    minWorkerReadBytes: minReadBytes,
+    minSplitBytes: splitBytes,
   })
 }

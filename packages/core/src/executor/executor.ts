@@ -7,11 +7,32 @@
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { ExecContext, PhysicalOperator } from '../exec/operator.js'
 import { statefulOperatorsSinkFirst } from '../exec/operator.js'
+import type { SinkWriteTask } from '../sinks/sink.js'
+import type { JsonValue, SourcePartition } from '../sources/source.js'
 import type { StateManager } from '../state/state-manager.js'
 import type { ExecutorProgress, StateOperatorProgress } from '../streaming/progress.js'
+import type { SourceReadSummary } from './io-tasks.js'
 
 /** ExecContext without the state: the executor owns the state. */
 export type BatchContext = Omit<ExecContext, 'state'>
+
+/** Source reads and a sink write that the executor may do in its workers. */
+export interface BatchIo {
+  /** Sources whose batch the executor reads (not in ctx.inputs): their partitions, by source index. */
+  readonly reads: ReadonlyMap<number, readonly SourcePartition[]>
+  /** The sink's write of this batch, for workers to do; null: the output comes back. */
+  readonly write: SinkWriteTask | null
+}
+
+export interface BatchIoResult {
+  /** The output, when it was not written by the workers (empty when it was). */
+  readonly output: ColumnarBatch<unknown>
+  readonly outputRows: number
+  /** What the workers' write tasks returned, in task order; null when the output came back instead. */
+  readonly written: readonly JsonValue[] | null
+  /** What reading each of io.reads gave, by source index. */
+  readonly reads: ReadonlyMap<number, SourceReadSummary>
+}
 
 export interface BatchExecutor {
   readonly threads: number
@@ -23,6 +44,11 @@ export interface BatchExecutor {
   describe(): string
   /** Step 4: the batch's output; state version N prepared, not committed. */
   execute(ctx: BatchContext): Promise<ColumnarBatch<unknown>>
+  /**
+   * Steps 3 (for the sources in io.reads), 4 and 5 (when io.write is set) in the workers:
+   * present only where batches run on worker threads.
+   */
+  executeWithIo?(ctx: BatchContext, io: BatchIo): Promise<BatchIoResult>
   /** Step 6: state version N becomes durable. */
   commit(): Promise<void>
   abort(): void

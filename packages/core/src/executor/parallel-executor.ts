@@ -19,7 +19,15 @@ import type {
 } from '../streaming/progress.js'
 import type { Schema } from '../types/schema.js'
 import { decodeBatch, type EncodedBatch, encodeBatch, transferList } from './batch-codec.js'
-import type { BatchContext, BatchExecutor } from './executor.js'
+import type { BatchContext, BatchExecutor, BatchIo, BatchIoResult } from './executor.js'
+import {
+  combineSummaries,
+  contiguousRuns,
+  readSourcePartitions,
+  readSummary,
+  type SourceReadSummary,
+  splitForWorkers,
+} from './io-tasks.js'
 import type { BatchParams, MapResult, ReduceResult, WorkerSetup } from './protocol.js'
 import { acquirePool, type WorkerPool } from './worker-pool.js'
 
@@ -43,6 +51,10 @@ export interface ParallelPlan {
   readonly holdsStateInMemory: boolean
   /** The source columns stage 1 reads (columns-read.ts); null = all. */
   readonly sourceColumnsRead: ReadonlySet<string> | null
+  /** Source partitions weighing less than this (bytes) are read on the coordinating thread. */
+  readonly minWorkerReadBytes: number
+  /** Files are cut into splits no smaller than this (bytes) when a batch has fewer files than threads. */
+  readonly minSplitBytes: number
 }
 
 export class ParallelExecutor implements BatchExecutor {
@@ -96,6 +108,31 @@ export class ParallelExecutor implements BatchExecutor {
   }
 
   async execute(ctx: BatchContext): Promise<ColumnarBatch<unknown>> {
+    return (await this.run(ctx, null)).output
+  }
+
+  /**
+   * The batch with the sources in io.reads read by the workers themselves (each a run of
+   * neighbouring partitions, so that worker order is the source's order), and, for a
+   * stateless plan, its output written by them through the sink's task. A batch whose
+   * partitions weigh less than minWorkerReadBytes is read here instead, as the source would.
+   */
+  async executeWithIo(ctx: BatchContext, io: BatchIo): Promise<BatchIoResult> {
+    let weight = 0
+    for (const parts of io.reads.values()) for (const p of parts) weight += p.weight
+    if (weight >= this.plan.minWorkerReadBytes) return this.run(ctx, io)
+    const inputs = new Map(ctx.inputs)
+    const reads = new Map<number, SourceReadSummary>()
+    for (const [source, parts] of io.reads) {
+      const got = await readSourcePartitions(parts)
+      inputs.set(source, got.data)
+      reads.set(source, readSummary(got))
+    }
+    const output = await this.execute({ ...ctx, inputs })
+    return { output, outputRows: output.numRows, written: null, reads }
+  }
+
+  private async run(ctx: BatchContext, io: BatchIo | null): Promise<BatchIoResult> {
     const params: BatchParams = {
       batchId: ctx.batchId,
       eval: ctx.eval,
@@ -103,37 +140,69 @@ export class ParallelExecutor implements BatchExecutor {
       previousWatermarkMs: ctx.previousWatermarkMs,
       outputMode: ctx.outputMode,
     }
-    if (!this.stateful && this.rowsOf(ctx.inputs) < MIN_SLICE_ROWS) {
+    if (io === null && !this.stateful && this.rowsOf(ctx.inputs) < MIN_SLICE_ROWS) {
       this.lastTasks = []
       this.lastPartitions = []
-      return this.plan.local.execute({ ...ctx, state: null })
+      const output = await this.plan.local.execute({ ...ctx, state: null })
+      return { output, outputRows: output.numRows, written: null, reads: new Map() }
     }
     await this.start()
     const pool = this.pool!
     const slices = this.slices(ctx.inputs)
+    const runs = [...(io?.reads ?? [])].map(
+      ([source, parts]) =>
+        [
+          source,
+          contiguousRuns(splitForWorkers(parts, this.threads, this.plan.minSplitBytes), this.threads),
+        ] as const,
+    )
+    const tasks = Math.max(slices.length, ...runs.map(([, r]) => r.length))
+    const write = this.stateful ? null : (io?.write ?? null)
     const maps = await Promise.all(
-      slices.map((inputs, w) =>
-        pool.call<MapResult>(
+      Array.from({ length: tasks }, (_, w) => {
+        const inputs = slices[w] ?? []
+        const reads = runs.filter(([, r]) => w < r.length).map(([source, r]) => [source, r[w]] as const)
+        return pool.call<MapResult>(
           w,
           this.query,
-          { type: 'map', params, inputs },
-          `batch ${ctx.batchId} (stage 1, slice ${w})`,
+          { type: 'map', params, inputs, reads, write },
+          `batch ${ctx.batchId} (stage 1, ${reads.length > 0 ? 'task' : 'slice'} ${w})`,
           transferList(inputs.map(([, b]) => b)),
-        ),
-      ),
+        )
+      }),
     )
     this.lastTasks = maps.map((m, w) => ({ worker: w, numInputRows: m.inputRows, durationMs: m.durationMs }))
     for (const m of maps) {
       for (const o of m.watermarks) ctx.watermarks?.observe(o.watermarkId, o.delayMs, o.stats)
     }
-    if (!this.stateful) {
-      this.lastPartitions = []
-      return ColumnarBatch.concat(
-        this.plan.schema,
-        maps.map((m) => decodeBatch(m.output!, this.plan.schema)),
+    const reads = new Map<number, SourceReadSummary>()
+    for (const [source] of runs) {
+      reads.set(
+        source,
+        combineSummaries(
+          maps.flatMap((m) => (m.reads ?? []).filter(([s]) => s === source).map(([, r]) => r)),
+        ),
       )
     }
-    return this.reduce(params, maps)
+    if (this.stateful) {
+      const output = await this.reduce(params, maps)
+      return { output, outputRows: output.numRows, written: null, reads }
+    }
+    this.lastPartitions = []
+    if (write) {
+      const outputRows = maps.reduce((s, m) => s + (m.outputRows ?? 0), 0)
+      return {
+        output: ColumnarBatch.empty(this.plan.schema),
+        outputRows,
+        written: maps.map((m) => m.written ?? null),
+        reads,
+      }
+    }
+    const output = ColumnarBatch.concat(
+      this.plan.schema,
+      maps.map((m) => decodeBatch(m.output!, this.plan.schema)),
+    )
+    return { output, outputRows: output.numRows, written: null, reads }
   }
 
   private rowsOf(inputs: BatchContext['inputs']): number {

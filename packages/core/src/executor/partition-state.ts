@@ -5,7 +5,7 @@
  * this partition. The checkpoint layout is the one the coordinating thread writes; which
  * worker owns a partition is not recorded anywhere, so a restart may use any thread count.
  */
-import { OperatorState, StateManager } from '../state/state-manager.js'
+import { OperatorState, partitionOf, StateManager } from '../state/state-manager.js'
 import type { StateStoreProvider } from '../state/state-store.js'
 
 export class PartitionStateManager extends StateManager {
@@ -16,6 +16,10 @@ export class PartitionStateManager extends StateManager {
     readonly partition: number,
   ) {
     super(provider, rootDir, partitions)
+  }
+
+  override ownsKey(key: string): boolean {
+    return partitionOf(key, this.partitions) === this.partition
   }
 
   override async openOperator(operatorId: number, version: number): Promise<OperatorState> {

@@ -3,10 +3,12 @@
  * data (structured clone); batches are EncodedBatch, whose buffers are transferred.
  */
 import type { EvalContext } from '../expr/compiled.js'
-import type { OutputMode } from '../sinks/sink.js'
+import type { OutputMode, SinkWriteTask } from '../sinks/sink.js'
+import type { JsonValue, SourcePartition } from '../sources/source.js'
 import type { StateOperatorProgress } from '../streaming/progress.js'
 import type { EventTimeStats } from '../streaming/watermark.js'
 import type { EncodedBatch } from './batch-codec.js'
+import type { SourceReadSummary } from './io-tasks.js'
 
 export interface WorkerSetup {
   readonly worker: number
@@ -37,6 +39,10 @@ export type Request =
       readonly params: BatchParams
       /** This worker's slice of each source's rows, by source index. */
       readonly inputs: readonly (readonly [number, EncodedBatch])[]
+      /** Sources this worker reads itself: its run of each one's partitions, by source index. */
+      readonly reads?: readonly (readonly [number, readonly SourcePartition[]])[]
+      /** Stateless plan: write the output through the sink's task instead of returning it. */
+      readonly write?: SinkWriteTask | null
     }
   | {
       readonly type: 'reduce'
@@ -56,8 +62,14 @@ export interface WatermarkObservation {
 }
 
 export interface MapResult {
-  /** Stateless plan: the slice's output. */
+  /** Stateless plan: the slice's output (null when the worker wrote it through the sink's task). */
   readonly output: EncodedBatch | null
+  /** The sink's write task's result (the files written), when there was a task. */
+  readonly written?: JsonValue
+  /** Rows of the output, written or returned. */
+  readonly outputRows?: number
+  /** What reading each source's partitions gave, by source index. */
+  readonly reads?: readonly (readonly [number, SourceReadSummary])[]
   /** Stateful plan: the slice's rows by state partition. */
   readonly parts: readonly (readonly [number, EncodedBatch])[]
   readonly watermarks: readonly WatermarkObservation[]

@@ -41,3 +41,42 @@ export function executorThreads(conf: (key: string) => string | undefined): numb
   if (master !== undefined && master !== '') return threadsOfMaster(master)
   return availableParallelism()
 }
+
+export const MIN_WORKER_READ_CONF = 'tributary.executor.minWorkerReadBytes'
+/** A batch of source files smaller than this is read on the coordinating thread: 1 MiB. */
+const DEFAULT_MIN_WORKER_READ_BYTES = 1 << 20
+
+/**
+ * Below how many bytes of source partitions (files) a batch is read on the coordinating
+ * thread rather than by the workers (a round trip costs more than parsing a small batch).
+ */
+export function minWorkerReadBytes(conf: (key: string) => string | undefined): number {
+  const text = conf(MIN_WORKER_READ_CONF)
+  if (text === undefined || text.trim() === '') return DEFAULT_MIN_WORKER_READ_BYTES
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new OptionError(
+      `INVALID_OPTION: ${MIN_WORKER_READ_CONF} must be a whole number of bytes, 0 or more, got '${text}'. Use 0 to have workers read every batch of files.`,
+      'INVALID_OPTION',
+    )
+  }
+  return n
+}
+
+export const MIN_SPLIT_CONF = 'tributary.executor.minSplitBytes'
+/** Splits of a file read by different workers are no smaller than this by default: 4 MiB (Spark's openCostInBytes). */
+const DEFAULT_MIN_SPLIT_BYTES = 4 << 20
+
+/** How small a split of a file may be when a batch has fewer files than threads. */
+export function minSplitBytes(conf: (key: string) => string | undefined): number {
+  const text = conf(MIN_SPLIT_CONF)
+  if (text === undefined || text.trim() === '') return DEFAULT_MIN_SPLIT_BYTES
+  const n = Number(text)
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new OptionError(
+      `INVALID_OPTION: ${MIN_SPLIT_CONF} must be a whole number of bytes, 1 or more, got '${text}'. Use a large number to never split files.`,
+      'INVALID_OPTION',
+    )
+  }
+  return n
+}

@@ -27,7 +27,7 @@ async function handle(query: string, req: Request): Promise<{ value: unknown; ba
       runtimes.set(query, new WorkerRuntime(req.setup))
       return { value: null, batches: [] }
     case 'map': {
-      const r: MapResult = await need().map(req.params, req.inputs)
+      const r: MapResult = await need().map(req.params, req.inputs, req.reads, req.write ?? null)
       return { value: r, batches: [...(r.output ? [r.output] : []), ...r.parts.map(([, b]) => b)] }
     }
     case 'reduce': {

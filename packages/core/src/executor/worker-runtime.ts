@@ -8,11 +8,14 @@
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../exec/operator.js'
 import { toPhysical } from '../plan/planner.js'
+import type { SinkWriteTask } from '../sinks/sink.js'
+import type { SourcePartition } from '../sources/source.js'
 import { stateStoreProvider } from '../state/providers.js'
 import type { StateStoreProvider } from '../state/state-store.js'
 import type { EventTimeStats, WatermarkTracker } from '../streaming/watermark.js'
 import { killPoint } from '../util/kill-point.js'
 import { decodeBatch, type EncodedBatch, encodeBatch } from './batch-codec.js'
+import { readSourcePartitions, readSummary, runWriteTask, type SourceReadSummary } from './io-tasks.js'
 import { PartitionStateManager } from './partition-state.js'
 import { decodePlan } from './plan-codec.js'
 import type {
@@ -71,7 +74,12 @@ export class WorkerRuntime {
     return p % this.setup.threads === this.setup.worker
   }
 
-  async map(params: BatchParams, inputs: readonly (readonly [number, EncodedBatch])[]): Promise<MapResult> {
+  async map(
+    params: BatchParams,
+    inputs: readonly (readonly [number, EncodedBatch])[],
+    reads: readonly (readonly [number, readonly SourcePartition[]])[] = [],
+    write: SinkWriteTask | null = null,
+  ): Promise<MapResult> {
     const t0 = performance.now()
     const batches = new Map<number, ColumnarBatch<unknown>>()
     let inputRows = 0
@@ -79,6 +87,14 @@ export class WorkerRuntime {
       const b = decodeBatch(encoded)
       batches.set(source, b)
       inputRows += b.numRows
+    }
+    // Sources read here: the worker opens and parses its files itself.
+    const summaries: [number, SourceReadSummary][] = []
+    for (const [source, parts] of reads) {
+      const got = await readSourcePartitions(parts)
+      batches.set(source, got.data)
+      inputRows += got.data.numRows
+      summaries.push([source, readSummary(got)])
     }
     killPoint('workerMap', params.batchId)
     const observed: WatermarkObservation[] = []
@@ -89,8 +105,24 @@ export class WorkerRuntime {
     } as unknown as WatermarkTracker
     const out = await this.mapStage.execute(this.context(params, batches, null, recorder))
     if (this.shuffleBy === null) {
+      if (write) {
+        const written = await runWriteTask(write, out)
+        killPoint('workerWrote', params.batchId)
+        return {
+          output: null,
+          written,
+          outputRows: out.numRows,
+          reads: summaries,
+          parts: [],
+          watermarks: observed,
+          inputRows,
+          durationMs: performance.now() - t0,
+        }
+      }
       return {
         output: encodeBatch(out),
+        outputRows: out.numRows,
+        reads: summaries,
         parts: [],
         watermarks: observed,
         inputRows,
@@ -98,7 +130,14 @@ export class WorkerRuntime {
       }
     }
     const parts = this.partition(out, params)
-    return { output: null, parts, watermarks: observed, inputRows, durationMs: performance.now() - t0 }
+    return {
+      output: null,
+      reads: summaries,
+      parts,
+      watermarks: observed,
+      inputRows,
+      durationMs: performance.now() - t0,
+    }
   }
 
   /** Splits rows by the state partition of their key (the key encoding the operator's state uses). */

@@ -16,6 +16,12 @@ export interface FileReadResult {
   readonly deadLetters?: readonly DeadLetter[]
 }
 
+/** A byte range of a file: a split, the records that start in [start, end). */
+export interface FileRange {
+  readonly start: number
+  readonly end: number
+}
+
 export interface FileFormat {
   /** The format name used in `.format(name)`. */
   readonly name: string
@@ -50,6 +56,18 @@ export interface FileFormat {
    * names the file and the line).
    */
   read(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult>
+  /** Whether files read with these options can be read in splits (readRange); absent = never. */
+  splittable?(options: Options): boolean
+  /**
+   * Reads the records of one split of a file: those that start in the range, so that the
+   * splits of a file, in order, give the rows of `read` of the whole file, in order.
+   */
+  readRange?(
+    file: string,
+    range: FileRange,
+    schema: Schema<unknown>,
+    options: Options,
+  ): Promise<FileReadResult>
   /** Writes the batch as one new file (the caller makes the write atomic). */
   write(batch: ColumnarBatch<unknown>, file: string, options: Options): Promise<void>
 }

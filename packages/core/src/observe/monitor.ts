@@ -28,6 +28,16 @@ export interface QueryTotals {
   readonly failures: Map<string, number>
   /** Milliseconds spent in each step of the batch (durationMs keys), summed over batches. */
   readonly stepMs: Map<string, number>
+  /** Per state partition on the executor's worker threads: rows in and out and time, summed. */
+  readonly partitions: Map<number, PartitionTotals>
+  /** Per worker thread, the stage before the shuffle (or the whole stateless plan): rows and time, summed. */
+  readonly workerTasks: Map<number, { rows: number; ms: number }>
+}
+
+export interface PartitionTotals {
+  inputRows: number
+  outputRows: number
+  ms: number
 }
 
 export type MonitorEvent =
@@ -60,6 +70,8 @@ export class SessionMonitor implements StreamingQueryListener {
         sourceRows: new Map(),
         failures: new Map(),
         stepMs: new Map(),
+        partitions: new Map(),
+        workerTasks: new Map(),
       }
       this.totals.set(id, t)
     }
@@ -106,6 +118,19 @@ export class SessionMonitor implements StreamingQueryListener {
     for (const s of p.stateOperators) add(t.lateRows, s.operatorName, s.numRowsDroppedByWatermark)
     for (const s of p.sources) add(t.sourceRows, s.description, s.numInputRows)
     for (const [step, ms] of Object.entries(p.durationMs)) add(t.stepMs, step, ms)
+    for (const part of p.executor?.partitions ?? []) {
+      const pt = t.partitions.get(part.partition) ?? { inputRows: 0, outputRows: 0, ms: 0 }
+      t.partitions.set(part.partition, pt)
+      pt.inputRows += part.numInputRows
+      pt.outputRows += part.numOutputRows
+      pt.ms += part.durationMs
+    }
+    for (const task of p.executor?.tasks ?? []) {
+      const wt = t.workerTasks.get(task.worker) ?? { rows: 0, ms: 0 }
+      t.workerTasks.set(task.worker, wt)
+      wt.rows += task.numInputRows
+      wt.ms += task.durationMs
+    }
     this.publish({ type: 'progress', progress: p })
   }
 

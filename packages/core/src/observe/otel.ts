@@ -34,6 +34,18 @@ export function reportToOpenTelemetry(
     stateBytes: gauge('state.memory', 'Estimated state memory of each stateful operator.', 'By'),
     watermark: gauge('watermark', 'Event-time watermark of the last batch, as a Unix time.', 's'),
     lag: gauge('watermark.lag', 'Wall-clock time minus the watermark.', 's'),
+    threads: gauge('executor.threads', 'Threads the last batch ran on.', '{thread}'),
+    partitionRows: counter('partition.input.rows', 'Rows the shuffle delivered to each state partition.'),
+    partitionOut: counter('partition.output.rows', 'Rows each state partition emitted.'),
+    partitionTime: meter.createObservableCounter('tributary.partition.duration', {
+      description: 'Time each state partition spent on its share of the batches, summed.',
+      unit: 's',
+    }),
+    workerRows: counter('worker.task.rows', 'Rows each worker thread read before the shuffle.'),
+    workerTime: meter.createObservableCounter('tributary.worker.task.duration', {
+      description: 'Time each worker thread spent before the shuffle, summed.',
+      unit: 's',
+    }),
   }
   const callback = (r: BatchObservableResult) => {
     for (const { query, totals } of observedQueries(session)) {
@@ -46,10 +58,21 @@ export function reportToOpenTelemetry(
       r.observe(i.deadLetters, totals.deadLetters, a)
       for (const [operator, n] of totals.lateRows) r.observe(i.lateRows, n, { ...a, operator })
       for (const [code, n] of totals.failures) r.observe(i.failures, n, { ...a, code })
+      for (const [partition, t] of totals.partitions) {
+        const pa = { ...a, partition: String(partition) }
+        r.observe(i.partitionRows, t.inputRows, pa)
+        r.observe(i.partitionOut, t.outputRows, pa)
+        r.observe(i.partitionTime, t.ms / 1000, pa)
+      }
+      for (const [worker, t] of totals.workerTasks) {
+        r.observe(i.workerRows, t.rows, { ...a, worker: String(worker) })
+        r.observe(i.workerTime, t.ms / 1000, { ...a, worker: String(worker) })
+      }
       const p = query.lastProgress
       if (!p) continue
       r.observe(i.inputRate, p.inputRowsPerSecond, a)
       r.observe(i.processRate, p.processedRowsPerSecond, a)
+      if (p.executor) r.observe(i.threads, p.executor.threads, a)
       for (const [step, ms] of Object.entries(p.durationMs)) r.observe(i.duration, ms / 1000, { ...a, step })
       for (const s of p.stateOperators) {
         r.observe(i.stateRows, s.numRowsTotal, { ...a, operator: s.operatorName })

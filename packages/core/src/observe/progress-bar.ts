@@ -121,8 +121,10 @@ export class AvailableNowBar {
 
 /** Batch reads draw a bar from this many files on: a read of a few files is over before a bar helps. */
 export const BATCH_READ_BAR_MIN_FILES = 8
+/** ...and from this many offsets on (Kafka's batch reads over an offset range). */
+export const BATCH_READ_BAR_MIN_OFFSETS = 10_000
 
-/** The bar of a batch read (session.read) over many files, fed file by file. */
+/** The bar of a batch read (session.read) over many files or offsets, fed as the source reads. */
 export class FileReadBar {
   private bar: TerminalBar | null = null
 
@@ -131,10 +133,10 @@ export class FileReadBar {
     private readonly stream: BarStream,
   ) {}
 
-  fileRead(done: number, total: number, rows: number): void {
-    if (total < BATCH_READ_BAR_MIN_FILES) return
+  read(done: number, total: number, rows: number, unit = 'files'): void {
+    if (total < (unit === 'files' ? BATCH_READ_BAR_MIN_FILES : BATCH_READ_BAR_MIN_OFFSETS)) return
     this.bar ??= new TerminalBar(this.label, this.stream)
-    this.bar.draw({ share: { done, total, unit: 'files' }, rows })
+    this.bar.draw({ share: { done, total, unit }, rows })
   }
 
   stop(): void {

@@ -2,7 +2,7 @@
  * The Prometheus text exposition of a session's queries, with prom-client. Values are read
  * when scraped (gauges from the last progress, counters from the monitor's totals), so
  * scraping costs the queries nothing. Every series carries `query` (name, else id) and
- * `query_id`; a `partition` label joins them when partitions run in parallel.
+ * `query_id`; the executor's series add `partition` (a state partition) or `worker` (a thread).
  */
 import { Counter, Gauge, Registry } from 'prom-client'
 import { type ObservedSession, observedQueries } from './query-view.js'
@@ -166,6 +166,82 @@ export function createPrometheusRegistry(session: ObservedSession, now: () => nu
         const w = query.lastProgress ? watermarkMs(query.lastProgress.eventTime) : null
         if (w !== null && w > 0 && query.isActive) set(labels(query), (now() - w) / 1000)
       }
+    },
+  )
+  gauge('executor_threads', 'Threads the last batch ran on (1: the coordinating thread).', [], (set) => {
+    for (const { query } of each()) {
+      const e = query.lastProgress?.executor
+      if (e) set(labels(query), e.threads)
+    }
+  })
+  counter(
+    'partition_input_rows_total',
+    'Rows the shuffle delivered to each state partition, on the worker threads.',
+    ['partition'],
+    (set) => {
+      for (const { query, totals } of each())
+        for (const [partition, t] of totals.partitions)
+          set({ ...labels(query), partition: String(partition) }, t.inputRows)
+    },
+  )
+  counter(
+    'partition_output_rows_total',
+    'Rows each state partition emitted, on the worker threads.',
+    ['partition'],
+    (set) => {
+      for (const { query, totals } of each())
+        for (const [partition, t] of totals.partitions)
+          set({ ...labels(query), partition: String(partition) }, t.outputRows)
+    },
+  )
+  counter(
+    'partition_seconds_total',
+    'Time each state partition spent processing its share of the batches, summed.',
+    ['partition'],
+    (set) => {
+      for (const { query, totals } of each())
+        for (const [partition, t] of totals.partitions)
+          set({ ...labels(query), partition: String(partition) }, t.ms / 1000)
+    },
+  )
+  gauge(
+    'partition_batch_duration_seconds',
+    'Time each state partition spent on the last batch.',
+    ['partition'],
+    (set) => {
+      for (const { query } of each())
+        for (const part of query.lastProgress?.executor?.partitions ?? [])
+          set({ ...labels(query), partition: String(part.partition) }, part.durationMs / 1000)
+    },
+  )
+  gauge(
+    'partition_batch_input_rows',
+    'Rows the shuffle delivered to each state partition in the last batch (skew shows here).',
+    ['partition'],
+    (set) => {
+      for (const { query } of each())
+        for (const part of query.lastProgress?.executor?.partitions ?? [])
+          set({ ...labels(query), partition: String(part.partition) }, part.numInputRows)
+    },
+  )
+  counter(
+    'worker_task_rows_total',
+    'Rows each worker thread read in the stage before the shuffle (or the whole stateless plan).',
+    ['worker'],
+    (set) => {
+      for (const { query, totals } of each())
+        for (const [worker, t] of totals.workerTasks)
+          set({ ...labels(query), worker: String(worker) }, t.rows)
+    },
+  )
+  counter(
+    'worker_task_seconds_total',
+    'Time each worker thread spent in the stage before the shuffle (or the whole stateless plan), summed.',
+    ['worker'],
+    (set) => {
+      for (const { query, totals } of each())
+        for (const [worker, t] of totals.workerTasks)
+          set({ ...labels(query), worker: String(worker) }, t.ms / 1000)
     },
   )
   return registry

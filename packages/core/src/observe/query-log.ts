@@ -136,7 +136,7 @@ export class QueryLog {
     const causes = causeChain(error)
     this.logger.log(
       awaited ? 'warn' : 'error',
-      `query ${queryLabel(q)} failed [${error.code}]: ${error.cause instanceof Error ? error.cause.message : error.message}${awaited ? '' : ' (nobody awaits this query: call awaitTermination() or add a listener to handle failures)'}`,
+      `query ${queryLabel(q)} failed [${error.code}]: ${error.cause instanceof Error ? error.cause.message : error.message}${awaited ? '' : ' (nobody awaits this query, so the process will exit with code 1: call awaitTermination(), or handle it in a listener)'}`,
       this.fields({
         code: error.code,
         batches: this.batches,

@@ -159,6 +159,8 @@ export async function startServer(
     })
   })
   server.unref()
+  // Nor does a browser's open connection: the dashboard lives as long as the queries do.
+  server.on('connection', (socket) => socket.unref())
   const { port } = server.address() as AddressInfo
   const shownHost =
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host

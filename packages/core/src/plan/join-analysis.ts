@@ -562,9 +562,13 @@ function timeBound(
   side: Side,
 ): number {
   const own = side === 'left' ? left : right
-  if (!eviction || own.eventTime < 0) return Number.NEGATIVE_INFINITY
-  if (eviction.kind === 'value')
-    return eviction.column === own.eventTime ? Math.min(0, eviction.offsetMs) : Number.NEGATIVE_INFINITY
+  if (!eviction) return Number.NEGATIVE_INFINITY
+  // By value: the side's state watermark, whichever column it is on (Spark's
+  // produceOutputWatermark takes the lowest state watermark of the two sides). A side evicted
+  // by another column (auctions by `expires`) contributes rows whose eviction column lies
+  // above it; its own event time is bounded only through that column (see docs/joins.md).
+  if (eviction.kind === 'value') return Math.min(0, eviction.offsetMs)
+  if (own.eventTime < 0) return Number.NEGATIVE_INFINITY
   const k = keyPairs[eviction.keyIndex]
   const size = eventTimeKey(side === 'left' ? k.left : k.right, own)
   // A window key keeps rows until the window's end: their times reach back one window size.

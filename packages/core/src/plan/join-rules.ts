@@ -4,8 +4,10 @@
  */
 import { JoinOutputWatermark } from '../exec/join/join-watermark.js'
 import type { PhysicalOperator } from '../exec/operator.js'
+import { stripAlias } from '../expr/expr.js'
 import type { OutputMode } from '../sinks/sink.js'
 import { AnalysisError } from '../util/errors.js'
+import { sessionWindowCall, windowCall } from './event-time.js'
 import { joinAnalysisOf } from './join-planner.js'
 import { type JoinType, joinTypeName } from './join-type.js'
 import { isStreamingPlan, type LogicalPlan, walkPlan } from './logical-plan.js'
@@ -80,6 +82,54 @@ function checkAfterUnboundedJoin(op: PhysicalOperator, outputMode: OutputMode): 
   for (const c of op.children) checkAfterUnboundedJoin(c, outputMode)
 }
 
+/**
+ * The output columns holding a side's event time when that side leaves the state by another
+ * column (auctions by `expires`): the join's output watermark bounds the eviction column, not
+ * them. A stored auction opened long ago still meets today's bids, so its `dateTime` in the
+ * output may lie far below any watermark.
+ */
+function unboundedEventTimes(p: Extract<LogicalPlan, { kind: 'join' }>): Map<string, string> {
+  const a = joinAnalysisOf(p, schemaOf(p.left), schemaOf(p.right))
+  const out = new Map<string, string>()
+  const sides = [
+    ['left', a.leftEviction, a.leftEventTime, schemaOf(p.left)],
+    ['right', a.rightEviction, a.rightEventTime, schemaOf(p.right)],
+  ] as const
+  for (const [side, eviction, eventTime, schema] of sides) {
+    if (side === 'right' && (p.joinType === 'left_semi' || p.joinType === 'left_anti')) continue
+    if (eviction?.kind !== 'value' || eventTime < 0 || eviction.column === eventTime) continue
+    out.set(schema.fields[eventTime].name, schema.fields[eviction.column].name)
+  }
+  return out
+}
+
+/**
+ * An aggregation after a stream-stream join that groups by a side's event time which the
+ * join's output watermark does not bound would drop joined rows as late: refused, naming the
+ * columns that are bounded. (Spark accepts it and drops them.)
+ */
+function checkAggregationTimes(plan: LogicalPlan): void {
+  walkPlan(plan, (q) => {
+    if (q.kind !== 'aggregate' || !isStreamingPlan(q.child)) return
+    const unbounded = new Map<string, string>()
+    walkPlan(q.child, (j) => {
+      if (j.kind === 'join' && isStreamingPlan(j.left) && isStreamingPlan(j.right))
+        for (const [k, v] of unboundedEventTimes(j)) unbounded.set(k, v)
+    })
+    if (unbounded.size === 0) return
+    for (const g of q.groupBy) {
+      const w = windowCall(g) ?? sessionWindowCall(g)
+      const t = stripAlias(w ? w.time : g)
+      if (t.kind !== 'column' || !unbounded.has(t.path)) continue
+      const by = unbounded.get(t.path)!
+      refuse(
+        'STREAMING_AGGREGATION_AFTER_UNBOUNDED_JOIN',
+        `the aggregation groups by '${t.path}' after a stream-stream join whose side with '${t.path}' leaves the state by '${by}', not by '${t.path}': a stored row may meet new rows long after its '${t.path}', so joined rows would come below the watermark and be dropped as late. Group by a time the join bounds ('${by}', or the other side's event time), or add a time range on '${t.path}' to the join condition (e.g. the other side's time <= ${t.path} + the longest span).`,
+      )
+    }
+  })
+}
+
 /** Refuses joins a streaming query cannot run; called from checkStreamingPlan. */
 export function checkStreamingJoins(plan: LogicalPlan, outputMode: OutputMode): void {
   let streamStream = false
@@ -92,5 +142,8 @@ export function checkStreamingJoins(plan: LogicalPlan, outputMode: OutputMode): 
       checkStreamStream(p, outputMode)
     } else if (ls || rs) checkStreamStatic(p, ls)
   })
-  if (streamStream) checkAfterUnboundedJoin(toPhysical(plan), outputMode)
+  if (streamStream) {
+    checkAggregationTimes(plan)
+    checkAfterUnboundedJoin(toPhysical(plan), outputMode)
+  }
 }

@@ -6,14 +6,33 @@
 
 import type { Session } from '../api/session.js'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
+import type { JsonValue } from '../sources/source.js'
 import type { Schema } from '../types/schema.js'
 import type { Options } from '../util/options.js'
 
 export type OutputMode = 'append' | 'update' | 'complete'
 
+/**
+ * A sink's write of one batch that worker threads do themselves, each for its own rows
+ * (Spark's write tasks): plain data, so it travels to a worker. `writer` names the code that
+ * writes (`files`: formats/files/file-write-task.ts). Each worker returns a plain-data
+ * result (the files it wrote); the sink commits them all at once with commitWritten.
+ */
+export interface SinkWriteTask {
+  readonly writer: 'files'
+  readonly spec: JsonValue
+}
+
 export interface Sink {
   readonly description: string
   addBatch(batchId: number, data: ColumnarBatch<unknown>): Promise<void>
+  /**
+   * The write of batch `batchId` for worker threads to do, instead of addBatch; null when
+   * this batch must go through addBatch (it is committed already, or the sink cannot).
+   */
+  planWrite?(batchId: number): Promise<SinkWriteTask | null>
+  /** Commits what the workers wrote for planWrite(batchId): each worker's result, in task order. */
+  commitWritten?(batchId: number, written: readonly JsonValue[]): Promise<void>
   stop?(): Promise<void>
   metrics?(): Record<string, number | string>
 }

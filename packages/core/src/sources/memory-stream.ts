@@ -9,6 +9,7 @@ import type { Session } from '../api/session.js'
 import { ColumnarBatch } from '../batch/columnar-batch.js'
 import type { Schema } from '../types/schema.js'
 import { Options } from '../util/options.js'
+import { AvailableNowRange } from './available-now.js'
 import type { Offset, Source, SourceProvider } from './source.js'
 
 let counter = 0
@@ -27,21 +28,35 @@ export class MemoryStream<R> {
     this.provider = {
       name: 'memory',
       schemaOf: () => schema as Schema<unknown>,
-      createSource: (): Source => ({
-        schema: schema as Schema<unknown>,
-        description: this.name,
-        replayable: true,
-        initialOffset: async () => -1,
-        latestOffset: async () => this.batches.length - 1,
-        getBatch: async (start: Offset, end: Offset) => ({
-          data: ColumnarBatch.concat(
-            schema as Schema<unknown>,
-            this.batches.slice((start as number) + 1, (end as number) + 1) as ColumnarBatch<unknown>[],
-          ),
-        }),
-        commit: async () => {},
-        stop: async () => {},
-      }),
+      createSource: (): Source => {
+        let availableNow: AvailableNowRange | null = null
+        return {
+          schema: schema as Schema<unknown>,
+          description: this.name,
+          replayable: true,
+          initialOffset: async () => -1,
+          // availableNow stops at the data added before the query started; later data waits.
+          prepareForTriggerAvailableNow: async () => {
+            availableNow = new AvailableNowRange(this.batches.length - 1, 'offsets')
+          },
+          latestOffset: async (start: Offset) => {
+            availableNow?.from(start as number)
+            return availableNow ? Math.max(start as number, availableNow.end) : this.batches.length - 1
+          },
+          getBatch: async (start: Offset, end: Offset) => {
+            availableNow?.readTo(end as number)
+            return {
+              data: ColumnarBatch.concat(
+                schema as Schema<unknown>,
+                this.batches.slice((start as number) + 1, (end as number) + 1) as ColumnarBatch<unknown>[],
+              ),
+            }
+          },
+          commit: async () => {},
+          stop: async () => {},
+          metrics: () => availableNow?.metrics() ?? {},
+        }
+      },
     }
   }
 

@@ -18,6 +18,7 @@ import { LongType, TimestampType } from '../types/data-types.js'
 import { Schema } from '../types/schema.js'
 import { AnalysisError, CheckpointError, OptionError } from '../util/errors.js'
 import type { Options } from '../util/options.js'
+import { AvailableNowRange } from './available-now.js'
 import type { Offset, ReadLimit, SchemaContext, Source, SourceContext, SourceProvider } from './source.js'
 
 /** Rows of the `rate` and `rate-micro-batch` sources: `{ timestamp: Date; value: number }`. */
@@ -176,6 +177,7 @@ export class RateSource implements Source {
   /** The newest time seen; only moves forward, so offsets never go back if the clock does. */
   private lastTimeMs: number
   private availableNowEnd: number | undefined
+  private availableNow: AvailableNowRange | null = null
 
   constructor(
     readonly startTimeMs: number,
@@ -196,9 +198,11 @@ export class RateSource implements Source {
 
   async prepareForTriggerAvailableNow(): Promise<void> {
     this.availableNowEnd = this.currentSeconds()
+    this.availableNow = new AvailableNowRange(this.availableNowEnd, 'seconds')
   }
 
   async latestOffset(start: Offset, _limit: ReadLimit): Promise<Offset> {
+    this.availableNow?.from(start as number)
     const now = this.currentSeconds()
     const end = this.availableNowEnd === undefined ? now : Math.min(now, this.availableNowEnd)
     return Math.max(start as number, end)
@@ -209,6 +213,7 @@ export class RateSource implements Source {
     const rows = rateRows(this.startTimeMs, start as number, end as number, rowsPerSecond, rampUpTimeSeconds)
     // A replayed batch after a restart can end later than this run has seen; later offsets must not go back.
     this.lastTimeMs = Math.max(this.lastTimeMs, this.startTimeMs + (end as number) * 1000)
+    this.availableNow?.readTo(end as number)
     const batch = new ColumnarBatch(
       RATE_SCHEMA,
       [numberVector(TimestampType, rows.timestamps), numberVector(LongType, rows.values)],
@@ -219,6 +224,11 @@ export class RateSource implements Source {
 
   async commit(): Promise<void> {}
   async stop(): Promise<void> {}
+
+  /** Under availableNow: seconds of rows read out of those due at the start (the progress bar). */
+  metrics(): Record<string, number | string> {
+    return this.availableNow?.metrics() ?? {}
+  }
 }
 
 /** Refuses what Spark refuses for generated streams: a user schema and batch reads. */

@@ -43,6 +43,19 @@ export interface SourceBatch {
   readonly deadLetters?: readonly DeadLetter[]
 }
 
+/**
+ * A part of a source's batch that a worker thread can read by itself (Spark's input
+ * partition): plain data, so it travels to a worker by structured clone. `reader` names the
+ * code that reads it (`files`: formats/files/file-partition.ts); `weight` (bytes on disk
+ * for a file) balances partitions over workers. Reading the same partition again gives the
+ * same rows, as getBatch does for the same offsets.
+ */
+export interface SourcePartition {
+  readonly reader: 'files'
+  readonly weight: number
+  readonly spec: JsonValue
+}
+
 export interface Source {
   readonly schema: Schema<unknown>
   /** Shown in progress and explain(), e.g. `FileStreamSource[/data/in]`. */
@@ -59,6 +72,12 @@ export interface Source {
   latestOffset(start: Offset, limit: ReadLimit): Promise<Offset>
   /** Rows after `start` up to and including `end`. */
   getBatch(start: Offset, end: Offset): Promise<SourceBatch>
+  /**
+   * The batch `(start, end]` as partitions that worker threads read themselves, instead of
+   * getBatch on the coordinating thread; null when this batch must be read here (a format
+   * registered in user code). Side effects are those of getBatch (what commit needs).
+   */
+  planPartitions?(start: Offset, end: Offset): Promise<readonly SourcePartition[] | null>
   /** Everything up to `end` is committed and will not be asked for again. */
   commit(end: Offset): Promise<void>
   stop(): Promise<void>
@@ -74,6 +93,12 @@ export interface Source {
    * they have no new data.
    */
   prepareForTriggerAvailableNow?(): Promise<void>
+  /**
+   * True when the last latestOffset left data that is there for later (Kafka's
+   * minOffsetsPerTrigger holds a trigger back until enough has arrived): the query is then
+   * waiting for more, not idle, and onQueryIdle does not fire.
+   */
+  isHoldingBack?(): boolean
   /** Source-specific figures for progress (e.g. offsets behind latest). */
   metrics?(): Record<string, number | string>
 }
@@ -88,10 +113,11 @@ export interface SourceContext {
   /** True for `session.read` (bounded), false for `session.readStream`. */
   readonly bounded: boolean
   /**
-   * Bounded reads only: sources that read many units (files) call it after each, with how
-   * many are done of the total and the rows so far, for a progress bar. Optional to call.
+   * Bounded reads only: sources that read many units (files, offsets) call it after each
+   * step, with how many are done of the total, the rows so far and the unit ('files' when
+   * omitted), for a progress bar. Optional to call.
    */
-  readonly onProgress?: (done: number, total: number, rows: number) => void
+  readonly onProgress?: (done: number, total: number, rows: number, unit?: string) => void
 }
 
 export interface SchemaContext {

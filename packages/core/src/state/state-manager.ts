@@ -93,6 +93,39 @@ export class StateManager {
     this.open = []
   }
 
+  /** Whether a key routed by hash lands in the stores openOperator gives (all partitions here). */
+  ownsKey(_key: string): boolean {
+    return true
+  }
+
+  /**
+   * The committed entries of every partition of an operator at `version`, read through
+   * stores opened for reading and dropped: for one-off upgrades of state an older Tributary
+   * wrote, whose keys may belong to another partition now. A partition that cannot be
+   * opened (another worker thread holds it) is reported to `unreadable` and skipped.
+   */
+  async *committedEntries(
+    operatorId: number,
+    version: number,
+    unreadable: (partition: number, error: unknown) => void,
+  ): AsyncIterableIterator<[string, unknown]> {
+    for (let p = 0; p < this.partitions; p++) {
+      let store: StateStore
+      try {
+        store = await this.provider.load(this.rootDir, operatorId, p, version)
+      } catch (e) {
+        // A partition another worker thread holds open (LevelDB locks its folder).
+        unreadable(p, e)
+        continue
+      }
+      try {
+        yield* store.scan ? store.scan('') : store.prefix('')
+      } finally {
+        store.abort()
+      }
+    }
+  }
+
   /** Deletes state files no longer needed to restart at `minVersion` or later. */
   async maintain(minVersion: number): Promise<void> {
     if (minVersion > 0) await this.provider.maintain(this.rootDir, minVersion)

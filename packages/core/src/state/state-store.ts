@@ -4,6 +4,12 @@
  * loads version N-1, changes it, and commits N only after the sink has the output.
  */
 export type StateKey = string
+
+/**
+ * A store entry that is no key of the operator's: the version of the key text its keys are
+ * written in (exec/dedup-key.ts). State readers (inspect, the `state` source) leave it out.
+ */
+export const KEY_ENCODING_ENTRY = '#keyEncoding'
 export type StateValue = unknown
 
 export interface StateStoreMetrics {

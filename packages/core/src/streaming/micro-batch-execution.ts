@@ -17,11 +17,19 @@ import { EventTimeWatermark } from '../exec/event-time-watermark.js'
 import type { PhysicalOperator } from '../exec/operator.js'
 import { statefulOperators } from '../exec/operator.js'
 import { createExecutor } from '../executor/create-executor.js'
-import type { BatchExecutor } from '../executor/executor.js'
+import type { BatchContext, BatchExecutor } from '../executor/executor.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { OutputMode, Sink } from '../sinks/sink.js'
-import type { DeadLetter, Offset, ReadLimit, Source, SourceSpec } from '../sources/source.js'
+import type {
+  DeadLetter,
+  JsonValue,
+  Offset,
+  ReadLimit,
+  Source,
+  SourcePartition,
+  SourceSpec,
+} from '../sources/source.js'
 import { diskError } from '../util/disk-errors.js'
 import { CheckpointError, OptionError, StreamingQueryException, TributaryError } from '../util/errors.js'
 import { killPoint } from '../util/kill-point.js'
@@ -327,16 +335,20 @@ export class MicroBatchExecution {
         }
         const outcome = await this.runTrigger(trigger.kind === 'once' ? 'all' : 'default')
         const ran = outcome !== 'none'
+        // Data a source holds back for a fuller batch is waiting: the query is not idle.
+        const heldBack = !ran && this.sources.some((s) => s.isHoldingBack?.() === true)
         this.status = {
-          message: 'Waiting for data to arrive',
-          isDataAvailable: outcome === 'data',
+          message: heldBack
+            ? 'Waiting for more data (held back by the source)'
+            : 'Waiting for data to arrive',
+          isDataAvailable: outcome === 'data' || heldBack,
           isTriggerActive: false,
         }
         // Everything the sources had is processed once a trigger finds no new data, and no
         // operator asks for another batch without data (a lagging one after a stream-stream join).
         if (outcome === 'none' || (outcome === 'noData' && !this.needsNoDataBatch()))
           this.resolveIdleWaiters(seq)
-        if (!ran) this.config.events.onIdle()
+        if (!ran && !heldBack) this.config.events.onIdle()
         if (trigger.kind === 'once' || (trigger.kind === 'availableNow' && !ran)) break
         if (this.stopRequested) break
         if (trigger.kind === 'processingTime' && trigger.intervalMs > 0) {
@@ -441,11 +453,24 @@ export class MicroBatchExecution {
   private async runBatch(batch: PlannedBatch): Promise<void> {
     const startedAt = this.config.clock.now()
     const t0 = performance.now()
-    // Step 3: read [start, end) of every source.
+    // Step 3: read [start, end) of every source; on worker threads, sources that describe
+    // their batch as partitions (files) are read by the workers in step 4 instead.
     const inputs = new Map<number, ColumnarBatch<unknown>>()
+    const reads = new Map<number, readonly SourcePartition[]>()
     const sourceRows: number[] = []
     const deadLetters: SourcedDeadLetter[] = []
     let dropped = 0
+    const took = (
+      i: number,
+      got: { rows: number; droppedMalformed?: number; deadLetters?: readonly DeadLetter[] },
+    ) => {
+      sourceRows[i] = got.rows
+      dropped += got.droppedMalformed ?? 0
+      if (got.deadLetters && this.config.deadLetters) {
+        for (const d of got.deadLetters) deadLetters.push({ ...d, source: this.sources[i].description })
+      }
+    }
+    const executeWithIo = this.executor!.executeWithIo?.bind(this.executor)
     for (let i = 0; i < this.sources.length; i++) {
       const s = this.sources[i]
       if (sameOffset(batch.starts[i], batch.ends[i])) {
@@ -453,20 +478,29 @@ export class MicroBatchExecution {
         sourceRows.push(0)
         continue
       }
+      const parts =
+        executeWithIo && s.planPartitions ? await s.planPartitions(batch.starts[i], batch.ends[i]) : null
+      if (parts && parts.length > 0) {
+        reads.set(i, parts)
+        sourceRows.push(0)
+        continue
+      }
+      if (parts) {
+        inputs.set(i, ColumnarBatch.empty(s.schema))
+        sourceRows.push(0)
+        continue
+      }
       const got = await s.getBatch(batch.starts[i], batch.ends[i])
       inputs.set(i, got.data)
-      sourceRows.push(got.data.numRows)
-      dropped += got.droppedMalformed ?? 0
-      if (got.deadLetters && this.config.deadLetters) {
-        for (const d of got.deadLetters) deadLetters.push({ ...d, source: s.description })
-      }
+      sourceRows.push(0)
+      took(i, { ...got, rows: got.data.numRows })
     }
     // Before the sink and the commit log: a crash from here on replays the batch, and with it these.
-    if (deadLetters.length > 0) await this.config.deadLetters!(batch.id, deadLetters)
+    if (deadLetters.length > 0 && reads.size === 0) await this.config.deadLetters!(batch.id, deadLetters)
     const t1 = performance.now()
     // Step 4: run the incremental plan.
     const late: (void | Promise<void>)[] = []
-    const output = await this.executor!.execute({
+    const ctx: BatchContext = {
       batchId: batch.id,
       eval: {
         batchTimestampMs: batch.metadata.batchTimestampMs,
@@ -480,11 +514,33 @@ export class MicroBatchExecution {
       lateRows: this.config.lateRows
         ? (op, rows) => late.push(this.config.lateRows!(batch.id, op, rows))
         : undefined,
-    })
+    }
+    let output: ColumnarBatch<unknown>
+    let outputRows: number
+    let written: readonly JsonValue[] | null = null
+    if (reads.size > 0) {
+      // The workers write a stateless batch's files themselves when the sink can take them so.
+      const sink = this.sink!
+      const write =
+        !this.executor!.stateful && sink.planWrite && sink.commitWritten
+          ? await sink.planWrite(batch.id)
+          : null
+      const result = await executeWithIo!(ctx, { reads, write })
+      for (const [i, r] of result.reads) took(i, r)
+      if (deadLetters.length > 0) await this.config.deadLetters!(batch.id, deadLetters)
+      output = result.output
+      outputRows = result.outputRows
+      written = result.written
+    } else {
+      output = await this.executor!.execute(ctx)
+      outputRows = output.numRows
+    }
     await Promise.all(late)
-    // Step 5: hand the result to the sink, which ignores a batch id it has already committed.
+    // Step 5: hand the result to the sink, which ignores a batch id it has already committed
+    // (or commit the files the workers wrote: the sink log entry lists them all).
     killPoint('beforeSink', batch.id)
-    await this.sink!.addBatch(batch.id, output)
+    if (written) await this.sink!.commitWritten!(batch.id, written)
+    else await this.sink!.addBatch(batch.id, output)
     killPoint('afterSink', batch.id)
     const t3 = performance.now()
     // Step 6: commit state version N.
@@ -512,7 +568,7 @@ export class MicroBatchExecution {
     this.nextBatchId = batch.id + 1
     await this.purgeOldLogs(batch.id)
     const t4 = performance.now()
-    this.reportProgress(batch, startedAt, sourceRows, output.numRows, dropped, eventTime?.stats ?? null, {
+    this.reportProgress(batch, startedAt, sourceRows, outputRows, dropped, eventTime?.stats ?? null, {
       ...batch.durations,
       getBatch: t1 - t0,
       queryPlanning: 0,

@@ -118,7 +118,7 @@ const formats: Record<string, FileFormat> = { json: jsonFormat, csv: csvFormat, 
 function source(session: Session): DataFrame<unknown> {
   if (q.source === 'files') {
     return session.readStream
-      .format(fileFormatProviders(crashable(jsonFormat)).source)
+      .format(q.builtinFormats ? 'json' : fileFormatProviders(crashable(jsonFormat)).source)
       .schema(inputSchema)
       .option('maxFilesPerTrigger', 2)
       .load(q.input!) as DataFrame<unknown>
@@ -201,7 +201,9 @@ let writer = query()
   .trigger({ availableNow: true })
 
 if (q.sink === 'json' || q.sink === 'csv' || q.sink === 'parquet') {
-  writer = writer.format(fileFormatProviders(crashable(formats[q.sink])).sink).option('path', q.out)
+  writer = writer
+    .format(q.builtinFormats ? q.sink : fileFormatProviders(crashable(formats[q.sink])).sink)
+    .option('path', q.out)
   if (q.sink === 'csv') writer = writer.option('header', true)
   if (q.partitionBy) writer = writer.partitionBy('group' as never)
 } else if (q.sink === 'foreachBatch') {

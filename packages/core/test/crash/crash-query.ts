@@ -30,6 +30,12 @@ export interface CrashQuery {
    * and the child runs from sources through tsx (a bundled engine has no worker entry).
    */
   readonly threads?: number
+  /**
+   * File source and sinks by their built-in names, without the child's kill points inside
+   * reads and writes: with threads > 1 the workers then read the files and write the sink's
+   * part files themselves (executor/io-tasks.ts).
+   */
+  readonly builtinFormats?: boolean
   /** File sinks: partitionBy('group'), so that each batch writes several files. */
   readonly partitionBy?: boolean
   /** Extra session settings (e.g. tributary.stateStore.lmdb.minFreeBytes on a small disk). */

@@ -7,7 +7,7 @@
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { newSession, tempDir } from '../helpers.js'
-import { runToCompletion, verdictOf } from './crash-harness.js'
+import { runToCompletion, verdictOf, writeInputFiles } from './crash-harness.js'
 import type { CrashQuery } from './crash-query.js'
 
 type Case = [
@@ -49,4 +49,33 @@ describe('exactly once under SIGKILL: queries on worker threads', () => {
       expect(v.found).toBe(v.expected)
     }, 300_000)
   }
+})
+
+describe('exactly once under SIGKILL: files read and written by worker threads', () => {
+  it('JSON files → parquet on 2 threads, partitioned: killed after a worker wrote its part files, before and while the sink log commits', async () => {
+    const dir = tempDir()
+    const q: CrashQuery = {
+      checkpoint: path.join(dir, 'ckpt'),
+      out: path.join(dir, 'out'),
+      input: path.join(dir, 'in'),
+      shape: 'stateless',
+      outputMode: 'append',
+      sink: 'parquet',
+      source: 'files',
+      builtinFormats: true,
+      partitionBy: true,
+      threads: 2,
+      conf: { 'tributary.executor.minWorkerReadBytes': '0' },
+      total: 100,
+      perBatch: 10,
+    }
+    writeInputFiles(q)
+    // Ten files, two per batch (one per worker): batches 0 to 4.
+    const kills = ['workerWrote:1', 'beforeSink:2', 'tempWritten:_tributary_metadata/3', 'workerMap:4']
+    const runs = await runToCompletion(q, kills)
+    expect(runs.slice(0, -1).map((r) => `${r.kill} ${r.signal}`)).toEqual(kills.map((k) => `${k} SIGKILL`))
+    const v = await verdictOf(q, newSession())
+    expect(v.problems).toEqual([])
+    expect(v).toMatchObject({ expected: 100, found: 100, duplicates: 0, losses: 0 })
+  }, 300_000)
 })

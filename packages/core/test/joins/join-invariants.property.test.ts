@@ -89,7 +89,9 @@ function expectedStateRows(ls: readonly L[], rs: readonly R[], watermark: number
   // other side and stays (Spark's StreamingJoinHelper takes 1 off a non-strict bound).
   const leftAt = watermark - AFTER_MIN * MINUTE
   const rightAt = watermark - BEFORE_MIN * MINUTE
-  return ls.filter((l) => l.lt.getTime() >= leftAt).length + rs.filter((r) => r.rt.getTime() >= rightAt).length
+  return (
+    ls.filter((l) => l.lt.getTime() >= leftAt).length + rs.filter((r) => r.rt.getTime() >= rightAt).length
+  )
 }
 
 async function runJoin(

@@ -55,7 +55,7 @@ function runScript(
 describe('logging', () => {
   it('a query nobody awaits that fails is printed on stderr by default, with its code and cause', async () => {
     // Issue #13 §6: foreachBatch threw at batch 1, nothing was printed, the process exited 0.
-    const { stderr, stdout } = await runScript(
+    const { code, stderr, stdout } = await runScript(
       `import { MemoryStream, Session, schema } from ${JSON.stringify(coreSrc)}
 const session = Session.builder().create()
 const input = new MemoryStream(session, schema({ id: 'long' }))
@@ -79,6 +79,28 @@ console.log('EVENT ' + JSON.stringify(seen))
     const event = JSON.parse(stdout.split('EVENT ')[1]) as QueryTerminatedEvent
     expect(event.exception).toMatch(/Query orders \[id = .*\] terminated with exception: warehouse is down/)
     expect(event.errorClassOnException).toBe('STREAMING_QUERY_FAILED')
+    // ...and the process does not exit 0 as if all went well.
+    expect(failure).toMatch(/the process will exit with code 1/)
+    expect(code, stderr).toBe(1)
+  })
+
+  it('the exit code stays 0 when the failure reached a caller of awaitTermination()', async () => {
+    const failing = (
+      tail: string,
+    ) => `import { MemoryStream, Session, schema } from ${JSON.stringify(coreSrc)}
+const session = Session.builder().create()
+const input = new MemoryStream(session, schema({ id: 'long' }))
+const q = await input.toDF().writeStream.foreachBatch(() => { throw new Error('warehouse is down') }).queryName('orders').start()
+input.addData([{ id: 1 }])
+${tail}
+`
+    const awaited = await runScript(
+      failing(`await q.awaitTermination().catch((e) => console.log('CAUGHT ' + e.message))`),
+      {},
+    )
+    expect(awaited.stdout).toMatch(/CAUGHT .*warehouse is down/)
+    expect(awaited.stderr).toMatch(/WARN +query 'orders' failed/)
+    expect(awaited.code, awaited.stderr).toBe(0)
   })
 
   it('TRIBUTARY_LOG=off prints nothing, TRIBUTARY_LOG_FORMAT=json prints one JSON object per line', async () => {
@@ -97,8 +119,14 @@ await q.stop()
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(lines[0]).toMatchObject({ level: 'info', query: 'j', trigger: 'processingTime' })
-    expect(lines[0].msg).toMatch(
+    // Outside a test runner the first streaming query starts the dashboard and says where.
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/),
+    })
+    expect(lines[0].msg).toMatch(/^dashboard at http:\/\/127\.0\.0\.1:\d+\/ /)
+    expect(lines[1]).toMatchObject({ level: 'info', query: 'j', trigger: 'processingTime' })
+    expect(lines[1].msg).toMatch(
       /^query 'j' started \(id [-0-9a-f]{36}, run [-0-9a-f]{36}, trigger processingTime, append mode, checkpoint \(temporary\)\)$/,
     )
     const batch = lines.find((l) => l.batchId === 0)!

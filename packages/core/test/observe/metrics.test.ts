@@ -1,8 +1,15 @@
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import { describe, expect, it } from 'vitest'
 import { functions as F, MemoryStream, schema } from '../../src/index.js'
 import { FilteredLogger } from '../../src/observe/logger.js'
-import { newSession } from '../helpers.js'
+import { newSession, tempDir } from '../helpers.js'
+
+const coreSrc = fileURLToPath(new URL('../../src/index.ts', import.meta.url))
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
 
 /** Parses Prometheus text into `name{labels} value` pairs (labels sorted, app label dropped). */
 function parse(text: string): Map<string, number> {
@@ -91,6 +98,80 @@ describe('metrics', () => {
     await server.close()
   })
 
+  it('exports per-partition rows and timings with a partition label, scraped while a 2-thread query runs', async () => {
+    const session = newSession({ 'tributary.executor.threads': '2', 'tributary.sql.shuffle.partitions': '4' })
+    const input = new MemoryStream(session, schema({ key: 'string', v: 'long' }))
+    const query = await input
+      .toDF()
+      .groupBy('key')
+      .agg(F.count('v').alias('n'))
+      .writeStream.outputMode('update')
+      .format('memory')
+      .queryName('parts')
+      .start()
+    const rows = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => ({ key: `k${(i * 7 + seed) % 11}`, v: i }))
+    input.addData(rows(60, 1))
+    await query.processAllAvailable()
+    input.addData(rows(40, 2))
+    await query.processAllAvailable()
+    const server = await session.metrics.serve()
+    const m = parse(await (await fetch(`${server.url}metrics`)).text())
+    await server.close()
+    expect(query.isActive).toBe(true)
+    const q = `query="parts",query_id="${query.id}"`
+    const history = query.recentProgress.filter((p) => p.executor?.mode === 'shuffle')
+    expect(history.length).toBeGreaterThanOrEqual(2)
+    expect(m.get(`tributary_executor_threads{${q}}`)).toBe(2)
+    const sum = (
+      f: (p: {
+        partition: number
+        numInputRows: number
+        numOutputRows: number
+        durationMs: number
+      }) => number,
+      partition: number,
+    ) =>
+      history.reduce(
+        (n, p) =>
+          n + p.executor!.partitions.filter((x) => x.partition === partition).reduce((a, x) => a + f(x), 0),
+        0,
+      )
+    let inAll = 0
+    for (const partition of [0, 1, 2, 3]) {
+      const pl = `partition="${partition}",${q}`
+      expect(m.get(`tributary_partition_input_rows_total{${pl}}`)).toBe(sum((x) => x.numInputRows, partition))
+      expect(m.get(`tributary_partition_output_rows_total{${pl}}`)).toBe(
+        sum((x) => x.numOutputRows, partition),
+      )
+      expect(m.get(`tributary_partition_seconds_total{${pl}}`)).toBeCloseTo(
+        sum((x) => x.durationMs, partition) / 1000,
+        6,
+      )
+      const last = query.lastProgress!.executor!.partitions.find((x) => x.partition === partition)!
+      expect(m.get(`tributary_partition_batch_input_rows{${pl}}`)).toBe(last.numInputRows)
+      expect(m.get(`tributary_partition_batch_duration_seconds{${pl}}`)).toBe(last.durationMs / 1000)
+      inAll += m.get(`tributary_partition_input_rows_total{${pl}}`)!
+    }
+    // Every row reached exactly one partition, and the workers' first stage read them all.
+    expect(inAll).toBe(100)
+    const workerRows = [...m].filter(([k]) => k.startsWith(`tributary_worker_task_rows_total{${q},worker=`))
+    expect(workerRows.length).toBeGreaterThan(0)
+    expect(workerRows.reduce((n, [, v]) => n + v, 0)).toBe(100)
+    // OpenTelemetry gets the same, with the partition attribute.
+    const reader = new TestReader()
+    const provider = new MeterProvider({ readers: [reader] })
+    session.metrics.useOpenTelemetry(provider.getMeter('tributary-test'))
+    const { resourceMetrics } = await reader.collect()
+    const otel = resourceMetrics.scopeMetrics[0].metrics.find(
+      (x) => x.descriptor.name === 'tributary.partition.input.rows',
+    )!
+    expect(otel.dataPoints.map((d) => d.attributes.partition).sort()).toEqual(['0', '1', '2', '3'])
+    expect(otel.dataPoints.reduce((n, d) => n + (d.value as number), 0)).toBe(100)
+    await provider.shutdown()
+    await query.stop()
+  })
+
   it('counts failures by code; a failed query reads 0 in query_active', async () => {
     const session = newSession()
     const input = new MemoryStream(session, schema({ id: 'long' }))
@@ -159,21 +240,98 @@ describe('metrics', () => {
     await q.stop()
   })
 
-  it('TRIBUTARY_DASHBOARD starts the server once per session and logs its address', async () => {
-    const session = newSession()
+  it('streaming queries start the dashboard once per session, on the next port when one is taken', async () => {
     const lines: string[] = []
     const at = (message: string) => {
       lines.push(message)
     }
     const log = new FilteredLogger({ debug: at, info: at, warn: at, error: at }, 'info')
-    const env = { TRIBUTARY_DASHBOARD: '1' }
-    const server = await session.metrics.serveFromEnvironment(log, env)
-    expect(await session.metrics.serveFromEnvironment(log, env)).toBe(server)
-    expect(lines).toEqual([`dashboard at ${server!.url} (metrics at ${server!.url}metrics)`])
+    const none = () => undefined
+    // Off under a test runner unless asked for, so parallel test files fight over no port.
+    expect(await newSession().metrics.serveByDefault(log, none, { VITEST: 'true' })).toBeNull()
+    expect(lines).toEqual([])
+    // A port in use moves on to the next one, as Spark's UI does from 4040.
+    const blocker = await newSession().metrics.serve({ port: 0 })
+    const session = newSession()
+    const conf = (k: string) => ({ 'tributary.ui.port': String(blocker.port) })[k]
+    const server = await session.metrics.serveByDefault(log, conf, {})
+    expect(server!.port).toBeGreaterThan(blocker.port)
+    expect(server!.port).toBeLessThanOrEqual(blocker.port + 16)
+    expect(lines).toEqual([
+      `dashboard at ${server!.url} (port ${blocker.port} was in use) (metrics at ${server!.url}metrics)`,
+    ])
+    expect(await session.metrics.serveByDefault(log, conf, {})).toBe(server)
     expect((await fetch(server!.url)).headers.get('content-type')).toMatch(/text\/html/)
-    expect(await session.metrics.serveFromEnvironment(log, {})).toBeNull()
+    // Off by setting; a session already serving (serve()) starts no second server.
+    const off = (k: string) => ({ 'tributary.ui.enabled': 'false' })[k]
+    expect(await newSession().metrics.serveByDefault(log, off, {})).toBeNull()
+    expect(await blocker.close()).toBeUndefined()
+    const serving = newSession()
+    await serving.metrics.serve()
+    expect(await serving.metrics.serveByDefault(log, () => undefined, { TRIBUTARY_UI_PORT: '0' })).toBeNull()
+    // TRIBUTARY_DASHBOARD=1 still asks for any free port, even under a test runner.
+    const legacy = await newSession().metrics.serveByDefault(log, none, {
+      VITEST: 'true',
+      TRIBUTARY_DASHBOARD: '1',
+    })
+    expect(legacy!.port).toBeGreaterThan(0)
     await expect(
-      newSession().metrics.serveFromEnvironment(log, { TRIBUTARY_DASHBOARD: 'yes please' }),
+      newSession().metrics.serveByDefault(log, none, { TRIBUTARY_DASHBOARD: 'yes please' }),
     ).rejects.toThrow(/TRIBUTARY_DASHBOARD is 'yes please'\. Use a port number, or 1 for any free port/)
+    await expect(newSession().metrics.serveByDefault(log, none, { TRIBUTARY_UI: 'maybe' })).rejects.toThrow(
+      /the TRIBUTARY_UI environment variable is 'maybe'\. Use true or false/,
+    )
+    await expect(
+      newSession().metrics.serveByDefault(log, (k) => ({ 'tributary.ui.port': '70000' })[k], {}),
+    ).rejects.toThrow(
+      /tributary\.ui\.port is '70000'\. Use a port number from 1 to 65535, or 0 for any free port/,
+    )
+  })
+
+  it('a script that runs a streaming query prints the dashboard address, serves it, and still exits by itself', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'script.mts')
+    writeFileSync(
+      file,
+      `import { Session } from ${JSON.stringify(coreSrc)}
+const session = Session.builder().appName('ui-default').getOrCreate()
+const q = await session.readStream.format('rate').option('rowsPerSecond', 5).load().writeStream.format('memory').queryName('ticks').trigger({ processingTime: '200 milliseconds' }).start()
+await new Promise((r) => setTimeout(r, 1500))
+await q.stop()
+console.log('STOPPED')
+`,
+    )
+    const env: NodeJS.ProcessEnv = { ...process.env }
+    delete env.VITEST
+    delete env.NODE_ENV
+    delete env.TRIBUTARY_DASHBOARD
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: repoRoot, env })
+    let stderr = ''
+    let stdout = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d) => {
+        stderr += d
+        const m = /dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)
+        if (m) resolve(m[1])
+      })
+      child.on('close', () => reject(new Error(`exited without a dashboard address:\n${stderr}`)))
+    })
+    // The address is printed as the query starts; it is listed a moment later.
+    let api = { app: '', queries: [] as { name: string }[] }
+    for (let i = 0; i < 50 && api.queries.length === 0; i++) {
+      api = (await (await fetch(`${url}api/queries`)).json()) as typeof api
+      if (api.queries.length === 0) await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(api.app).toBe('ui-default')
+    expect(api.queries.map((q) => q.name)).toEqual(['ticks'])
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    const code = await new Promise<number | null>((r) => child.on('close', r))
+    clearTimeout(timer)
+    // The server and the browser's connections keep nothing alive: the script ends on its own.
+    expect(code, stderr).toBe(0)
+    expect(stdout).toContain('STOPPED')
   })
 })

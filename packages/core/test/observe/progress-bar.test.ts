@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { schema } from '../../src/index.js'
+import { MemoryStream, schema } from '../../src/index.js'
 import { newSession, tempDir } from '../helpers.js'
 
 /** A stream that says it is a terminal (or not) and keeps what is drawn on it. */
@@ -66,6 +66,59 @@ describe('availableNow progress bar', () => {
     for (const [, total] of frames) expect(total).toBe(9)
     expect(frames.map(([done]) => done)).toEqual([...frames.map(([done]) => done)].sort((a, b) => a - b))
     expect(plain).toMatch(/backfill \[[█░]+\] 9\/9 files \| 450 rows \| [\d,]+ rows\/s \| ETA \d+s/)
+  })
+
+  it('counts offsets of a memory stream and seconds of the rate source, out of what was there at start', async () => {
+    const ESC = String.fromCharCode(27)
+    const plainOf = (t: FakeTerminal) =>
+      t.text.replace(new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]|${ESC}[78]`, 'g'), '')
+    const session = newSession()
+    const memory = new FakeTerminal(true)
+    session.progressBarStream = memory
+    const input = new MemoryStream(session, schema({ id: 'long' }))
+    for (let i = 0; i < 3; i++) input.addData([{ id: i }, { id: i + 10 }])
+    let addedDuringRun = false
+    const q = await input
+      .toDF()
+      .writeStream.foreachBatch(() => {
+        // Data added after the start waits for the next run, as in Spark.
+        if (!addedDuringRun) input.addData([{ id: 99 }])
+        addedDuringRun = true
+      })
+      .queryName('mem')
+      .trigger({ availableNow: true })
+      .start()
+    await q.awaitTermination()
+    expect(plainOf(memory)).toMatch(/mem \[[█░]+\] 3\/3 offsets \| 6 rows/)
+    expect(q.recentProgress.reduce((n, p) => n + p.numInputRows, 0)).toBe(6)
+
+    const rate = new FakeTerminal(true)
+    session.progressBarStream = rate
+    const checkpoint = tempDir()
+    const runRate = async () => {
+      const r = await session.readStream
+        .format('rate')
+        .option('rowsPerSecond', 10)
+        .load()
+        .writeStream.format('memory')
+        .queryName('ticks')
+        .option('checkpointLocation', checkpoint)
+        .trigger({ availableNow: true })
+        .start()
+      await r.awaitTermination()
+    }
+    await runRate() // records the rate source's start time in the checkpoint
+    await new Promise((r) => setTimeout(r, 1100))
+    rate.text = ''
+    await runRate()
+    const frames = [...plainOf(rate).matchAll(/(\d+)\/(\d+) seconds/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ])
+    expect(frames.length).toBeGreaterThanOrEqual(1)
+    const [done, total] = frames[frames.length - 1]
+    expect(total).toBeGreaterThanOrEqual(1)
+    expect(done).toBe(total)
   })
 
   it('prints nothing when the stream is not a terminal, or when turned off', async () => {

@@ -19,11 +19,13 @@ const special: Record<string, unknown> = {
   ninf: Number.NEGATIVE_INFINITY,
   null: null,
   undef: undefined,
+  zero: 0,
+  nzero: -0,
 }
 const keyOf = (k: string): unknown => (k in special ? special[k] : k)
 
 describe('groupByKey keys', () => {
-  it('NaN, ±Infinity, null, undefined and "NaN" are separate groups, across a restart', async () => {
+  it('NaN, ±Infinity, null, undefined and "NaN" are separate groups, -0 is 0, across a restart', async () => {
     const session = newSession()
     const stream = new MemoryStream(session, input)
     const counts = stream
@@ -38,7 +40,7 @@ describe('groupByKey keys', () => {
         },
         out,
       )
-    const all = ['nan', 'inf', 'ninf', 'null', 'undef', 'NaN']
+    const all = ['nan', 'inf', 'ninf', 'null', 'undef', 'NaN', 'zero', 'nzero']
     await testStream(
       counts,
       { outputMode: 'update' },
@@ -50,11 +52,19 @@ describe('groupByKey keys', () => {
         { key: 'null', n: 1 },
         { key: 'undefined', n: 1 },
         { key: 'NaN', n: 1 },
+        // -0 and 0 are one key, as in Spark's grouping and in dropDuplicates and joins.
+        { key: '0', n: 2 },
       ),
       StopStream,
-      AddData(stream, { k: 'nan' }, { k: 'null' }),
+      AddData(stream, { k: 'nan' }, { k: 'null' }, { k: 'inf' }, { k: 'ninf' }, { k: 'nzero' }),
       StartStream(),
-      CheckNewAnswer({ key: 'NaN', n: 2 }, { key: 'null', n: 2 }),
+      CheckNewAnswer(
+        { key: 'NaN', n: 2 },
+        { key: 'null', n: 2 },
+        { key: 'Infinity', n: 2 },
+        { key: '-Infinity', n: 2 },
+        { key: '0', n: 3 },
+      ),
     )
   })
 

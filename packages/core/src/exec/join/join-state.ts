@@ -336,6 +336,8 @@ export class LiveJoinState implements BucketView {
     state: OperatorState,
     version: number,
     widths: { readonly L: number; readonly R: number },
+    /** The bucket keys of stored rows from their values: legacy buckets' keys may be key-text version 1's. */
+    rekey?: (prefix: Prefix, rows: readonly StoredRow[]) => (string | null)[],
   ): Promise<LiveJoinState> {
     const live = new LiveJoinState(version, widths)
     live.batchId = version
@@ -370,7 +372,9 @@ export class LiveJoinState implements BucketView {
       }
     }
     for (const [key, bucket] of legacy) {
-      for (const r of bucket.rows) live.add(key, bucket.t, r)
+      // Version 1 wrote NaN and ±Infinity keys as `null`: such rows go to their bucket now.
+      const keys = rekey !== undefined && key.includes('null') ? rekey(key[0] as Prefix, bucket.rows) : null
+      for (let i = 0; i < bucket.rows.length; i++) live.add(keys?.[i] ?? key, bucket.t, bucket.rows[i])
       live.legacy.push(key)
     }
     return live

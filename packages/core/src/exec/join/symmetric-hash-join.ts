@@ -11,7 +11,7 @@
  * Rows whose event time is at or below the watermark when they arrive are late: dropped.
  */
 
-import type { ColumnarBatch } from '../../batch/columnar-batch.js'
+import { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { type Vector, valueAt } from '../../batch/vector.js'
 import type { Compiled } from '../../expr/compiled.js'
 import type { Side, StateEviction } from '../../plan/join-analysis.js'
@@ -20,6 +20,7 @@ import type { OperatorState } from '../../state/state-manager.js'
 import type { StateOperatorProgress } from '../../streaming/progress.js'
 import { typeToString } from '../../types/data-types.js'
 import type { Schema } from '../../types/schema.js'
+import { KEY_ENCODING } from '../dedup-key.js'
 import type { ExecContext, PhysicalOperator, StatefulOperator } from '../operator.js'
 import { EvictionIndex } from './eviction-index.js'
 import { joinKeyTextOf } from './join-key.js'
@@ -29,6 +30,7 @@ import {
   type BucketView,
   LiveJoinState,
   newStoredRow,
+  type Prefix,
   StoreBuckets,
   type StoredRow,
 } from './join-state.js'
@@ -73,6 +75,11 @@ interface Meta {
   readonly r: number
   readonly el: number
   readonly er: number
+  /**
+   * The version of the buckets' key text (dedup-key.ts KEY_ENCODING); absent: version 1,
+   * JSON's, which wrote NaN, Infinity and -Infinity keys as `null`.
+   */
+  readonly k?: number
 }
 
 /** A side's new rows of a batch (late ones dropped), as parallel arrays. */
@@ -216,6 +223,26 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     return index
   }
 
+  /** The bucket keys (prefix and key text) of stored rows of side s, from their values; null for a null key. */
+  private storedKeys(s: Side, rows: readonly StoredRow[], ctx: ExecContext): (string | null)[] {
+    const side = this.side(s)
+    const n = rows.length
+    const schema = side.op.schema
+    const batch = new ColumnarBatch(
+      schema,
+      columnsOfRows(
+        schema,
+        rows.map((r) => r.v),
+      ),
+      n,
+    )
+    const keys = side.keys.map((k) => k.evaluate(batch, ctx.eval))
+    const text = joinKeyTextOf(keys)
+    const nulls = nullKeyMask(keys, n)
+    const prefix = prefixOf(s)
+    return rows.map((_, i) => (nulls !== null && nulls[i] === 1 ? null : prefix + text(i)))
+  }
+
   /** The time at or below which a side's stored rows can match nothing more; null before any watermark. */
   private stateWatermark(s: Side, watermarkMs: number): number | null {
     const e = this.side(s).eviction
@@ -241,13 +268,25 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
     const meta = { ...((state.get(META) as Meta | undefined) ?? { l: 0, r: 0, el: 0, er: 0 }) }
     let buckets: BucketView
     let index = this.index
+    const rekey = (prefix: Prefix, rows: readonly StoredRow[]) =>
+      this.storedKeys(prefix === 'L' ? 'left' : 'right', rows, ctx)
+    if (meta.k !== KEY_ENCODING) {
+      // State of an older Tributary: buckets whose key text the encoding changed move.
+      if (!ctx.state.provider.holdsStateInMemory) await rekeyBuckets(state, rekey)
+      Object.assign(meta, { k: KEY_ENCODING })
+    }
     if (ctx.state.provider.holdsStateInMemory) {
       let live = this.live
       if (live === null || live.version !== ctx.batchId || index === null || index.version !== ctx.batchId) {
-        live = await LiveJoinState.restore(state, ctx.batchId, {
-          L: this.spec.left.op.schema.fields.length,
-          R: this.spec.right.op.schema.fields.length,
-        })
+        live = await LiveJoinState.restore(
+          state,
+          ctx.batchId,
+          {
+            L: this.spec.left.op.schema.fields.length,
+            R: this.spec.right.op.schema.fields.length,
+          },
+          rekey,
+        )
         index = await this.buildIndex(live.buckets, ctx.batchId)
       }
       // Until the batch has written its changes, the live state matches no stored version.
@@ -540,5 +579,36 @@ export class StreamingSymmetricHashJoin implements StatefulOperator, JoinWaterma
   describe(): string {
     const keys = (s: SymmetricSide) => s.keys.map((k) => k.name).join(', ')
     return `StreamingSymmetricHashJoin [${keys(this.spec.left)}], [${keys(this.spec.right)}], ${joinTypeName(this.spec.joinType)}, ${this.spec.explainText ?? this.spec.text}, state: left ${this.describeEviction('left')}, right ${this.describeEviction('right')}, stateOperator=${this.operatorId}`
+  }
+}
+
+/**
+ * Moves the stored rows whose bucket key the key text's version 1 wrote differently: NaN,
+ * Infinity and -Infinity were all `null` there, in one bucket. Each row's key is computed
+ * again from its stored values (exact: the rows keep their numbers), as part of the batch's
+ * changes. Only buckets whose key has a `null` can move.
+ */
+async function rekeyBuckets(
+  state: OperatorState,
+  rekey: (prefix: Prefix, rows: readonly StoredRow[]) => (string | null)[],
+): Promise<void> {
+  const candidates: [string, Bucket][] = []
+  for await (const [key, value] of state.entriesAsync())
+    if ((key[0] === 'L' || key[0] === 'R') && key.includes('null')) candidates.push([key, value as Bucket])
+  for (const [key, bucket] of candidates) {
+    const keys = rekey(key[0] as Prefix, bucket.rows)
+    const moved = new Map<string, StoredRow[]>()
+    bucket.rows.forEach((row, i) => {
+      const to = keys[i] ?? key
+      const list = moved.get(to)
+      if (list) list.push(row)
+      else moved.set(to, [row])
+    })
+    if (moved.size === 1 && moved.has(key)) continue
+    state.remove(key)
+    for (const [to, rows] of moved) {
+      const there = state.get(to) as Bucket | undefined
+      state.put(to, { rows: there ? [...there.rows, ...rows] : rows, t: there ? there.t : bucket.t })
+    }
   }
 }

@@ -8,7 +8,7 @@ import type { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { valueAt } from '../../batch/vector.js'
 import type { Schema } from '../../types/schema.js'
 import type { Options } from '../../util/options.js'
-import type { FileFormat, FileReadResult } from '../file-format.js'
+import type { FileFormat, FileRange, FileReadResult } from '../file-format.js'
 import { inferJsonSchema } from './json-infer.js'
 import { isJsonObject, jsonRecords, parseProblem, rawText } from './json-records.js'
 import { JsonLineScanner } from './json-scan.js'
@@ -88,6 +88,56 @@ function fillRecord(parsed: unknown, columns: readonly JsonColumn[], values: unk
 }
 
 async function readJson(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult> {
+  return parseJson(await readFile(file), file, schema, options, 0)
+}
+
+/**
+ * One split of a JSON Lines file: the lines that start in [start, end) (Hadoop's rule, as
+ * Spark splits text files), with their line numbers in the whole file. A file with a `\r`
+ * is not split (a lone `\r` ends a line too, and a byte range could cut such a record): the
+ * split at 0 reads it whole and the others read nothing.
+ */
+async function readJsonRange(
+  file: string,
+  range: FileRange,
+  schema: Schema<unknown>,
+  options: Options,
+): Promise<FileReadResult> {
+  const bytes = await readFile(file)
+  if (bytes.includes(13))
+    return parseJson(range.start === 0 ? bytes : bytes.subarray(0, 0), file, schema, options, 0)
+  const from = lineStartAtOrAfter(bytes, range.start)
+  const to = lineStartAtOrAfter(bytes, range.end)
+  return parseJson(bytes.subarray(from, to), file, schema, options, countNewlines(bytes, from))
+}
+
+/** Splits by byte range only JSON Lines with the default line ends. */
+function jsonSplittable(options: Options): boolean {
+  return !options.getBoolean('multiLine', false) && lineSepOption(options) === undefined
+}
+
+/** The start of the first line that starts at `pos` or later (the file's length when none does). */
+function lineStartAtOrAfter(bytes: Uint8Array, pos: number): number {
+  if (pos <= 0) return 0
+  if (pos >= bytes.length) return bytes.length
+  const nl = bytes.indexOf(10, pos - 1)
+  return nl < 0 ? bytes.length : nl + 1
+}
+
+function countNewlines(bytes: Uint8Array, end: number): number {
+  let n = 0
+  for (let i = bytes.indexOf(10); i >= 0 && i < end; i = bytes.indexOf(10, i + 1)) n++
+  return n
+}
+
+/** The records of `bytes` (a file, or a split of it whose first line is line `lineOffset + 1`). */
+function parseJson(
+  bytes: Uint8Array,
+  file: string,
+  schema: Schema<unknown>,
+  options: Options,
+  lineOffset: number,
+): FileReadResult {
   requireUtf8(options)
   const policy = malformedPolicy(schema, options)
   const temporal = temporalOptions(options)
@@ -97,7 +147,6 @@ async function readJson(file: string, schema: Schema<unknown>, options: Options)
     if (index === policy.corruptIndex) return
     columns.push({ index, name: f.name, guarded: needsOwnCheck(f.name), read: jsonReader(f.type, ctx) })
   })
-  const bytes = await readFile(file)
   const rows = new RowAssembler(schema, policy, file)
   const text = scannable(bytes, options)
   if (text !== undefined) {
@@ -106,7 +155,7 @@ async function readJson(file: string, schema: Schema<unknown>, options: Options)
       ctx.parseTimestamp,
       ctx.parseDate,
     )
-    scanLines(text, scanner, rows, (line, at) => {
+    scanLines(text, lineOffset, scanner, rows, (line, at) => {
       let parsed: unknown
       try {
         parsed = JSON.parse(line)
@@ -123,7 +172,7 @@ async function readJson(file: string, schema: Schema<unknown>, options: Options)
   for (const record of jsonRecords(bytes, file, options)) {
     const problem = record.problem ?? fillRecord(record.parsed, columns, rows.values)
     if (problem === undefined) rows.commit()
-    else rows.malformed(record.at, problem, rawText(record))
+    else rows.malformed({ ...record.at, line: record.at.line + lineOffset }, problem, rawText(record))
   }
   return rows.finish()
 }
@@ -142,12 +191,13 @@ function scannable(bytes: Uint8Array, options: Options): string | undefined {
 /** Each non-blank line through the scanner, or through `general` when the scanner gives it up. */
 function scanLines(
   text: string,
+  firstLine: number,
   scanner: JsonLineScanner,
   rows: RowAssembler,
   general: (line: string, at: { line: number }) => void,
 ): void {
   let start = 0
-  let line = 0
+  let line = firstLine
   scanner.reset(text)
   while (start < text.length) {
     let end = text.indexOf('\n', start)
@@ -214,5 +264,7 @@ export const jsonFormat: FileFormat = {
   inferSchema: inferJsonSchema,
   checkReadOptions: checkTemporalReadOptions,
   read: readJson,
+  splittable: jsonSplittable,
+  readRange: readJsonRange,
   write: writeJson,
 }

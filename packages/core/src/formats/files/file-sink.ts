@@ -9,14 +9,17 @@ import { rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { exists } from '../../checkpoint/atomic-file.js'
-import type { Sink, SinkContext } from '../../sinks/sink.js'
+import type { Sink, SinkContext, SinkWriteTask } from '../../sinks/sink.js'
+import type { JsonValue } from '../../sources/source.js'
 import { typeToString } from '../../types/data-types.js'
 import { AnalysisError } from '../../util/errors.js'
 import type { FileFormat } from '../file-format.js'
+import { readableInWorkers } from './file-partition.js'
+import { fileWriteTask, writtenFiles } from './file-write-task.js'
 import { requirePath } from './input-path.js'
 import { writePartitionedFiles } from './partitioned-writer.js'
 import { isPartitionableType } from './partitions.js'
-import { DEFAULT_SINK_LOG_SETTINGS, FileSinkLog } from './sink-log.js'
+import { DEFAULT_SINK_LOG_SETTINGS, FileSinkLog, type SinkFileStatus } from './sink-log.js'
 
 export const FILE_SINK_OPTIONS = [
   'path',
@@ -75,7 +78,33 @@ export class FileStreamSink implements Sink {
       partitionBy: this.ctx.partitionBy,
       batchId,
     })
-    if (logged && !(await this.log.commit(batchId, files, bounded))) {
+    if (logged) await this.commitFiles(batchId, files, bounded)
+    else this.filesWritten += files.length
+  }
+
+  /**
+   * A streaming batch of a built-in format can be written by worker threads, each its own
+   * part files (file-write-task.ts); a batch already in the log is not written again.
+   */
+  async planWrite(batchId: number): Promise<SinkWriteTask | null> {
+    if (this.ctx.bounded || !readableInWorkers(this.format)) return null
+    if (await this.log.isCommitted(batchId)) return null
+    return fileWriteTask(this.format, {
+      outputDir: this.outputDir,
+      options: this.ctx.options.toRecord(),
+      optionsOwner: this.ctx.options.owner,
+      partitionBy: this.ctx.partitionBy,
+      batchId,
+    })
+  }
+
+  /** The workers' files of batch `batchId` become its log entry: the batch's commit. */
+  async commitWritten(batchId: number, written: readonly JsonValue[]): Promise<void> {
+    await this.commitFiles(batchId, writtenFiles(written), false)
+  }
+
+  private async commitFiles(batchId: number, files: SinkFileStatus[], bounded: boolean): Promise<void> {
+    if (!(await this.log.commit(batchId, files, bounded))) {
       // Another writer committed this batch between our look and our commit: its files
       // count, ours never will (no log entry lists them), so they go.
       await Promise.all(files.map((f) => rm(path.join(this.outputDir, f.path), { force: true })))

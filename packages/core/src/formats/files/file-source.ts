@@ -4,13 +4,21 @@
  * batch N in the checkpoint before returning N as the offset. Reading batch N later, or
  * again after a crash, reads exactly the logged files.
  */
-import type { Offset, ReadLimit, Source, SourceBatch, SourceContext } from '../../sources/source.js'
+import type {
+  Offset,
+  ReadLimit,
+  Source,
+  SourceBatch,
+  SourceContext,
+  SourcePartition,
+} from '../../sources/source.js'
 import type { Schema } from '../../types/schema.js'
 import { CheckpointError } from '../../util/errors.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat } from '../file-format.js'
 import { seenKey, selectNewFiles } from './admission.js'
 import { cleanSourceOnSinkOutput, type SourceCleaner, sourceCleaner } from './clean-source.js'
+import { filePartitions, readableInWorkers } from './file-partition.js'
 import { type InputPath, requirePath, resolveInputPath } from './input-path.js'
 import { type ListedFile, listFiles, readsThroughSinkLog } from './listing.js'
 import { readFiles } from './read-files.js'
@@ -157,13 +165,33 @@ export class FileStreamSource implements Source {
     return id
   }
 
-  async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
+  /** The logged files of source batches (start, end]; what commit needs to know of the read. */
+  private async batchFiles(start: Offset, end: Offset): Promise<{ files: ListedFile[]; to: number }> {
     const from = this.batchNumber(start)
     const to = this.batchNumber(end)
     const files: ListedFile[] = []
     for (let id = from + 1; id <= to; id++) files.push(...(await this.log.files(id)))
     this.readStarts.set(to, from)
     this.filesRead += files.length
+    return { files, to }
+  }
+
+  /** One partition per logged file, for worker threads to read (built-in formats only). */
+  async planPartitions(start: Offset, end: Offset): Promise<readonly SourcePartition[] | null> {
+    if (this.onProgress || !readableInWorkers(this.format)) return null
+    const { files, to } = await this.batchFiles(start, end)
+    return filePartitions(files, {
+      format: this.format,
+      schema: this.schema,
+      options: this.options,
+      partitionRoot: this.input.partitionRoot,
+      ignoreMissingFiles: this.settings.ignoreMissingFiles,
+      describe: `${this.description} (source batch ${to})`,
+    })
+  }
+
+  async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
+    const { files, to } = await this.batchFiles(start, end)
     return readFiles(
       files.map((f) => f.path),
       {

@@ -9,7 +9,7 @@ import type { DeadLetter, SourceBatch } from '../../sources/source.js'
 import { Schema } from '../../types/schema.js'
 import { TributaryError } from '../../util/errors.js'
 import type { Options } from '../../util/options.js'
-import type { FileFormat } from '../file-format.js'
+import type { FileFormat, FileRange } from '../file-format.js'
 import { type PartitionSegment, partitionSegments, partitionValue } from './partitions.js'
 
 export interface ReadFilesContext {
@@ -27,7 +27,10 @@ export interface ReadFilesContext {
 /** Files read at once: enough to hide the latency of small files, few enough for two cores. */
 const READ_CONCURRENCY = 4
 
-export async function readFiles(files: readonly string[], ctx: ReadFilesContext): Promise<SourceBatch> {
+/** A file to read, whole or one split of it. */
+export type FileToRead = string | { readonly file: string; readonly range: FileRange }
+
+export async function readFiles(files: readonly FileToRead[], ctx: ReadFilesContext): Promise<SourceBatch> {
   const results = new Array<SourceBatch | null>(files.length)
   let next = 0
   let done = 0
@@ -56,7 +59,8 @@ export async function readFiles(files: readonly string[], ctx: ReadFilesContext)
     : { data, droppedMalformed: dropped }
 }
 
-async function readOne(file: string, ctx: ReadFilesContext): Promise<SourceBatch | null> {
+async function readOne(what: FileToRead, ctx: ReadFilesContext): Promise<SourceBatch | null> {
+  const file = typeof what === 'string' ? what : what.file
   const partitions = partitionSegments(ctx.partitionRoot, file).filter((p) => ctx.schema.has(p.column))
   const dataSchema =
     partitions.length === 0
@@ -64,7 +68,10 @@ async function readOne(file: string, ctx: ReadFilesContext): Promise<SourceBatch
       : new Schema(ctx.schema.fields.filter((f) => !partitions.some((p) => p.column === f.name)))
   let result: Awaited<ReturnType<FileFormat['read']>>
   try {
-    result = await ctx.format.read(file, dataSchema, ctx.options)
+    if (typeof what === 'string') result = await ctx.format.read(file, dataSchema, ctx.options)
+    else if (ctx.format.readRange)
+      result = await ctx.format.readRange(file, what.range, dataSchema, ctx.options)
+    else throw new Error(`the ${ctx.format.name} format cannot read a split of ${file}`)
   } catch (e) {
     // Codecs report a vanished file in their own words; look for ourselves.
     if (await stillExists(file)) throw e
