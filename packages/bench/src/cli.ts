@@ -27,6 +27,11 @@ const benchmarks: Record<string, Benchmark> = {
       'file jobs (JSON → Parquet, CSV → windowed aggregation, Parquet → Parquet) through Tributary, a hand-written script and DuckDB: [--events N] [--files F] [--quick] [--repeat R] [--jobs ...] [--ways ...]',
     load: () => import('./files-bench.js'),
   },
+  batchcost: {
+    description:
+      "the engine's fixed cost per micro-batch: CPU of a 10 000 rows/s stream by trigger and fsync setting: [--rate N] [--seconds S] [--configs trigger0,trigger100ms,trigger1s,nofsync]",
+    load: () => import('./batch-cost-bench.js'),
+  },
   micro: {
     description:
       'micro-benchmarks of hot kernels (hash aggregation, window assignment, expressions, state store, offset log): [--filter name] [--time ms]',

@@ -15,6 +15,7 @@
  * --threads 1,2,... (Tributary once per executor thread count, `tributary@N` in the table, with
  * the wall-clock speed-up over the first count; without it Tributary runs with the default,
  * one thread per core).
+ * --no-column-pruning (Tributary's file source builds every column, as before pruning).
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -185,6 +186,7 @@ export async function main(args: readonly string[]): Promise<void> {
       out: { type: 'string' },
       'max-files-per-trigger': { type: 'string' },
       threads: { type: 'string' },
+      'no-column-pruning': { type: 'boolean' },
     },
   })
   const quick = values.quick ?? false
@@ -238,7 +240,14 @@ export async function main(args: readonly string[]): Promise<void> {
         }
         loads.push(os.loadavg()[0])
         try {
-          const res = await runChild({ job, way, data, maxFilesPerTrigger: maxFiles, threads })
+          const res = await runChild({
+            job,
+            way,
+            data,
+            maxFilesPerTrigger: maxFiles,
+            threads,
+            columnPruning: values['no-column-pruning'] ? false : undefined,
+          })
           results.set(key, [...(results.get(key) ?? []), res])
           log(
             `${job.padEnd(16)} ${label.padEnd(12)} run ${r + 1}: ${res.wallS.toFixed(2)} s wall, ${res.cpuS.toFixed(2)} s CPU (GC ${res.gcS.toFixed(2)} s), ${res.peakRssMb.toFixed(0)} MB peak RSS, ${res.rows} rows, ${res.checksum}${res.note ? `, ${res.note}` : ''}`,

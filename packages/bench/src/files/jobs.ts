@@ -54,6 +54,8 @@ export interface JobContext {
   readonly maxFilesPerTrigger?: number
   /** Tributary's executor threads; undefined = the default (one per core). */
   readonly threads?: number
+  /** false: Tributary's file source builds every schema column (option columnPruning), to measure what pruning gives. */
+  readonly columnPruning?: boolean
 }
 
 /** The final watermark the peers apply: the largest event time minus the delay. */
@@ -66,8 +68,9 @@ export async function runTributary(job: Job, ctx: JobContext): Promise<JobOutput
   if (ctx.threads !== undefined) builder.config('tributary.executor.threads', String(ctx.threads))
   const session = builder.create()
   const checkpoint = path.join(ctx.out, '_checkpoint')
-  const admission: Record<string, number> =
+  const admission: Record<string, number | boolean> =
     ctx.maxFilesPerTrigger === undefined ? {} : { maxFilesPerTrigger: ctx.maxFilesPerTrigger }
+  if (ctx.columnPruning === false) admission.columnPruning = false
   const reader = session.readStream.schema(EVENT_SCHEMA).options(admission)
   let batches = 0
   session.streams.addListener({ onQueryProgress: () => void batches++ })

@@ -29,6 +29,7 @@ async function runOne(spec: FileRunSpec): Promise<FileRunResult> {
       out,
       maxFilesPerTrigger: spec.maxFilesPerTrigger,
       threads: spec.threads,
+      columnPruning: spec.columnPruning,
     })
     const cpu = process.cpuUsage(cpu0)
     const wallS = (performance.now() - t0) / 1000

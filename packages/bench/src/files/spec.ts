@@ -9,6 +9,7 @@ export interface FileRunSpec {
   readonly maxFilesPerTrigger?: number
   /** Tributary's executor threads (tributary.executor.threads); absent = the default, one per core. */
   readonly threads?: number
+  readonly columnPruning?: boolean
 }
 
 export interface FileRunResult {

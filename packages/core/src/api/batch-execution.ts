@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { FileReadBar, progressBarWanted } from '../observe/progress-bar.js'
+import { requiredColumnsOf } from '../plan/column-pruning.js'
 import { type LogicalPlan, uniqueSources } from '../plan/logical-plan.js'
 import { toPhysical } from '../plan/planner.js'
 import type { Session } from './session.js'
@@ -31,6 +32,7 @@ export async function executeBatch(session: Session, plan: LogicalPlan): Promise
         path: s.spec.path,
         metadataDir: path.join(scratch!, String(i)),
         bounded: true,
+        requiredColumns: requiredColumnsOf(plan, s),
         onProgress: bar ? (done, total, rows, unit) => bar.read(done, total, rows, unit) : undefined,
       })
       try {

@@ -13,6 +13,7 @@ export const defaultConf: Readonly<Record<string, string>> = {
 const allowedValues: Readonly<Record<string, readonly string[]>> = {
   'tributary.streaming.multipleWatermarkPolicy': ['min', 'max'],
   'tributary.sql.streaming.noDataMicroBatches.enabled': ['true', 'false'],
+  'tributary.checkpoint.fsync': ['true', 'false'],
 }
 
 /** Refuses a value a setting cannot take, naming the values it can. */

@@ -11,6 +11,7 @@ import type { ColumnarBatch } from '../batch/columnar-batch.js'
 import { sinkProvider } from '../formats/registry.js'
 import { AvailableNowBar, progressBarWanted } from '../observe/progress-bar.js'
 import { QueryLog } from '../observe/query-log.js'
+import { requiredColumnsOf } from '../plan/column-pruning.js'
 import { checkBatchPlan, checkStreamingPlan } from '../plan/streaming-rules.js'
 import { type DeadLetterHandler, deadLetterDelivery } from '../sinks/dead-letters.js'
 import { type ForeachWriter, foreachBatchProvider, foreachProvider } from '../sinks/foreach-sinks.js'
@@ -240,6 +241,7 @@ export class DataStreamWriter<R> {
           path: spec.path,
           metadataDir,
           bounded: false,
+          requiredColumns: requiredColumnsOf(plan, sourcePlan),
         }),
       createSink: async () =>
         provider.createSink({

@@ -19,6 +19,9 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Writes `content` to `file` atomically. With `exclusive`, fails if the file exists (EEXIST).
+ * With `sync` false (tributary.checkpoint.fsync=false) neither the file nor its folder is
+ * fsynced: the rename still makes the write all-or-nothing for other processes and across a
+ * crash of this process, but not across a crash of the machine (docs/guarantees.md).
  * A full or failing disk gives DISK_FULL / DISK_IO_ERROR naming `file`, and leaves `file`
  * as it was (the temporary copy is removed, so that it does not hold on to the space).
  */
@@ -26,9 +29,10 @@ export async function atomicWrite(
   file: string,
   content: string | Uint8Array,
   exclusive = false,
+  sync = true,
 ): Promise<void> {
   try {
-    await writeAtomically(file, content, exclusive)
+    await writeAtomically(file, content, exclusive, sync)
   } catch (e) {
     throw diskError(e, file, 'write')
   }
@@ -38,6 +42,7 @@ async function writeAtomically(
   file: string,
   content: string | Uint8Array,
   exclusive: boolean,
+  sync: boolean,
 ): Promise<void> {
   const dir = path.dirname(file)
   await fs.mkdir(dir, { recursive: true })
@@ -45,7 +50,7 @@ async function writeAtomically(
   const handle = await fs.open(tmp, 'wx')
   try {
     await handle.writeFile(content)
-    await handle.sync()
+    if (sync) await handle.sync()
   } catch (e) {
     await handle.close().catch(() => {})
     await fs.rm(tmp, { force: true }).catch(() => {})
@@ -66,7 +71,7 @@ async function writeAtomically(
     await fs.rm(tmp, { force: true })
     throw e
   }
-  await fsyncDir(dir)
+  if (sync) await fsyncDir(dir)
 }
 
 /** Temporary files left by a crash in the middle of atomicWrite. */

@@ -29,6 +29,8 @@ export class MetadataLog<T> {
         throw corrupt(file, 'is not valid JSON')
       }
     },
+    /** false: entries are not fsynced (tributary.checkpoint.fsync=false; see atomicWrite). */
+    private readonly sync = true,
   ) {}
 
   fileOf(batchId: number): string {
@@ -39,7 +41,7 @@ export class MetadataLog<T> {
   async add(batchId: number, value: T): Promise<boolean> {
     const body = [LOG_VERSION, ...this.encode(value)].join('\n')
     try {
-      await atomicWrite(this.fileOf(batchId), `${body}\n`, true)
+      await atomicWrite(this.fileOf(batchId), `${body}\n`, true, this.sync)
       return true
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
@@ -49,7 +51,12 @@ export class MetadataLog<T> {
 
   /** Overwrites the entry for batchId (used by logs that may be rewritten, like a sink's). */
   async put(batchId: number, value: T): Promise<void> {
-    await atomicWrite(this.fileOf(batchId), `${[LOG_VERSION, ...this.encode(value)].join('\n')}\n`)
+    await atomicWrite(
+      this.fileOf(batchId),
+      `${[LOG_VERSION, ...this.encode(value)].join('\n')}\n`,
+      false,
+      this.sync,
+    )
   }
 
   async get(batchId: number): Promise<T | undefined> {

@@ -54,6 +54,29 @@ export interface StatefulOperator extends PhysicalOperator {
    * cannot run in worker threads yet.
    */
   shufflePartitions?(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array
+  /**
+   * Map-side partial aggregation (Spark's partial HashAggregate): how the stage before the
+   * shuffle reduces its slice to one row per key, so that the shuffle moves those rows
+   * instead of the input's. Null or absent: the input rows are shuffled as they are.
+   */
+  mapSidePartial?(): MapSidePartial | null
+  /**
+   * Makes this instance take the partial rows of mapSidePartial() as its input (the stage
+   * after the shuffle) instead of its child's rows.
+   */
+  readPartials?(): void
+}
+
+/** A stateful operator's map-side partial aggregation (see StatefulOperator.mapSidePartial). */
+export interface MapSidePartial {
+  /** The partial rows' schema: the key columns, the count of input rows each stands for, the partial states. */
+  readonly schema: Schema<unknown>
+  /** One row per key of the slice's rows (the operator's input), keys in the order first seen. */
+  aggregate(input: ColumnarBatch<unknown>, ctx: EvalContext): ColumnarBatch<unknown>
+  /** The state partition of each partial row: the same as shufflePartitions gives its input rows. */
+  shufflePartitions(partials: ColumnarBatch<unknown>, partitions: number): Int32Array
+  /** The input rows that partial rows stand for. */
+  inputRows(partials: ColumnarBatch<unknown>): number
 }
 
 export function isStateful(op: PhysicalOperator): op is StatefulOperator {

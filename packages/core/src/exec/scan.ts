@@ -10,12 +10,15 @@ export class SourceScan implements PhysicalOperator {
     readonly sourceIndex: number,
     readonly schema: Schema<unknown>,
     private readonly label: string,
+    /** The columns the source builds (column pruning), for sources that prune; shown as ReadSchema. */
+    private readonly readSchema?: Schema<unknown>,
   ) {}
   async execute(ctx: ExecContext): Promise<ColumnarBatch<unknown>> {
     return ctx.inputs.get(this.sourceIndex) ?? ColumnarBatch.empty(this.schema)
   }
   describe(): string {
-    return `SourceScan ${this.label} [${this.schema.names.join(', ')}]`
+    const read = this.readSchema ? ` ReadSchema: ${this.readSchema.simpleString()}` : ''
+    return `SourceScan ${this.label} [${this.schema.names.join(', ')}]${read}`
   }
 }
 

@@ -114,6 +114,7 @@ export async function createExecutor(o: ExecutorOptions): Promise<BatchExecutor>
     holdsStateInMemory: inMemory,
     sourceColumnsRead:
       split.kind === 'shuffle' && split.operator.name === 'StreamingAggregate' ? columnsRead(o.plan) : null,
+    partialAggregation: split.kind === 'shuffle' && (split.operator.mapSidePartial?.() ?? null) !== null,
     minWorkerReadBytes: minReadBytes,
     minSplitBytes: splitBytes,
   })

@@ -105,7 +105,14 @@ export class InThreadExecutor implements BatchExecutor {
   }
 
   progress(): ExecutorProgress {
-    return { threads: 1, mode: 'inThread', inThreadReason: this.reason, tasks: [], partitions: [] }
+    return {
+      threads: 1,
+      mode: 'inThread',
+      inThreadReason: this.reason,
+      partialAggregation: false,
+      tasks: [],
+      partitions: [],
+    }
   }
 
   async close(): Promise<void> {

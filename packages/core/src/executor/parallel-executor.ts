@@ -51,6 +51,8 @@ export interface ParallelPlan {
   readonly holdsStateInMemory: boolean
   /** The source columns stage 1 reads (columns-read.ts); null = all. */
   readonly sourceColumnsRead: ReadonlySet<string> | null
+  /** Stage 1 aggregates its slice per key (the stateful operator's mapSidePartial) before the shuffle. */
+  readonly partialAggregation: boolean
   /** Source partitions weighing less than this (bytes) are read on the coordinating thread. */
   readonly minWorkerReadBytes: number
   /** Files are cut into splits no smaller than this (bytes) when a batch has fewer files than threads. */
@@ -171,7 +173,12 @@ export class ParallelExecutor implements BatchExecutor {
         )
       }),
     )
-    this.lastTasks = maps.map((m, w) => ({ worker: w, numInputRows: m.inputRows, durationMs: m.durationMs }))
+    this.lastTasks = maps.map((m, w) => ({
+      worker: w,
+      numInputRows: m.inputRows,
+      numShuffledRows: m.shuffledRows,
+      durationMs: m.durationMs,
+    }))
     for (const m of maps) {
       for (const o of m.watermarks) ctx.watermarks?.observe(o.watermarkId, o.delayMs, o.stats)
     }
@@ -252,6 +259,7 @@ export class ParallelExecutor implements BatchExecutor {
       partition: r.partition,
       worker: r.partition % this.threads,
       numInputRows: r.inputRows,
+      numShuffledRows: r.shuffledRows,
       numOutputRows: r.output.numRows,
       durationMs: r.durationMs,
     }))
@@ -290,6 +298,7 @@ export class ParallelExecutor implements BatchExecutor {
       threads: this.threads,
       mode: this.stateful ? 'shuffle' : 'stateless',
       inThreadReason: null,
+      partialAggregation: this.plan.partialAggregation,
       tasks: this.lastTasks,
       partitions: this.lastPartitions,
     }

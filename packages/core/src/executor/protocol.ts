@@ -74,13 +74,18 @@ export interface MapResult {
   readonly parts: readonly (readonly [number, EncodedBatch])[]
   readonly watermarks: readonly WatermarkObservation[]
   readonly inputRows: number
+  /** Rows the slice sent into the shuffle: its rows, or one per key with map-side partial aggregation. */
+  readonly shuffledRows: number
   readonly durationMs: number
 }
 
 export interface PartitionResult {
   readonly partition: number
   readonly output: EncodedBatch
+  /** The stateful operator's input rows (those that partial rows stand for). */
   readonly inputRows: number
+  /** Rows the shuffle delivered. */
+  readonly shuffledRows: number
   readonly durationMs: number
   readonly state: StateOperatorProgress
 }

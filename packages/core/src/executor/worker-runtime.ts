@@ -6,7 +6,7 @@
  * instance and a state store of its own, as a Spark task does.
  */
 import { ColumnarBatch } from '../batch/columnar-batch.js'
-import type { ExecContext, PhysicalOperator, StatefulOperator } from '../exec/operator.js'
+import type { ExecContext, MapSidePartial, PhysicalOperator, StatefulOperator } from '../exec/operator.js'
 import { toPhysical } from '../plan/planner.js'
 import type { SinkWriteTask } from '../sinks/sink.js'
 import type { SourcePartition } from '../sources/source.js'
@@ -51,6 +51,8 @@ export class WorkerRuntime {
   /** The subtree whose output is shuffled (the stateful operator's child), or the whole plan. */
   private readonly mapStage: PhysicalOperator
   private readonly shuffleBy: StatefulOperator | null
+  /** The stateful operator's map-side partial aggregation, when it has one. */
+  private readonly partial: MapSidePartial | null
   private readonly provider: StateStoreProvider | null
   private readonly tasks = new Map<number, PartitionTask>()
 
@@ -59,11 +61,13 @@ export class WorkerRuntime {
     this.mapRoot = toPhysical(plan)
     if (setup.statefulOperatorId === null) {
       this.shuffleBy = null
+      this.partial = null
       this.mapStage = this.mapRoot
       this.provider = null
     } else {
       const op = findOperator(this.mapRoot, setup.statefulOperatorId)
       this.shuffleBy = op
+      this.partial = op.mapSidePartial?.() ?? null
       this.mapStage = op.children[0]
       this.provider = stateStoreProvider((k) => setup.stateConf[k])
     }
@@ -116,6 +120,7 @@ export class WorkerRuntime {
           parts: [],
           watermarks: observed,
           inputRows,
+          shuffledRows: 0,
           durationMs: performance.now() - t0,
         }
       }
@@ -126,16 +131,19 @@ export class WorkerRuntime {
         parts: [],
         watermarks: observed,
         inputRows,
+        shuffledRows: 0,
         durationMs: performance.now() - t0,
       }
     }
-    const parts = this.partition(out, params)
+    const shuffled = this.partial ? this.partial.aggregate(out, params.eval) : out
+    const parts = this.partition(shuffled, params)
     return {
       output: null,
       reads: summaries,
       parts,
       watermarks: observed,
       inputRows,
+      shuffledRows: shuffled.numRows,
       durationMs: performance.now() - t0,
     }
   }
@@ -144,7 +152,9 @@ export class WorkerRuntime {
   private partition(rows: ColumnarBatch<unknown>, params: BatchParams): [number, EncodedBatch][] {
     const n = this.setup.partitions
     if (rows.numRows === 0) return []
-    const of = this.shuffleBy!.shufflePartitions!(rows, params.eval, n)
+    const of = this.partial
+      ? this.partial.shufflePartitions(rows, n)
+      : this.shuffleBy!.shufflePartitions!(rows, params.eval, n)
     const counts = new Int32Array(n)
     for (let i = 0; i < of.length; i++) counts[of[i]]++
     const out: [number, EncodedBatch][] = []
@@ -187,7 +197,8 @@ export class WorkerRuntime {
         results.push({
           partition: p,
           output: encodeBatch(out),
-          inputRows: rows.numRows,
+          inputRows: this.partial ? this.partial.inputRows(rows) : rows.numRows,
+          shuffledRows: rows.numRows,
           durationMs: performance.now() - t0,
           state: task.operator.progress(),
         })
@@ -204,7 +215,8 @@ export class WorkerRuntime {
     // A plan instance of its own: operators keep live tables of their groups between batches.
     const root = toPhysical(decodePlan(this.setup.plan))
     const operator = findOperator(root, this.setup.statefulOperatorId!)
-    const input = new ShuffleInput(operator.children[0].schema)
+    if (this.partial) operator.readPartials!()
+    const input = new ShuffleInput(this.partial ? this.partial.schema : operator.children[0].schema)
     withInput(operator, input)
     const state = new PartitionStateManager(this.provider!, this.setup.stateDir, this.setup.partitions, p)
     task = { root, operator, input, state }

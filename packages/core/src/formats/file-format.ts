@@ -50,12 +50,25 @@ export interface FileFormat {
   /** Refuses read options that cannot work (a bad timestampFormat), at `load()` rather than at the first record. */
   checkReadOptions?(options: Options): void
   /**
+   * Whether `read` honours `readColumns` (column pruning). The file source then asks for
+   * the columns the query reads only (docs/sources-and-sinks.md, "Column pruning").
+   */
+  readonly prunesColumns?: boolean
+  /**
    * Reads one file as rows of `schema`. Malformed records follow `options.mode`:
    * PERMISSIVE (default: nulls, raw text in `columnNameOfCorruptRecord` if the schema has
    * that column), DROPMALFORMED (dropped and counted), FAILFAST (MalformedRecordError that
    * names the file and the line).
+   *
+   * `readColumns` (formats with `prunesColumns`): the columns the query reads; the batch
+   * may then leave out the others, or hold them as nulls. Undefined: every column.
    */
-  read(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult>
+  read(
+    file: string,
+    schema: Schema<unknown>,
+    options: Options,
+    readColumns?: readonly string[],
+  ): Promise<FileReadResult>
   /** Whether files read with these options can be read in splits (readRange); absent = never. */
   splittable?(options: Options): boolean
   /**
@@ -67,6 +80,7 @@ export interface FileFormat {
     range: FileRange,
     schema: Schema<unknown>,
     options: Options,
+    readColumns?: readonly string[],
   ): Promise<FileReadResult>
   /** Writes the batch as one new file (the caller makes the write atomic). */
   write(batch: ColumnarBatch<unknown>, file: string, options: Options): Promise<void>

@@ -35,7 +35,10 @@ export function reportToOpenTelemetry(
     watermark: gauge('watermark', 'Event-time watermark of the last batch, as a Unix time.', 's'),
     lag: gauge('watermark.lag', 'Wall-clock time minus the watermark.', 's'),
     threads: gauge('executor.threads', 'Threads the last batch ran on.', '{thread}'),
-    partitionRows: counter('partition.input.rows', 'Rows the shuffle delivered to each state partition.'),
+    partitionRows: counter(
+      'partition.input.rows',
+      'Input rows of each state partition (with partial aggregation, the rows its partial rows stand for).',
+    ),
     partitionOut: counter('partition.output.rows', 'Rows each state partition emitted.'),
     partitionTime: meter.createObservableCounter('tributary.partition.duration', {
       description: 'Time each state partition spent on its share of the batches, summed.',

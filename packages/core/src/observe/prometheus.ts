@@ -176,7 +176,7 @@ export function createPrometheusRegistry(session: ObservedSession, now: () => nu
   })
   counter(
     'partition_input_rows_total',
-    'Rows the shuffle delivered to each state partition, on the worker threads.',
+    'Input rows of each state partition (with partial aggregation, the rows its partial rows stand for), on the worker threads.',
     ['partition'],
     (set) => {
       for (const { query, totals } of each())
@@ -216,7 +216,7 @@ export function createPrometheusRegistry(session: ObservedSession, now: () => nu
   )
   gauge(
     'partition_batch_input_rows',
-    'Rows the shuffle delivered to each state partition in the last batch (skew shows here).',
+    'Input rows of each state partition in the last batch (skew shows here).',
     ['partition'],
     (set) => {
       for (const { query } of each())

@@ -37,6 +37,7 @@ import {
 import { Schema, unknownColumn } from '../types/schema.js'
 import { AnalysisError } from '../util/errors.js'
 import { splitAggregateExpressions } from './aggregate-expressions.js'
+import { columnsReadBySource } from './column-pruning.js'
 import { sessionWindowCall, watermarkedColumns, windowCall, windowColumns } from './event-time.js'
 import { planJoinNode } from './join-planner.js'
 import { isStreamingPlan, type LogicalPlan, uniqueSources } from './logical-plan.js'
@@ -59,7 +60,7 @@ function referencedColumns(schema: Schema<unknown>, exprs: readonly Expr[]): Set
 
 export function toPhysical(plan: LogicalPlan): PhysicalOperator {
   const indexOf = new Map<LogicalPlan, number>(uniqueSources(plan).map((s, i) => [s, i]))
-  return new Planner(indexOf).plan(plan)
+  return new Planner(indexOf, columnsReadBySource(plan)).plan(plan)
 }
 
 const schemaCache = new WeakMap<LogicalPlan, Schema<unknown>>()
@@ -79,7 +80,11 @@ class Planner {
   private nextStateOperatorId = 0
   private nextWatermarkId = 0
 
-  constructor(private readonly sourceIndex: ReadonlyMap<LogicalPlan, number>) {}
+  constructor(
+    private readonly sourceIndex: ReadonlyMap<LogicalPlan, number>,
+    /** What each source's columns the plan reads (column pruning), for explain's ReadSchema. */
+    private readonly columnsRead: ReadonlyMap<LogicalPlan, ReadonlySet<string> | null>,
+  ) {}
 
   plan(p: LogicalPlan): PhysicalOperator {
     // A stateful operator fed by a stream-stream join runs with the join's output watermark.
@@ -88,8 +93,14 @@ class Planner {
 
   private planNode(p: LogicalPlan): PhysicalOperator {
     switch (p.kind) {
-      case 'source':
-        return new SourceScan(this.sourceIndex.get(p) ?? 0, p.schema, p.spec.provider.name)
+      case 'source': {
+        const readSchema = p.spec.provider.readSchema?.(
+          p.schema,
+          p.spec.options,
+          this.columnsRead.get(p) ?? null,
+        )
+        return new SourceScan(this.sourceIndex.get(p) ?? 0, p.schema, p.spec.provider.name, readSchema)
+      }
       case 'localRelation':
         return new LocalScan(p.batch as ColumnarBatch<unknown>)
       case 'project':

@@ -118,6 +118,11 @@ export interface SourceContext {
    * omitted), for a progress bar. Optional to call.
    */
   readonly onProgress?: (done: number, total: number, rows: number, unit?: string) => void
+  /**
+   * The columns the query reads (plan/column-pruning.ts); undefined when it may read any.
+   * A source may leave the other columns null instead of building them.
+   */
+  readonly requiredColumns?: readonly string[]
 }
 
 export interface SchemaContext {
@@ -135,6 +140,15 @@ export interface SourceProvider {
   /** The schema of the rows, decided at `load()`: fixed, user-given, or inferred. Throws when it cannot be known. */
   schemaOf(ctx: SchemaContext): Schema<unknown>
   createSource(ctx: SourceContext): Promise<Source> | Source
+  /**
+   * Sources that prune columns: the columns they will build when the query reads
+   * `required` (null: any), for explain's `ReadSchema`.
+   */
+  readSchema?(
+    schema: Schema<unknown>,
+    options: Options,
+    required: ReadonlySet<string> | null,
+  ): Schema<unknown>
 }
 
 /** What a DataFrame remembers of `readStream.format(...).load(...)`. */

@@ -36,6 +36,10 @@ import { killPoint } from '../util/kill-point.js'
 import type { Clock } from './clock.js'
 import type { DurationMs, SourceProgress, StreamingQueryProgress, StreamingQueryStatus } from './progress.js'
 import { effectiveConf } from './recorded-conf.js'
+
+/** Whether the offset and commit logs are fsynced (docs/guarantees.md, "Durability and fsync"). */
+export const CHECKPOINT_FSYNC_CONF = 'tributary.checkpoint.fsync'
+
 import { checkStateBudget, MEMORY_BUDGET_CONF, readMemoryBudget } from './state-budget.js'
 import type { Trigger } from './trigger.js'
 import { type EventTimeStats, WatermarkTracker } from './watermark.js'
@@ -139,7 +143,9 @@ export class MicroBatchExecution {
   private resolveTerminated!: () => void
 
   constructor(private readonly config: ExecutionConfig) {
-    this.checkpoint = new Checkpoint(config.checkpointDir)
+    this.checkpoint = new Checkpoint(config.checkpointDir, {
+      fsync: (config.conf(CHECKPOINT_FSYNC_CONF) ?? 'true').trim().toLowerCase() !== 'false',
+    })
     this.stateBudget = readMemoryBudget(config.conf(MEMORY_BUDGET_CONF))
     this.terminated = new Promise((r) => {
       this.resolveTerminated = r

@@ -39,8 +39,10 @@ export interface PartitionProgress {
   readonly partition: number
   /** The worker thread that owns the partition (partition % threads). */
   readonly worker: number
-  /** Rows the shuffle delivered to the partition. */
+  /** The stateful operator's input rows in the partition (those that partial rows stand for). */
   readonly numInputRows: number
+  /** Rows the shuffle delivered to the partition: with map-side partial aggregation, one per key and slice. */
+  readonly numShuffledRows: number
   readonly numOutputRows: number
   readonly durationMs: number
 }
@@ -49,6 +51,8 @@ export interface PartitionProgress {
 export interface TaskProgress {
   readonly worker: number
   readonly numInputRows: number
+  /** Rows the slice sent into the shuffle (0 in a stateless plan): one per key with partial aggregation. */
+  readonly numShuffledRows: number
   readonly durationMs: number
 }
 
@@ -59,6 +63,11 @@ export interface ExecutorProgress {
   readonly mode: 'inThread' | 'stateless' | 'shuffle'
   /** Why a query with more than one thread ran on the coordinating thread (explain() shows it too). */
   readonly inThreadReason: string | null
+  /**
+   * Stage 1 aggregates its slice per key before the shuffle (Spark's partial aggregation),
+   * so the shuffle moves one row per key and slice instead of every row.
+   */
+  readonly partialAggregation: boolean
   readonly tasks: readonly TaskProgress[]
   readonly partitions: readonly PartitionProgress[]
 }

@@ -39,6 +39,8 @@ const rawWriters: Record<string, string> = {
     'a short-lived mutex file created exclusively (wx), and a stale one renamed aside; holds no data',
   'core/src/formats/files/clean-source.ts':
     'cleanSource=archive moves processed input files, after their commit',
+  'core/src/executor/worker-pool.ts':
+    'the worker bundle cache (not query data): written under a temporary name and renamed, rebuilt when missing or stale',
 }
 
 const RAW_WRITE =

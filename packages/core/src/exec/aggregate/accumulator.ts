@@ -18,6 +18,19 @@ export interface Accumulator {
    * live across batches emits for the few it touched. Absent: taken from result().
    */
   resultAt?(ids: Int32Array): Vector
+  /**
+   * Partial aggregation (Spark's partial/final HashAggregate): the column types of this
+   * aggregate's partial state. Absent: the aggregate has no partial form, and an
+   * aggregation that uses it shuffles its input rows as they are.
+   */
+  readonly partialTypes?: readonly DataType[]
+  /** The states of groups 0..numGroups-1 as columns of partialTypes, one row per group. */
+  partial?(numGroups: number): Vector[]
+  /**
+   * Adds partial rows (of partial()) into groups, row i into group groupIds[i], as if the
+   * rows they summarize came in here, in the order of the partial rows.
+   */
+  merge?(groupIds: Int32Array, numGroups: number, partials: readonly Vector[], numRows: number): void
   /** Group g's state as a JSON value (for the state store). */
   getState(g: number): unknown
   setState(g: number, state: unknown): void

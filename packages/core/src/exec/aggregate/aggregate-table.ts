@@ -145,6 +145,12 @@ export class AggregateTable {
     for (let i = 0; i < this.accs.length; i++) this.accs[i].update(ids, groups, inputs[i], numRows)
   }
 
+  /** Merges partial rows (Accumulator.partial, per aggregate) into their groups' states. */
+  merge(ids: Int32Array, partials: readonly (readonly Vector[])[], numRows: number): void {
+    const groups = this.index.numGroups
+    for (let i = 0; i < this.accs.length; i++) this.accs[i].merge!(ids, groups, partials[i], numRows)
+  }
+
   private revive(g: number, isNew: boolean): void {
     this.live.data[g] = 1
     this.liveGroups++

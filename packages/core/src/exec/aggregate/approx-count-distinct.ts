@@ -3,8 +3,8 @@
  * one byte array (group g at [g·m, (g+1)·m)), so a batch updates every group in one loop
  * without a per-group object; numeric columns are hashed straight from their Float64Array.
  */
-import { numberVector } from '../../batch/vector.js'
-import { type DataType, LongType } from '../../types/data-types.js'
+import { numberVector, type ObjectVector, objectVector } from '../../batch/vector.js'
+import { BinaryType, type DataType, LongType } from '../../types/data-types.js'
 import { AnalysisError } from '../../util/errors.js'
 import { type Accumulator, type AccumulatorFactory, GrowableU8 } from './accumulator.js'
 import { decodeRegisters, encodeRegisters, estimateCardinality, precisionFor } from './hyperloglog.js'
@@ -97,6 +97,23 @@ export const approxCountDistinctAccumulator: AccumulatorFactory = ([type], optio
       const out = new Float64Array(groups)
       for (let g = 0; g < groups; g++) out[g] = estimateCardinality(r, g * m, p)
       return numberVector(LongType, out)
+    },
+    // A group's registers; merging takes the larger of each register (HyperLogLog's union).
+    partialTypes: [BinaryType],
+    partial(groups) {
+      const r = registers.ensure(groups * m)
+      const out = new Array<Uint8Array>(groups)
+      for (let g = 0; g < groups; g++) out[g] = r.slice(g * m, (g + 1) * m)
+      return [objectVector(BinaryType, out)]
+    },
+    merge(ids, groups, [v], n) {
+      const r = registers.ensure(groups * m)
+      const parts = (v as ObjectVector).values as readonly Uint8Array[]
+      for (let i = 0; i < n; i++) {
+        const part = parts[i]
+        const at = ids[i] * m
+        for (let j = 0; j < m; j++) if (part[j] > r[at + j]) r[at + j] = part[j]
+      }
     },
     getState: (g) => encodeRegisters(registers.ensure((g + 1) * m), g * m, p),
     setState(g, state) {

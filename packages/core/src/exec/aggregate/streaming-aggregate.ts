@@ -25,6 +25,7 @@ import type { Accumulator } from './accumulator.js'
 import { AggregateTable } from './aggregate-table.js'
 import { accumulatorFor } from './functions.js'
 import type { AggregateSpec } from './hash-aggregate.js'
+import { PartialAggregate } from './partial-aggregate.js'
 
 /** The grouping key that carries event time: a window (its start; end = start + size) or a watermarked timestamp. */
 export interface EventTimeKey {
@@ -55,6 +56,10 @@ export class StreamingAggregate implements StatefulOperator {
   private table: AggregateTable | null = null
   /** Groups in the table after the last batch: the progress's row count (the store counts chunks). */
   private liveGroups: number | null = null
+  /** The map-side partial aggregation of this operator's input (undefined: not asked yet). */
+  private partial: PartialAggregate | null | undefined
+  /** Set (readPartials) when the input is partial rows from the shuffle, not the child's rows. */
+  private partialInput: PartialAggregate | null = null
 
   constructor(
     readonly child: PhysicalOperator,
@@ -89,7 +94,8 @@ export class StreamingAggregate implements StatefulOperator {
     const state = await ctx.state.openOperator(this.operatorId, ctx.batchId)
     this.state = state
     let input = await this.child.execute(ctx)
-    let keyVecs = this.keys.map((k) => k.evaluate(input, ctx.eval))
+    const partial = this.partialInput
+    let keyVecs = partial ? partial.keyColumns(input) : this.keys.map((k) => k.evaluate(input, ctx.eval))
     const watermark = ctx.watermarkMs
     let dropped = 0
 
@@ -113,7 +119,11 @@ export class StreamingAggregate implements StatefulOperator {
       }
       const sel = selection(boolVector(BooleanType, keep))
       if (sel !== null) {
-        dropped = input.numRows - sel.length
+        if (partial) {
+          // A partial row stands for the input rows of its group in one slice: those were late.
+          const rows = partial.rowCounts(input)
+          for (let i = 0; i < keep.length; i++) if (keep[i] === 0) dropped += rows[i]
+        } else dropped = input.numRows - sel.length
         if (ctx.lateRows && dropped > 0) {
           const late: number[] = []
           for (let i = 0; i < keep.length; i++) if (keep[i] === 0) late.push(i)
@@ -133,7 +143,7 @@ export class StreamingAggregate implements StatefulOperator {
       return this.executeOnTable(ctx, state, input, keyVecs, dropped)
     }
 
-    // Merge this batch into the stored states of the groups it touches.    // Merge this batch into the stored states of the groups it touches.
+    // Merge this batch into the stored states of the groups it touches.
     const index = new GroupIndex(keyVecs.map((k) => k.type))
     const ids = index.assign(keyVecs, input.numRows)
     const groups = index.numGroups
@@ -151,8 +161,11 @@ export class StreamingAggregate implements StatefulOperator {
       else if (byEnd) this.indexGroup(byEnd, stateKeys[g], keyValues)
     }
     for (let i = 0; i < accs.length; i++) {
-      const args = this.aggregates[i].args.map((x) => x.evaluate(input, ctx.eval))
-      accs[i].update(ids, groups, args, input.numRows)
+      if (partial) accs[i].merge!(ids, groups, partial.partialColumns(input, i), input.numRows)
+      else {
+        const args = this.aggregates[i].args.map((x) => x.evaluate(input, ctx.eval))
+        accs[i].update(ids, groups, args, input.numRows)
+      }
     }
     for (let g = 0; g < groups; g++) {
       const a: unknown[] = new Array(accs.length)
@@ -218,11 +231,20 @@ export class StreamingAggregate implements StatefulOperator {
     // Until the batch has written its chunks, the table matches no stored version.
     table.version = -1
     const { ids, touched } = table.assign(keyVecs, input.numRows)
-    table.update(
-      ids,
-      this.aggregates.map((a) => a.args.map((x) => x.evaluate(input, ctx.eval))),
-      input.numRows,
-    )
+    const partial = this.partialInput
+    if (partial) {
+      table.merge(
+        ids,
+        this.aggregates.map((_, i) => partial.partialColumns(input, i)),
+        input.numRows,
+      )
+    } else {
+      table.update(
+        ids,
+        this.aggregates.map((a) => a.args.map((x) => x.evaluate(input, ctx.eval))),
+        input.numRows,
+      )
+    }
     let shown: Int32Array
     let removed = 0
     let evicted: Int32Array | null = null
@@ -311,12 +333,28 @@ export class StreamingAggregate implements StatefulOperator {
   }
 
   shufflePartitions(input: ColumnarBatch<unknown>, ctx: EvalContext, partitions: number): Int32Array {
-    const keyVecs = this.keys.map((k) => k.evaluate(input, ctx))
-    const values: unknown[] = new Array(keyVecs.length)
-    return keyPartitions(keyVecs, input.numRows, partitions, (row) => {
-      for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
-      return stateKeyOf(values)
-    })
+    return partitionsOfKeys(
+      this.keys.map((k) => k.evaluate(input, ctx)),
+      input.numRows,
+      partitions,
+    )
+  }
+
+  mapSidePartial(): PartialAggregate | null {
+    if (this.partial === undefined)
+      this.partial = PartialAggregate.of(
+        this.keys,
+        this.aggregates,
+        () => this.newAccumulators(),
+        partitionsOfKeys,
+      )
+    return this.partial
+  }
+
+  readPartials(): void {
+    const partial = this.mapSidePartial()
+    if (!partial) throw new Error(`${this.describe()} has an aggregate without a partial form`)
+    this.partialInput = partial
   }
 
   progress(): StateOperatorProgress {
@@ -333,6 +371,15 @@ export class StreamingAggregate implements StatefulOperator {
     const window = this.child instanceof WindowAssign ? ` window=(${this.child.describe()})` : ''
     return `StreamingAggregate ${keysText(this.keys)} ${aggregatesText(this.aggregates)}${window}`
   }
+}
+
+/** The state partition of each row's key (key columns in the engine's form, as grouped). */
+function partitionsOfKeys(keyVecs: readonly Vector[], numRows: number, partitions: number): Int32Array {
+  const values: unknown[] = new Array(keyVecs.length)
+  return keyPartitions(keyVecs, numRows, partitions, (row) => {
+    for (let i = 0; i < keyVecs.length; i++) values[i] = valueAt(keyVecs[i], row)
+    return stateKeyOf(values)
+  })
 }
 
 /**

@@ -22,6 +22,8 @@ enum Slot {
   Timestamp = 5,
   Date = 6,
   Null = 7,
+  /** A column the query does not read (column pruning): the field is passed over. */
+  Skip = 8,
 }
 
 function slotOf(type: DataType): Slot {
@@ -67,10 +69,10 @@ export class CsvLineScanner {
   private readonly delimiterText: string
 
   constructor(
-    columns: readonly { readonly index: number; readonly type: DataType }[],
+    columns: readonly { readonly index: number; readonly type: DataType; readonly skip?: boolean }[],
     private readonly settings: CsvScanSettings,
   ) {
-    this.slots = columns.map((c) => slotOf(c.type))
+    this.slots = columns.map((c) => (c.skip ? Slot.Skip : slotOf(c.type)))
     this.targets = columns.map((c) => c.index)
     this.nullIsEmpty = settings.nullValue === ''
     this.delimiterText = String.fromCharCode(settings.delimiter)
@@ -94,6 +96,7 @@ export class CsvLineScanner {
   }
 
   private field(text: string, a: number, b: number, slot: Slot, target: number, out: ScanTarget): boolean {
+    if (slot === Slot.Skip) return true
     if (a === b ? this.nullIsEmpty : this.isNullValue(text, a, b)) return true
     switch (slot) {
       case Slot.String:

@@ -68,10 +68,21 @@ function checkHeader(header: readonly string[], expected: readonly string[], fil
   )
 }
 
-async function readCsv(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult> {
+async function readCsv(
+  file: string,
+  schema: Schema<unknown>,
+  options: Options,
+  readColumns?: readonly string[],
+): Promise<FileReadResult> {
   requireUtf8(options)
   const policy = malformedPolicy(schema, options)
   const dataFields = schema.fields.filter((_, i) => i !== policy.corruptIndex)
+  // Column pruning (Spark's CSV columnPruning): fields of columns the query does not read
+  // are split off the line, never converted, so their values cannot make a record
+  // malformed; the number of fields and maxCharsPerColumn still apply to every field.
+  const keep = readColumns === undefined ? null : new Set(readColumns)
+  const built = keep === null ? undefined : schema.fields.map((f) => keep.has(f.name))
+  const converted = dataFields.map((f) => keep === null || keep.has(f.name))
   checkCsvTypes(dataFields)
   const syntax = csvSyntax(options, false)
   const ctx = csvReadContext(options, temporalOptions(options))
@@ -82,7 +93,7 @@ async function readCsv(file: string, schema: Schema<unknown>, options: Options):
   const header = options.getBoolean('header', false)
 
   const width = dataFields.length
-  const rows = new RowAssembler(schema, policy, file)
+  const rows = new RowAssembler(schema, policy, file, 1024, built)
   const values = rows.values
   /** One record's fields (or why they could not be split) into the rows. */
   const readRecord = (fields: Tokenized, at: RecordLocation, raw: string): void => {
@@ -99,6 +110,7 @@ async function readCsv(file: string, schema: Schema<unknown>, options: Options):
         problem ??= `field ${c + 1} ('${dataFields[c].name}') has ${text.length} characters, more than maxCharsPerColumn ${maxChars}`
         continue
       }
+      if (!converted[c]) continue
       try {
         values[target[c]] = readers[c](text)
       } catch (e) {
@@ -114,7 +126,7 @@ async function readCsv(file: string, schema: Schema<unknown>, options: Options):
   const text = scannable(bytes, syntax, options, maxChars)
   if (text !== undefined) {
     const scanner = new CsvLineScanner(
-      target.map((index) => ({ index, type: schema.fields[index].type })),
+      target.map((index, c) => ({ index, type: schema.fields[index].type, skip: !converted[c] })),
       {
         delimiter: syntax.delimiter.charCodeAt(0),
         nullValue,
@@ -239,6 +251,7 @@ export const csvFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferCsvSchema,
+  prunesColumns: true,
   checkReadOptions: checkTemporalReadOptions,
   read: readCsv,
   write: writeCsv,

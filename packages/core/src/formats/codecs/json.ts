@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ColumnarBatch } from '../../batch/columnar-batch.js'
 import { valueAt } from '../../batch/vector.js'
-import type { Schema } from '../../types/schema.js'
+import { Schema } from '../../types/schema.js'
 import type { Options } from '../../util/options.js'
 import type { FileFormat, FileRange, FileReadResult } from '../file-format.js'
 import { inferJsonSchema } from './json-infer.js'
@@ -87,8 +87,13 @@ function fillRecord(parsed: unknown, columns: readonly JsonColumn[], values: unk
   return problem
 }
 
-async function readJson(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult> {
-  return parseJson(await readFile(file), file, schema, options, 0)
+async function readJson(
+  file: string,
+  schema: Schema<unknown>,
+  options: Options,
+  readColumns?: readonly string[],
+): Promise<FileReadResult> {
+  return parseJson(await readFile(file), file, schema, options, 0, readColumns)
 }
 
 /**
@@ -102,13 +107,14 @@ async function readJsonRange(
   range: FileRange,
   schema: Schema<unknown>,
   options: Options,
+  readColumns?: readonly string[],
 ): Promise<FileReadResult> {
   const bytes = await readFile(file)
   if (bytes.includes(13))
-    return parseJson(range.start === 0 ? bytes : bytes.subarray(0, 0), file, schema, options, 0)
+    return parseJson(range.start === 0 ? bytes : bytes.subarray(0, 0), file, schema, options, 0, readColumns)
   const from = lineStartAtOrAfter(bytes, range.start)
   const to = lineStartAtOrAfter(bytes, range.end)
-  return parseJson(bytes.subarray(from, to), file, schema, options, countNewlines(bytes, from))
+  return parseJson(bytes.subarray(from, to), file, schema, options, countNewlines(bytes, from), readColumns)
 }
 
 /** Splits by byte range only JSON Lines with the default line ends. */
@@ -134,11 +140,15 @@ function countNewlines(bytes: Uint8Array, end: number): number {
 function parseJson(
   bytes: Uint8Array,
   file: string,
-  schema: Schema<unknown>,
+  fullSchema: Schema<unknown>,
   options: Options,
   lineOffset: number,
+  readColumns: readonly string[] | undefined,
 ): FileReadResult {
   requireUtf8(options)
+  // Column pruning reads the file as if the schema named only these: other fields are
+  // skipped as unknown ones are (their syntax still checked, their types not).
+  const schema = readColumns === undefined ? fullSchema : narrowed(fullSchema, readColumns)
   const policy = malformedPolicy(schema, options)
   const temporal = temporalOptions(options)
   const ctx = { parseTimestamp: timestampParser(temporal), parseDate: dateParser(temporal) }
@@ -175,6 +185,11 @@ function parseJson(
     else rows.malformed({ ...record.at, line: record.at.line + lineOffset }, problem, rawText(record))
   }
   return rows.finish()
+}
+
+function narrowed(schema: Schema<unknown>, names: readonly string[]): Schema<unknown> {
+  const keep = new Set(names)
+  return new Schema(schema.fields.filter((f) => keep.has(f.name)))
 }
 
 /**
@@ -262,6 +277,7 @@ export const jsonFormat: FileFormat = {
   readOptions: READ_OPTIONS,
   writeOptions: WRITE_OPTIONS,
   inferSchema: inferJsonSchema,
+  prunesColumns: true,
   checkReadOptions: checkTemporalReadOptions,
   read: readJson,
   splittable: jsonSplittable,

@@ -134,8 +134,16 @@ function planColumns(root: SchemaTree, schema: Schema<unknown>, file: string): C
   return plans
 }
 
-async function readParquet(file: string, schema: Schema<unknown>, options: Options): Promise<FileReadResult> {
+async function readParquet(
+  file: string,
+  fullSchema: Schema<unknown>,
+  options: Options,
+  readColumns?: readonly string[],
+): Promise<FileReadResult> {
   const mode = readParseMode(options)
+  // Column pruning: only the column chunks of the columns read are decoded (and checked).
+  const keep = readColumns === undefined ? null : new Set(readColumns)
+  const schema = keep === null ? fullSchema : new Schema(fullSchema.fields.filter((f) => keep.has(f.name)))
   const buffer = arrayBufferOf(await readFile(file))
   let metadata: FileMetaData
   try {
@@ -264,6 +272,7 @@ export const parquetFormat: FileFormat = {
   defaultMaxBytesPerTrigger: 8 * 1024 * 1024,
   writeOptions: ['compression'],
   inferSchema: inferParquetSchema,
+  prunesColumns: true,
   read: readParquet,
   write: writeParquet,
 }

@@ -4,7 +4,7 @@
  * so a dropped record never reaches the column builders.
  */
 import { ColumnarBatch } from '../../batch/columnar-batch.js'
-import { VectorBuilder } from '../../batch/vector.js'
+import { constantVector, VectorBuilder } from '../../batch/vector.js'
 import type { DeadLetter } from '../../sources/source.js'
 import type { Schema } from '../../types/schema.js'
 import type { FileReadResult } from '../file-format.js'
@@ -38,7 +38,8 @@ export class RowAssembler {
    */
   readonly numbers: Float64Array
   readonly numberSet: Uint8Array
-  private readonly builders: VectorBuilder[]
+  /** null for a column the query does not read (column pruning): it ends as nulls. */
+  private readonly builders: (VectorBuilder | null)[]
   private rows = 0
   private dropped = 0
   /** Malformed records met, for a dead-letter sink; only malformed ones, so this stays small for good data. */
@@ -49,22 +50,31 @@ export class RowAssembler {
     private readonly policy: MalformedPolicy,
     private readonly file: string,
     expectedRows = 1024,
+    /** Per schema column, whether to build it; absent: all. */
+    built?: readonly boolean[],
   ) {
     this.values = new Array<unknown>(schema.length).fill(null)
     this.numbers = new Float64Array(schema.length)
     this.numberSet = new Uint8Array(schema.length)
-    this.builders = schema.fields.map((f) => new VectorBuilder(f.type, expectedRows))
+    this.builders = schema.fields.map((f, i) =>
+      built === undefined || built[i] ? new VectorBuilder(f.type, expectedRows) : null,
+    )
   }
 
   /** Appends the current record and clears the scratch values. */
   commit(): void {
     const values = this.values
     const set = this.numberSet
+    const builders = this.builders
     for (let c = 0; c < values.length; c++) {
-      if (set[c] === 1) {
-        this.builders[c].appendNumber(this.numbers[c])
+      const b = builders[c]
+      if (b === null) {
+        // A pruned column: the scanners write nothing there, the corrupt-record text may be.
         set[c] = 0
-      } else this.builders[c].append(values[c])
+      } else if (set[c] === 1) {
+        b.appendNumber(this.numbers[c])
+        set[c] = 0
+      } else b.append(values[c])
       values[c] = null
     }
     this.rows++
@@ -106,7 +116,7 @@ export class RowAssembler {
   finish(): FileReadResult {
     const batch = new ColumnarBatch(
       this.schema,
-      this.builders.map((b) => b.finish()),
+      this.builders.map((b, i) => b?.finish() ?? constantVector(this.schema.fields[i].type, null, this.rows)),
       this.rows,
     )
     return this.deadLetters.length > 0

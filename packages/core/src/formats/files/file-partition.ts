@@ -26,6 +26,8 @@ export interface FileReadSpec {
   /** A split of the file (its records that start in the range); absent: the whole file. */
   readonly range?: FileRange
   readonly fields: readonly StructField[]
+  /** The columns the query reads (column pruning); absent: every column. */
+  readonly readColumns?: readonly string[]
   readonly options: Readonly<Record<string, string>>
   readonly optionsOwner: string
   readonly partitionRoot: string
@@ -36,6 +38,7 @@ export interface FileReadSpec {
 export interface FilePartitionContext {
   readonly format: FileFormat
   readonly schema: Schema<unknown>
+  readonly readColumns?: readonly string[]
   readonly options: Options
   readonly partitionRoot: string
   readonly ignoreMissingFiles: boolean
@@ -58,6 +61,7 @@ export function filePartitions(files: readonly ListedFile[], ctx: FilePartitionC
       size: f.size,
       splittable,
       fields: ctx.schema.fields,
+      ...(ctx.readColumns === undefined ? {} : { readColumns: ctx.readColumns }),
       options,
       optionsOwner: ctx.options.owner,
       partitionRoot: ctx.partitionRoot,
@@ -109,6 +113,7 @@ export async function readFilePartitions(parts: readonly SourcePartition[]): Pro
     {
       format,
       schema: new Schema(first.fields),
+      readColumns: first.readColumns,
       options: new Options(first.options, first.optionsOwner),
       partitionRoot: first.partitionRoot,
       ignoreMissingFiles: first.ignoreMissingFiles,

@@ -22,6 +22,7 @@ import { filePartitions, readableInWorkers } from './file-partition.js'
 import { type InputPath, requirePath, resolveInputPath } from './input-path.js'
 import { type ListedFile, listFiles, readsThroughSinkLog } from './listing.js'
 import { readFiles } from './read-files.js'
+import { prunedColumns } from './read-schema.js'
 import { SeenFiles } from './seen-files.js'
 import { SinkLogReader } from './sink-log.js'
 import { SourceFileLog } from './source-file-log.js'
@@ -64,6 +65,8 @@ export class FileStreamSource implements Source {
     private readonly log: SourceFileLog,
     private readonly cleaner: SourceCleaner | null,
     private readonly onProgress?: (done: number, total: number, rows: number) => void,
+    /** The columns built (column pruning); undefined: all. */
+    private readonly readColumns?: readonly string[],
   ) {
     this.description = `FileStreamSource[${input.display}]`
     this.seen = new SeenFiles(bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs)
@@ -87,6 +90,7 @@ export class FileStreamSource implements Source {
       }),
       cleaner,
       ctx.bounded ? ctx.onProgress : undefined,
+      prunedColumns(format, ctx.schema, ctx.options, ctx.requiredColumns),
     )
     source.checkForSinkLog()
     await source.restore()
@@ -183,6 +187,7 @@ export class FileStreamSource implements Source {
     return filePartitions(files, {
       format: this.format,
       schema: this.schema,
+      readColumns: this.readColumns,
       options: this.options,
       partitionRoot: this.input.partitionRoot,
       ignoreMissingFiles: this.settings.ignoreMissingFiles,
@@ -197,6 +202,7 @@ export class FileStreamSource implements Source {
       {
         format: this.format,
         schema: this.schema,
+        readColumns: this.readColumns,
         options: this.options,
         partitionRoot: this.input.partitionRoot,
         ignoreMissingFiles: this.settings.ignoreMissingFiles,

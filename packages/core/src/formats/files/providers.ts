@@ -7,6 +7,7 @@ import type { SourceProvider } from '../../sources/source.js'
 import type { FileFormat } from '../file-format.js'
 import { FILE_SINK_OPTIONS, FileStreamSink } from './file-sink.js'
 import { FileStreamSource } from './file-source.js'
+import { fileReadSchema } from './read-schema.js'
 import { FILE_SOURCE_OPTIONS } from './source-options.js'
 import { fileSourceSchema } from './source-schema.js'
 
@@ -20,6 +21,7 @@ export function fileFormatProviders(format: FileFormat): { source: SourceProvide
       return fileSourceSchema(ctx, format)
     },
     createSource: (ctx) => FileStreamSource.open(ctx, format),
+    readSchema: (schema, options, required) => fileReadSchema(format, schema, options, required),
   }
   const sink: SinkProvider = {
     name: format.name,

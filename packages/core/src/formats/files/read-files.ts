@@ -15,6 +15,8 @@ import { type PartitionSegment, partitionSegments, partitionValue } from './part
 export interface ReadFilesContext {
   readonly format: FileFormat
   readonly schema: Schema<unknown>
+  /** The columns the query reads, for formats that prune (undefined: all); the others are null. */
+  readonly readColumns?: readonly string[]
   readonly options: Options
   readonly partitionRoot: string
   readonly ignoreMissingFiles: boolean
@@ -68,9 +70,10 @@ async function readOne(what: FileToRead, ctx: ReadFilesContext): Promise<SourceB
       : new Schema(ctx.schema.fields.filter((f) => !partitions.some((p) => p.column === f.name)))
   let result: Awaited<ReturnType<FileFormat['read']>>
   try {
-    if (typeof what === 'string') result = await ctx.format.read(file, dataSchema, ctx.options)
+    if (typeof what === 'string')
+      result = await ctx.format.read(file, dataSchema, ctx.options, ctx.readColumns)
     else if (ctx.format.readRange)
-      result = await ctx.format.readRange(file, what.range, dataSchema, ctx.options)
+      result = await ctx.format.readRange(file, what.range, dataSchema, ctx.options, ctx.readColumns)
     else throw new Error(`the ${ctx.format.name} format cannot read a split of ${file}`)
   } catch (e) {
     // Codecs report a vanished file in their own words; look for ourselves.

@@ -18,6 +18,7 @@ export const FILE_SOURCE_OPTIONS = [
   'ignoreMissingFiles',
   'inferSchema',
   'schemaInference',
+  'columnPruning',
 ] as const
 
 export type CleanSourceMode = 'off' | 'archive' | 'delete'
