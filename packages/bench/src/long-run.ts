@@ -20,8 +20,13 @@ interface Sample {
   readonly minute: number
   readonly rssMb: number
   readonly heapMb: number
+  /** V8's heap as reserved (heapUsed is a saw-tooth inside it) and memory outside it (Buffers). */
+  readonly heapTotalMb: number
+  readonly externalMb: number
   readonly fds: number
   readonly checkpointKb: number
+  readonly etlCheckpointKb: number
+  readonly aggCheckpointKb: number
   readonly checkpointFiles: number
   readonly sinkLogFiles: number
   readonly batchMs: number
@@ -32,8 +37,12 @@ interface Sample {
 const NOISE_FLOOR_PER_HOUR: Partial<Record<keyof Sample, number>> = {
   rssMb: 20,
   heapMb: 10,
+  heapTotalMb: 10,
+  externalMb: 10,
   fds: 2,
   checkpointKb: 64,
+  etlCheckpointKb: 64,
+  aggCheckpointKb: 64,
   checkpointFiles: 5,
   batchMs: 5,
 }
@@ -100,6 +109,11 @@ export async function main(args: readonly string[]): Promise<void> {
       .schema(clicks)
       .option('maxFilesPerTrigger', 20)
       .option('cleanSource', 'delete')
+      // The source log remembers the files within maxFileAge of the newest (7 days by
+      // default: ~130 bytes per file for a week, ~790 MB at 10 files a second). A minute
+      // here lets its bound show within the run; files are read oldest first, so none is
+      // refused as too old.
+      .option('maxFileAge', '1 minute')
       .load(input)
       .where(col('ms').gt(100))
       .select('ts', 'user', 'ms')
@@ -133,8 +147,12 @@ export async function main(args: readonly string[]): Promise<void> {
       minute: (Date.now() - started) / 60_000,
       rssMb: mem.rss / 2 ** 20,
       heapMb: mem.heapUsed / 2 ** 20,
+      heapTotalMb: mem.heapTotal / 2 ** 20,
+      externalMb: mem.external / 2 ** 20,
       fds: openFds(),
       checkpointKb: (ckpt[0].bytes + ckpt[1].bytes) / 1024,
+      etlCheckpointKb: ckpt[0].bytes / 1024,
+      aggCheckpointKb: ckpt[1].bytes / 1024,
       checkpointFiles: ckpt[0].files + ckpt[1].files,
       sinkLogFiles: diskUsage(path.join(output, '_tributary_metadata')).files,
       batchMs: durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : 0,
@@ -142,7 +160,7 @@ export async function main(args: readonly string[]): Promise<void> {
     }
     samples.push(s)
     console.log(
-      `${s.minute.toFixed(1).padStart(6)} min  rss ${s.rssMb.toFixed(0)} MB  heap ${s.heapMb.toFixed(0)} MB  fds ${s.fds}  checkpoint ${s.checkpointKb.toFixed(0)} KB in ${s.checkpointFiles} files  sink log ${s.sinkLogFiles} files  batch ${s.batchMs.toFixed(1)} ms  batches ${s.batches}`,
+      `${s.minute.toFixed(1).padStart(6)} min  rss ${s.rssMb.toFixed(0)} MB  heap ${s.heapMb.toFixed(0)} MB (of ${s.heapTotalMb.toFixed(0)}, external ${s.externalMb.toFixed(0)})  fds ${s.fds}  checkpoint ${s.checkpointKb.toFixed(0)} KB (etl ${s.etlCheckpointKb.toFixed(0)}, agg ${s.aggCheckpointKb.toFixed(0)}) in ${s.checkpointFiles} files  sink log ${s.sinkLogFiles} files  batch ${s.batchMs.toFixed(1)} ms  batches ${s.batches}`,
     )
   }
 
@@ -163,7 +181,18 @@ export async function main(args: readonly string[]): Promise<void> {
   // The first sample is the warm-up (JIT, first state): trends start from the second.
   const steady = samples.length > 2 ? samples.slice(1) : samples
   const xs = steady.map((s) => s.minute)
-  const keys: (keyof Sample)[] = ['rssMb', 'heapMb', 'fds', 'checkpointKb', 'checkpointFiles', 'batchMs']
+  const keys: (keyof Sample)[] = [
+    'rssMb',
+    'heapMb',
+    'heapTotalMb',
+    'externalMb',
+    'fds',
+    'checkpointKb',
+    'etlCheckpointKb',
+    'aggCheckpointKb',
+    'checkpointFiles',
+    'batchMs',
+  ]
   let leaks = 0
   console.log('\n| measure | first | last | mean | slope per hour | trend |')
   console.log('|---|---|---|---|---|---|')

@@ -1,11 +1,14 @@
 /**
- * `npm run soak [-- --kills N | --minutes M] [--seed S] [--full-disk-share F]`: the crash
+ * `npm run soak [-- --kills N | --minutes M] [--seed S] [--full-disk-share F] [--child-timeout SEC]`: the crash
  * soak. Queries of every shape and sink are killed with SIGKILL at random protocol steps and
  * random moments and restarted until they finish; some runs overlap a second run on the
  * same checkpoint, and (as root) a share F of the rounds (default 0.15) runs on a small
  * tmpfs that fills up; each result is checked against the batch answer. Prints
- * kills, restarts, rows expected and found, duplicates, losses and resident memory. Exits
- * with 1 if any round lost or duplicated a row or failed. Not part of `npm test`, which
+ * kills, restarts, rows expected and found, duplicates, losses and resident memory. A query
+ * process that outlives the child timeout (default 120 s; a starved machine) is killed,
+ * counted as a slow run and restarted; a round that throws is counted as failed; the summary
+ * always prints, also after Ctrl-C (which stops starting rounds). Exits with 1 if any round
+ * lost or duplicated a row or failed. Not part of `npm test`, which
  * runs a short seeded soak (packages/core/test/crash/soak.test.ts).
  *
  * The harness is the crash tests' own (packages/core/test/crash), so that the soak and the
@@ -37,6 +40,16 @@ if (fullDiskShare !== undefined && !(fullDiskShare >= 0 && fullDiskShare <= 1)) 
   console.error(`--full-disk-share needs a number from 0 to 1, got '${arg('full-disk-share')}'`)
   process.exit(2)
 }
+const childTimeoutSec = positive('child-timeout') ?? 120
+// Ctrl-C or SIGTERM: finish the round under way, then print the summary of the rounds run.
+const stop = new AbortController()
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stop.signal.aborted) process.exit(130)
+    console.log(`\n${sig}: stopping after this round (again to quit at once)`)
+    stop.abort()
+  })
+}
 console.log(
   minutes === undefined
     ? `crash soak: at least ${kills} kills, seed ${seed}`
@@ -50,6 +63,8 @@ const report = await soak({
   rows: minutes !== undefined && minutes >= 10 ? [500, 3000] : [100, 400],
   log: (line) => console.log(line),
   fullDiskShare,
+  childTimeoutMs: childTimeoutSec * 1000,
+  signal: stop.signal,
 })
 console.log(`\n${formatReport(report)}`)
 for (const f of report.failures) console.error(`\nFAILED ${f}`)

@@ -25,6 +25,8 @@ import { GroupIndex } from './group-index.js'
 const CHUNK_BITS = 12
 /** Keys per store entry. */
 export const DEDUP_CHUNK = 1 << CHUNK_BITS
+/** Unused ids tolerated before a renumbering, however few the live keys. */
+export const DEDUP_SPARSE_FLOOR = 64
 /** Store keys of chunks; any other key is one key in the one-entry-per-key format (its JSON text). */
 export { CHUNK_KEY_PREFIX as DEDUP_CHUNK_PREFIX } from './chunk-ledger.js'
 
@@ -120,10 +122,15 @@ export class DedupTable {
     return removed
   }
 
-  /** Ids no key uses any more: once they outnumber the live keys (and a floor), renumber. */
+  /**
+   * Ids no key uses any more: once they outnumber the live keys (and a small floor),
+   * renumber. Unused ids ride along in every delta and snapshot that writes their chunk (and
+   * every eviction scans them), so they must stay few next to the live keys, as in the
+   * aggregation's table (aggregate-table.ts).
+   */
   compactIfSparse(): void {
     const unused = this.index.numGroups - this.liveKeys
-    if (unused <= Math.max(4 * DEDUP_CHUNK, this.liveKeys)) return
+    if (unused <= Math.max(DEDUP_SPARSE_FLOOR, this.liveKeys)) return
     const ids: number[] = []
     const live = this.live.data
     for (let g = 0; g < this.index.numGroups; g++) if (live[g] === 1) ids.push(g)

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { Session } from '../../src/index.js'
-import { checkRun, type Run, runChild, verdictOf, writeInputFiles } from './crash-harness.js'
+import { checkRun, type Run, type RunOptions, runChild, verdictOf, writeInputFiles } from './crash-harness.js'
 import type { CrashQuery, Shape, SinkKind } from './crash-query.js'
 import { mountSmallDisk, type SmallDisk } from './small-disk.js'
 
@@ -33,6 +33,14 @@ export interface SoakOptions {
   readonly fullDisks?: boolean
   /** The share of rounds on the small disk (default 0.15). */
   readonly fullDiskShare?: number
+  /**
+   * How long one query process may run before the soak kills it and counts it as slow
+   * (default 120 s). A starved machine makes children slow; a slow child is restarted on its
+   * checkpoint like a killed one, and a round whose children never finish fails.
+   */
+  readonly childTimeoutMs?: number
+  /** Stops starting rounds when aborted (Ctrl-C): the report covers the rounds run so far. */
+  readonly signal?: AbortSignal
 }
 
 export interface SoakReport {
@@ -45,6 +53,8 @@ export interface SoakReport {
   /** Two runs started at once on one checkpoint, and how many runs the lock refused. */
   readonly overlaps: number
   readonly lockRefusals: number
+  /** Query processes killed because they outlived `childTimeoutMs` (restarted like kills). */
+  readonly slowRuns: number
   /** Rounds whose disk filled up, and the runs that stopped with DISK_FULL; or why there were none. */
   readonly fullDisks: number
   readonly diskFullStops: number
@@ -132,14 +142,33 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   let typicalRunMs = 500
   let overlaps = 0
   let lockRefusals = 0
+  let slowRuns = 0
+  const runOptions = (extra: RunOptions = {}): RunOptions => ({
+    ...extra,
+    timeoutMs: options.childTimeoutMs ?? 120_000,
+    onTimeout: 'kill',
+  })
   let fullDisks = 0
   let diskFullStops = 0
   const disk: SmallDisk | string = options.fullDisks === false ? 'turned off' : mountSmallDisk(64)
   const fullDiskNote = typeof disk === 'string' ? disk : ''
 
-  const done = () => (options.minutes === undefined ? kills >= options.kills : Date.now() >= deadline)
+  const done = () =>
+    options.signal?.aborted === true ||
+    (options.minutes === undefined ? kills >= options.kills : Date.now() >= deadline)
 
   while (!done()) {
+    rounds++
+    try {
+      await round()
+    } catch (e) {
+      // Whatever a round throws (the harness, a full /tmp) is that round's failure, not the soak's end.
+      failures.push(`round ${rounds}: ${(e as Error).stack ?? String(e)}`)
+      options.log?.(`round ${rounds}: FAILED ${(e as Error).message.split('\n')[0]}`)
+    }
+  }
+
+  async function round(): Promise<void> {
     const combination = pick(combinations)
     const sink = pick(combination.sinks)
     const fileSink = sink === 'json' || sink === 'csv' || sink === 'parquet'
@@ -186,7 +215,6 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     const history: string[] = []
     let failed: string | null = null
     let finished = false
-    rounds++
     if (onSmallDisk) fullDisks++
     for (let attempt = 0; attempt < KILLS_PER_ROUND + 3 && !finished; attempt++) {
       let run: Run
@@ -197,7 +225,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         label = `full disk (${Math.round(leave / 1024)} KiB free)`
         ;(disk as SmallDisk).fill(leave)
         try {
-          run = await runChild(q, null)
+          run = await runChild(q, null, runOptions())
         } finally {
           ;(disk as SmallDisk).free()
         }
@@ -215,7 +243,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         overlaps++
         const kill = rnd() < 0.5 ? { killAfterMs: int(0, Math.ceil(typicalRunMs)) } : {}
         label = `overlap${kill.killAfterMs === undefined ? '' : ` + kill at ${kill.killAfterMs} ms`}`
-        const both = await Promise.all([runChild(q, null, kill), runChild(q, null)])
+        const both = await Promise.all([runChild(q, null, runOptions(kill)), runChild(q, null, runOptions())])
+        const slow = both.filter((r) => r.timedOut).length
+        slowRuns += slow
         const locked = both.filter(
           (r) => r.exitCode !== 0 && r.signal === null && /CHECKPOINT_LOCKED/.test(r.stderr),
         )
@@ -228,17 +258,17 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
           break
         }
         restarts++
-        history.push(label)
+        history.push(slow > 0 ? `${label} (${slow} slow, killed)` : label)
         if (others.some((r) => r.exitCode === 0)) finished = true
         continue
       } else if (attempt >= KILLS_PER_ROUND) {
         // Enough kills for one query: let it finish, so that long queries get checked too.
         label = 'no kill'
-        run = await runChild(q, null)
+        run = await runChild(q, null, runOptions())
       } else if (rnd() < 0.35) {
         const ms = int(0, Math.ceil(typicalRunMs))
         label = `random moment ${ms} ms`
-        run = await runChild(q, null, { killAfterMs: ms })
+        run = await runChild(q, null, runOptions({ killAfterMs: ms }))
       } else {
         const step = pick(steps)
         // Occurrences in this run: the k-th batch, the k-th row, the k-th file written.
@@ -249,7 +279,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
               ? int(1, 15)
               : int(1, 3)
         label = `${step}#${k}`
-        run = await runChild(q, label)
+        run = await runChild(q, label, runOptions())
       }
       if (attempt > 0) restarts++
       try {
@@ -258,7 +288,11 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         failed = `${(e as Error).message}`
         break
       }
-      if (run.signal === 'SIGKILL') {
+      if (run.timedOut) {
+        // Too slow (a starved machine, or a hang): killed by the soak, restarted like a kill.
+        slowRuns++
+        history.push(`${label}: slow, killed after ${Math.round(run.ms / 1000)} s`)
+      } else if (run.signal === 'SIGKILL') {
         kills++
         const step = label.startsWith('random') ? 'random moment' : label.split('#')[0]
         killsAtSteps[step] = (killsAtSteps[step] ?? 0) + 1
@@ -300,6 +334,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     killsAtSteps,
     overlaps,
     lockRefusals,
+    slowRuns,
     fullDisks,
     diskFullStops,
     fullDiskNote,
@@ -349,6 +384,7 @@ export function formatReport(r: SoakReport): string {
     `kills performed  ${r.kills} (${steps})`,
     `restarts         ${r.restarts}`,
     `overlapping runs ${r.overlaps} (${r.lockRefusals} refused with CHECKPOINT_LOCKED)`,
+    `slow runs        ${r.slowRuns} (killed after the child timeout and restarted)`,
     `full disks       ${r.fullDiskNote ? `none: ${r.fullDiskNote}` : `${r.fullDisks} rounds (${r.diskFullStops} runs stopped with DISK_FULL)`}`,
     `rows expected    ${r.rowsExpected}`,
     `rows found       ${r.rowsFound}`,

@@ -27,6 +27,8 @@ const CHUNK_BITS = 10
 /** Groups per store entry. */
 export const CHUNK = 1 << CHUNK_BITS
 export { CHUNK_KEY_PREFIX } from '../chunk-ledger.js'
+/** Unused ids tolerated before a renumbering, however few the live groups. */
+export const SPARSE_FLOOR = 64
 
 /**
  * A column of a stored chunk: the groups' values by position, in a Float64Array when every
@@ -210,10 +212,17 @@ export class AggregateTable {
       for (let i = 0; i < this.accs.length; i++) this.accs[i].setState(g, detached(this.emptyStates[i]))
   }
 
-  /** Ids no group uses any more: once they outnumber the live groups (and a floor), renumber. */
+  /**
+   * Ids no group uses any more: once they outnumber the live groups (and a small floor),
+   * renumber. A stored chunk carries its unused ids (as zeros and nulls) into every delta and
+   * snapshot that writes it, so they must stay few next to the live groups: with a floor of
+   * 16 chunks, a windowed count with ~50 live groups per partition wrote ~1 000 unused ids
+   * per delta, and its checkpoint grew from 85 KB to 1.2 MB over 5 000 batches. Renumbering
+   * costs one pass over the live groups; it happens after at least as many evictions.
+   */
   compactIfSparse(): void {
     const unused = this.index.numGroups - this.liveGroups
-    if (unused <= Math.max(16 * CHUNK, this.liveGroups)) return
+    if (unused <= Math.max(SPARSE_FLOOR, this.liveGroups)) return
     this.compactions++
     const groups = this.liveIds()
     const keys = groups.length === 0 ? [] : this.index.keyVectorsAt(groups)
