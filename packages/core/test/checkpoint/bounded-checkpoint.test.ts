@@ -10,6 +10,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { diskUsage as usage } from '../../../bench/src/disk-usage.js'
 import { col, type DataFrame, functions as F, MemoryStream, schema } from '../../src/index.js'
 import { newSession, tempDir } from '../helpers.js'
 
@@ -26,31 +27,6 @@ const roundRows = (r: number): Event[] =>
 interface Usage {
   bytes: number
   files: number
-}
-
-function usage(dir: string): Usage {
-  let bytes = 0
-  let files = 0
-  let names: string[] = []
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return { bytes, files }
-  }
-  for (const n of names) {
-    const p = path.join(dir, n)
-    const s = statSync(p, { throwIfNoEntry: false })
-    if (!s) continue
-    if (s.isDirectory()) {
-      const u = usage(p)
-      bytes += u.bytes
-      files += u.files
-    } else {
-      bytes += s.size
-      files++
-    }
-  }
-  return { bytes, files }
 }
 
 /** The checkpoint's folders, measured one by one: each top-level folder and each state store. */

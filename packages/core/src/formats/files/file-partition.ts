@@ -13,7 +13,7 @@ import { Options } from '../../util/options.js'
 import { builtinFileFormats } from '../codecs/index.js'
 import type { FileFormat, FileRange } from '../file-format.js'
 import type { ListedFile } from './listing.js'
-import { readFiles } from './read-files.js'
+import { type ReadFilesContext, readFiles } from './read-files.js'
 
 /** What a worker needs to read one file of a file source's batch. */
 export interface FileReadSpec {
@@ -35,15 +35,8 @@ export interface FileReadSpec {
   readonly describe: string
 }
 
-export interface FilePartitionContext {
-  readonly format: FileFormat
-  readonly schema: Schema<unknown>
-  readonly readColumns?: readonly string[]
-  readonly options: Options
-  readonly partitionRoot: string
-  readonly ignoreMissingFiles: boolean
-  readonly describe: string
-}
+/** What a worker needs to read the files as the source would (progress stays with the source). */
+export type FilePartitionContext = Omit<ReadFilesContext, 'onFileRead'>
 
 /** Whether a worker can read files of this format: built-in formats only (a worker finds them by name). */
 export function readableInWorkers(format: FileFormat): boolean {

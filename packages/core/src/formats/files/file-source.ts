@@ -18,7 +18,7 @@ import type { Options } from '../../util/options.js'
 import type { FileFormat } from '../file-format.js'
 import { seenKey, selectNewFiles } from './admission.js'
 import { cleanSourceOnSinkOutput, type SourceCleaner, sourceCleaner } from './clean-source.js'
-import { filePartitions, readableInWorkers } from './file-partition.js'
+import { type FilePartitionContext, filePartitions, readableInWorkers } from './file-partition.js'
 import { type InputPath, requirePath, resolveInputPath } from './input-path.js'
 import { type ListedFile, listFiles, readsThroughSinkLog } from './listing.js'
 import { readFiles } from './read-files.js'
@@ -184,7 +184,12 @@ export class FileStreamSource implements Source {
   async planPartitions(start: Offset, end: Offset): Promise<readonly SourcePartition[] | null> {
     if (this.onProgress || !readableInWorkers(this.format)) return null
     const { files, to } = await this.batchFiles(start, end)
-    return filePartitions(files, {
+    return filePartitions(files, this.readContext(to))
+  }
+
+  /** How the files of source batch `to` are read, here or in a worker. */
+  private readContext(to: number): FilePartitionContext {
+    return {
       format: this.format,
       schema: this.schema,
       readColumns: this.readColumns,
@@ -192,23 +197,14 @@ export class FileStreamSource implements Source {
       partitionRoot: this.input.partitionRoot,
       ignoreMissingFiles: this.settings.ignoreMissingFiles,
       describe: `${this.description} (source batch ${to})`,
-    })
+    }
   }
 
   async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
     const { files, to } = await this.batchFiles(start, end)
     return readFiles(
       files.map((f) => f.path),
-      {
-        format: this.format,
-        schema: this.schema,
-        readColumns: this.readColumns,
-        options: this.options,
-        partitionRoot: this.input.partitionRoot,
-        ignoreMissingFiles: this.settings.ignoreMissingFiles,
-        describe: `${this.description} (source batch ${to})`,
-        onFileRead: this.onProgress,
-      },
+      { ...this.readContext(to), onFileRead: this.onProgress },
     )
   }
 
