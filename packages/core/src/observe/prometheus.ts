@@ -5,6 +5,8 @@
  * `query_id`; the executor's series add `partition` (a state partition) or `worker` (a thread).
  */
 import { Counter, Gauge, Registry } from 'prom-client'
+import type { PartitionProgress } from '../streaming/progress.js'
+import type { PartitionTotals } from './monitor.js'
 import { type ObservedSession, observedQueries } from './query-view.js'
 import { redact } from './redact.js'
 
@@ -174,75 +176,59 @@ export function createPrometheusRegistry(session: ObservedSession, now: () => nu
       if (e) set(labels(query), e.threads)
     }
   })
-  counter(
+  // The executor's series: one per state partition, or per worker thread.
+  const partitionTotal = (name: string, help: string, value: (t: PartitionTotals) => number) =>
+    counter(name, help, ['partition'], (set) => {
+      for (const { query, totals } of each())
+        for (const [partition, t] of totals.partitions)
+          set({ ...labels(query), partition: String(partition) }, value(t))
+    })
+  const lastBatchPartition = (name: string, help: string, value: (p: PartitionProgress) => number) =>
+    gauge(name, help, ['partition'], (set) => {
+      for (const { query } of each())
+        for (const part of query.lastProgress?.executor?.partitions ?? [])
+          set({ ...labels(query), partition: String(part.partition) }, value(part))
+    })
+  const workerTotal = (name: string, help: string, value: (t: { rows: number; ms: number }) => number) =>
+    counter(name, help, ['worker'], (set) => {
+      for (const { query, totals } of each())
+        for (const [worker, t] of totals.workerTasks)
+          set({ ...labels(query), worker: String(worker) }, value(t))
+    })
+  partitionTotal(
     'partition_input_rows_total',
     'Input rows of each state partition (with partial aggregation, the rows its partial rows stand for), on the worker threads.',
-    ['partition'],
-    (set) => {
-      for (const { query, totals } of each())
-        for (const [partition, t] of totals.partitions)
-          set({ ...labels(query), partition: String(partition) }, t.inputRows)
-    },
+    (t) => t.inputRows,
   )
-  counter(
+  partitionTotal(
     'partition_output_rows_total',
     'Rows each state partition emitted, on the worker threads.',
-    ['partition'],
-    (set) => {
-      for (const { query, totals } of each())
-        for (const [partition, t] of totals.partitions)
-          set({ ...labels(query), partition: String(partition) }, t.outputRows)
-    },
+    (t) => t.outputRows,
   )
-  counter(
+  partitionTotal(
     'partition_seconds_total',
     'Time each state partition spent processing its share of the batches, summed.',
-    ['partition'],
-    (set) => {
-      for (const { query, totals } of each())
-        for (const [partition, t] of totals.partitions)
-          set({ ...labels(query), partition: String(partition) }, t.ms / 1000)
-    },
+    (t) => t.ms / 1000,
   )
-  gauge(
+  lastBatchPartition(
     'partition_batch_duration_seconds',
     'Time each state partition spent on the last batch.',
-    ['partition'],
-    (set) => {
-      for (const { query } of each())
-        for (const part of query.lastProgress?.executor?.partitions ?? [])
-          set({ ...labels(query), partition: String(part.partition) }, part.durationMs / 1000)
-    },
+    (p) => p.durationMs / 1000,
   )
-  gauge(
+  lastBatchPartition(
     'partition_batch_input_rows',
     'Input rows of each state partition in the last batch (skew shows here).',
-    ['partition'],
-    (set) => {
-      for (const { query } of each())
-        for (const part of query.lastProgress?.executor?.partitions ?? [])
-          set({ ...labels(query), partition: String(part.partition) }, part.numInputRows)
-    },
+    (p) => p.numInputRows,
   )
-  counter(
+  workerTotal(
     'worker_task_rows_total',
     'Rows each worker thread read in the stage before the shuffle (or the whole stateless plan).',
-    ['worker'],
-    (set) => {
-      for (const { query, totals } of each())
-        for (const [worker, t] of totals.workerTasks)
-          set({ ...labels(query), worker: String(worker) }, t.rows)
-    },
+    (t) => t.rows,
   )
-  counter(
+  workerTotal(
     'worker_task_seconds_total',
     'Time each worker thread spent in the stage before the shuffle (or the whole stateless plan), summed.',
-    ['worker'],
-    (set) => {
-      for (const { query, totals } of each())
-        for (const [worker, t] of totals.workerTasks)
-          set({ ...labels(query), worker: String(worker) }, t.ms / 1000)
-    },
+    (t) => t.ms / 1000,
   )
   return registry
 }
