@@ -62,6 +62,11 @@ function usage(): string {
   return `usage: npm run bench -- <benchmark> [options]\n\nbenchmarks:\n${lines.join('\n')}`
 }
 
+// Benchmarks measure the engine, not what an operator watches it with: no line per batch and
+// no dashboard server (their children inherit this), unless the caller sets them.
+process.env.TRIBUTARY_LOG ??= 'warn'
+process.env.TRIBUTARY_UI ??= 'false'
+
 const [name, ...args] = process.argv.slice(2)
 const benchmark = name === undefined ? undefined : benchmarks[name]
 if (!benchmark) {
