@@ -172,7 +172,10 @@ export class DataStreamWriter<R> {
     const { df, state } = this
     const session = df.session
     const plan = df.plan
-    checkStreamingPlan(plan, state.outputMode, (k) => session.conf.get(k))
+    const lookup = (k: string) => session.conf.get(k)
+    checkStreamingPlan(plan, state.outputMode, lookup, (message) =>
+      session.logSettings.logger(lookup).log('warn', message),
+    )
     const provider = sinkProvider(state.format ?? 'parquet')
     const options = new Options(state.options, `sink '${provider.name}'`)
     if (provider.knownOptions) options.checkKnown([...provider.knownOptions, 'path', 'checkpointLocation'])

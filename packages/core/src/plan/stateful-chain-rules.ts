@@ -79,7 +79,12 @@ function descendants(p: LogicalPlan): LogicalPlan[] {
 }
 
 /** Refuses chains of stateful operators Spark refuses; called from checkStreamingPlan. */
-export function checkStatefulChains(plan: LogicalPlan, outputMode: OutputMode, conf: ConfReader): void {
+export function checkStatefulChains(
+  plan: LogicalPlan,
+  outputMode: OutputMode,
+  conf: ConfReader,
+  warn: (message: string) => void,
+): void {
   const allowMultiple = flag(conf, ALLOW_MULTIPLE)
   const nodes: LogicalPlan[] = []
   walkPlan(plan, (p) => nodes.push(p))
@@ -145,7 +150,7 @@ export function checkStatefulChains(plan: LogicalPlan, outputMode: OutputMode, c
       if (why === null) continue
       const message = `${why} can emit rows older than the current watermark, and a stateful operator after it (${describe(p)}) would drop them as late. Move the stateful operators apart (a second query reading this one's output), use outputMode('append') for the aggregation, or a processing-time timeout; if you accept the risk, set ${CHECK_CORRECTNESS}=false.`
       if (checkCorrectness) refuse('STREAMING_STATEFUL_OPERATOR_CHAIN', message)
-      console.warn(`Tributary: ${message}`)
+      warn(message)
       return
     }
   }

@@ -34,11 +34,15 @@ function streamingAggregates(plan: LogicalPlan): number {
   return n
 }
 
-/** Refuses what a streaming query cannot do; called by writeStream.start(). */
+/**
+ * Refuses what a streaming query cannot do; called by writeStream.start(). `warn` receives
+ * what a setting turned from a refusal into a risk the user accepted (the session's logger).
+ */
 export function checkStreamingPlan(
   plan: LogicalPlan,
   outputMode: OutputMode,
   conf: ConfReader = () => undefined,
+  warn: (message: string) => void = () => {},
 ): void {
   const aggregates = streamingAggregates(plan)
   walkPlan(plan, (p) => {
@@ -146,7 +150,7 @@ export function checkStreamingPlan(
     )
   }
   checkStreamingJoins(plan, outputMode)
-  checkStatefulChains(plan, outputMode, conf)
+  checkStatefulChains(plan, outputMode, conf, warn)
 }
 
 /** Refuses a batch action on a streaming plan. */

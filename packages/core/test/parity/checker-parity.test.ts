@@ -149,14 +149,23 @@ describe('refused, as Spark refuses', () => {
     expect(await startCode(windowed.dropDuplicates(['user', 'ts']), 'update')).toBe(
       'STREAMING_STATEFUL_OPERATOR_CHAIN',
     )
-    // The switch turns the refusal into a warning.
-    const lax = newSession({ 'tributary.sql.streaming.statefulOperator.checkCorrectness.enabled': 'false' })
+    // The switch turns the refusal into a warning, through the session's logger.
+    const lax = newSession({
+      'tributary.sql.streaming.statefulOperator.checkCorrectness.enabled': 'false',
+      'tributary.log.level': 'warn',
+    })
+    const warnings: string[] = []
+    const ignore = () => {}
+    lax.useLogger({ debug: ignore, info: ignore, warn: (m: string) => warnings.push(m), error: ignore })
     const laxTimeout = countRows(
       'append',
       'EventTimeTimeout',
     )(new MemoryStream(lax, events).toDF().withWatermark('ts', '10 seconds'))
     expect(await startCode(laxTimeout.groupBy('user').count(), 'complete')).not.toBe(
       'STREAMING_STATEFUL_OPERATOR_CHAIN',
+    )
+    expect(warnings.filter((m) => m.includes('can emit rows older than the current watermark'))).toHaveLength(
+      1,
     )
   })
 })
