@@ -245,6 +245,7 @@ export class DataStreamWriter<R> {
           metadataDir,
           bounded: false,
           requiredColumns: requiredColumnsOf(plan, sourcePlan),
+          warn: (message) => log.logger.log('warn', message),
         }),
       createSink: async () =>
         provider.createSink({

@@ -123,6 +123,11 @@ export interface SourceContext {
    * A source may leave the other columns null instead of building them.
    */
   readonly requiredColumns?: readonly string[]
+  /**
+   * Where a source says what the user should know but that does not stop the query (files
+   * it will never read, say): the session's logger at warn level. Absent: say nothing.
+   */
+  readonly warn?: (message: string) => void
 }
 
 export interface SchemaContext {

@@ -126,15 +126,13 @@ describe('file source: streaming', () => {
     await file(dir, 'copied-with-old-time.ndjson', [2], 120)
     await file(dir, 'copied-too.ndjson', [4], 180)
     await file(dir, 'recent.ndjson', [3], 30)
+    // Said through the session's logger, at warn level.
     const warnings: string[] = []
-    const warn = console.warn
-    console.warn = (m: string) => warnings.push(m)
-    try {
-      const q = await runToIdle(session, dir, ckpt, { maxFileAge: '1 hour' })
-      expect(q.lastProgress!.sources[0].metrics).toMatchObject({ filesSkippedTooOld: 2 })
-    } finally {
-      console.warn = warn
-    }
+    const ignore = () => {}
+    session.conf.set('tributary.log.level', 'warn')
+    session.useLogger({ debug: ignore, info: ignore, warn: (m: string) => warnings.push(m), error: ignore })
+    const q = await runToIdle(session, dir, ckpt, { maxFileAge: '1 hour' })
+    expect(q.lastProgress!.sources[0].metrics).toMatchObject({ filesSkippedTooOld: 2 })
     expect(sorted(await ids(session))).toEqual([1, 3])
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/copied-too\.ndjson is not read: .*more than maxFileAge .*cp -p/)

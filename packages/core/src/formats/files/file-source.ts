@@ -67,6 +67,7 @@ export class FileStreamSource implements Source {
     private readonly onProgress?: (done: number, total: number, rows: number) => void,
     /** The columns built (column pruning); undefined: all. */
     private readonly readColumns?: readonly string[],
+    private readonly warn: (message: string) => void = () => {},
   ) {
     this.description = `FileStreamSource[${input.display}]`
     this.seen = new SeenFiles(bounded ? Number.POSITIVE_INFINITY : settings.maxFileAgeMs)
@@ -91,6 +92,7 @@ export class FileStreamSource implements Source {
       cleaner,
       ctx.bounded ? ctx.onProgress : undefined,
       prunedColumns(format, ctx.schema, ctx.options, ctx.requiredColumns),
+      ctx.warn,
     )
     source.checkForSinkLog()
     await source.restore()
@@ -238,8 +240,8 @@ export class FileStreamSource implements Source {
     if (this.tooOld.size < 100_000) this.tooOld.add(f.path)
     this.tooOldCount++
     if (this.tooOldCount === 1) {
-      console.warn(
-        `[tributary] ${this.description}: ${f.path} is not read: it was modified ${new Date(f.mtimeMs).toISOString()}, more than maxFileAge (${this.settings.maxFileAgeMs} ms) before the newest file read. Files copied with their old times (cp -p, rsync -a, tar) look old; raise maxFileAge, or touch such files. Progress counts these as filesSkippedTooOld.`,
+      this.warn(
+        `${this.description}: ${f.path} is not read: it was modified ${new Date(f.mtimeMs).toISOString()}, more than maxFileAge (${this.settings.maxFileAgeMs} ms) before the newest file read. Files copied with their old times (cp -p, rsync -a, tar) look old; raise maxFileAge, or touch such files. Progress counts these as filesSkippedTooOld.`,
       )
     }
   }
