@@ -58,15 +58,17 @@ export function moduleRefOf(fn: unknown): ModuleRef | null {
 let typeScriptHooks: Promise<boolean> | null = null
 
 /**
- * Imports a module; a TypeScript one (the user runs under tsx, but the worker runs the bundled
- * engine without its hooks) after registering tsx's ESM hooks in this thread, once, when tsx
- * can be found from here.
+ * Imports a module. A TypeScript one may fail in a worker, which runs the bundled engine
+ * without the user's tsx hooks: Node 20 does not load `.ts` at all, and Node 22.18+ strips
+ * the types but does not map `./x.js` imports to `./x.ts`, as tsx and TypeScript do. Then
+ * tsx's ESM hooks are registered in this thread (once, when tsx can be found from here) and
+ * the import is tried again.
  */
 async function importModule(url: string): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>
   } catch (e) {
-    if ((e as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[cm]?tsx?$/.test(url)) throw e
+    if (!/\.[cm]?tsx?$/.test(new URL(url).pathname)) throw e
     typeScriptHooks ??= registerTsx()
     if (!(await typeScriptHooks)) throw e
     // The loader remembers the failed import of this URL: ask again under another one.
