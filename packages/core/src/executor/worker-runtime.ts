@@ -120,31 +120,20 @@ export class WorkerRuntime {
     const ctx = this.context(params, batches, null, recorder)
     if (this.shuffleBy === null) {
       const out = await this.mapStages[0].execute(ctx)
-      if (write) {
-        const written = await runWriteTask(write, out)
-        killPoint('workerWrote', params.batchId)
-        return {
-          output: null,
-          written,
-          outputRows: out.numRows,
-          reads: summaries,
-          parts: [],
-          watermarks: observed,
-          inputRows,
-          shuffledRows: 0,
-          durationMs: performance.now() - t0,
-        }
-      }
-      return {
-        output: encodeBatch(out),
+      const stateless = {
         outputRows: out.numRows,
         reads: summaries,
         parts: [],
         watermarks: observed,
         inputRows,
-        shuffledRows: 0,
-        durationMs: performance.now() - t0,
       }
+      if (write) {
+        // The worker wrote the rows itself: only the list of its files goes back.
+        const written = await runWriteTask(write, out)
+        killPoint('workerWrote', params.batchId)
+        return { ...stateless, output: null, written, shuffledRows: 0, durationMs: performance.now() - t0 }
+      }
+      return { ...stateless, output: encodeBatch(out), shuffledRows: 0, durationMs: performance.now() - t0 }
     }
     const parts: [number, ShuffledBatch][] = []
     let shuffledRows = 0
